@@ -1,0 +1,73 @@
+# stemd: a real-time stem-mastering server for JACK.
+# make | make test | make bench | make demo | make install PREFIX=/usr DESTDIR=... | make clean
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+B          ?= build
+VERSION    := 0.1.0
+
+# Sanitizer build: make SANITIZE=1 B=build/san (make test does this for you).
+ifeq ($(SANITIZE),1)
+override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -fno-math-errno -MMD -MP -I. -DSTEMD_VERSION='"$(VERSION)"'
+
+# Each library is found through pkg-config; a missing one stops the build naming its package.
+define need
+$(if $(shell $(PKG_CONFIG) --exists $(1) && echo y),,$(error pkg-config cannot find $(1): install the Debian package $(2) (or run tools/install-deps)))
+endef
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+DSP_SRC  := $(sort $(wildcard dsp/*.c))
+DSP_OBJ  := $(DSP_SRC:%.c=$(B)/%.o)
+DSP_LIB  := $(B)/libstemdsp.a
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+BENCH_SRC := $(sort $(wildcard tools/bench*.c))
+
+.PHONY: all deps test unit-tests bench clean install format format-check demo
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+deps:
+	@tools/install-deps build
+
+build-all: $(DSP_LIB) $(TEST_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(DSP_LIB): $(DSP_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Unit tests: tests/test_*.c, each one TAP program linked with the DSP library and, for
+# reference meters and files, libebur128 and libsndfile.
+TEST_LIBS = $(call pc_libs,libebur128 sndfile) -lm -lpthread
+$(B)/tests/%: tests/%.c $(DSP_LIB)
+	@mkdir -p $(dir $@)
+	$(call need,libebur128,libebur128-dev)
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(call pc_cflags,libebur128 sndfile) $< -o $@ $(LDFLAGS) $(DSP_LIB) $(TEST_LIBS)
+
+unit-tests: $(TEST_BIN)
+	prove -f $(TEST_BIN)
+
+test:
+	@tools/install-deps test
+	@$(MAKE) --no-print-directory B=build unit-tests
+	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
