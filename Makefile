@@ -41,7 +41,8 @@ all: deps
 deps:
 	@tools/install-deps build
 
-build-all: $(DSP_LIB) $(TEST_BIN)
+TOOLS := $(B)/stemd-render $(B)/stemd-params $(B)/stemd-bench
+build-all: $(DSP_LIB) $(TOOLS) $(TEST_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,6 +52,16 @@ $(DSP_LIB): $(DSP_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# tools/: each program links the DSP library; tools/report.c is shared.
+$(B)/tools/%.o: override CFLAGS += $(call pc_cflags,sndfile)
+$(B)/stemd-render: $(B)/tools/render.o $(B)/tools/report.o $(DSP_LIB)
+	$(call need,sndfile,libsndfile1-dev)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,sndfile) -lm
+$(B)/stemd-bench: $(B)/tools/bench.o $(DSP_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,sndfile) -lm
+$(B)/stemd-params: $(B)/tools/params.o $(DSP_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ -lm
+
 # Unit tests: tests/test_*.c, each one TAP program linked with the DSP library and, for
 # reference meters and files, libebur128 and libsndfile.
 TEST_LIBS = $(call pc_libs,libebur128 sndfile) -lm -lpthread
@@ -59,15 +70,32 @@ $(B)/tests/%: tests/%.c $(DSP_LIB)
 	$(call need,libebur128,libebur128-dev)
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(call pc_cflags,libebur128 sndfile) $< -o $@ $(LDFLAGS) $(DSP_LIB) $(TEST_LIBS)
 
-unit-tests: $(TEST_BIN)
-	prove -f $(TEST_BIN)
+TEST_SCRIPTS = $(sort $(wildcard tests/*.t))
+unit-tests: $(TEST_BIN) $(TOOLS)
+	STEMD_BUILD=$(B) prove -f $(TEST_BIN) $(TEST_SCRIPTS)
 
 test:
 	@tools/install-deps test
 	@$(MAKE) --no-print-directory B=build unit-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
 
+# Figures, not pass/fail: the machine is shared, so medians of repeated runs in one process.
+bench: deps
+	@$(MAKE) --no-print-directory B=build build/stemd-bench build/stemd-render
+	@mkdir -p build/bench
+	build/stemd-bench build/stemd-render build/bench
+
+# The README's parameter section, generated from the table.
+docs: $(B)/stemd-params
+	@tools/update-readme $(B)/stemd-params README.md
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format: clean"
+
 clean:
 	rm -rf build
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include mk/*.mk

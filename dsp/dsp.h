@@ -2,6 +2,7 @@
 #ifndef STEMD_DSP_H
 #define STEMD_DSP_H
 
+#include <float.h>
 #include <math.h>
 
 /* Every unit updates its smoothed parameters and control-rate gains once per sub-block of
@@ -27,7 +28,17 @@ static inline float dsp_lin_to_db(float lin)
 /* Replace a non-finite sample by 0 so NaN/Inf on an input never reaches a filter state. */
 static inline float dsp_finite_or_zero(float x)
 {
-    return (fabsf(x) <= 3.4e38f) ? x : 0.0f;
+    return (fabsf(x) <= FLT_MAX) ? x : 0.0f;
+}
+
+/* A filter state this small (-600 dB) is silence. Zero it once per sub-block: a float recursion
+ * written as state += increment can sit at such a value for ever (the increment is below the
+ * state's ulp and is lost), which keeps a silent output off exact zero. */
+#define DSP_TINY 1e-30f
+static inline void dsp_zero_tiny(float *x, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        x[i] = fabsf(x[i]) < DSP_TINY ? 0.0f : x[i];
 }
 
 /* Flush denormals to zero (FTZ) and treat denormal inputs as zero (DAZ) in the calling thread.

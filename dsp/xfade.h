@@ -4,7 +4,9 @@
  * its processed signal; in between, for XFADE_MS, it mixes the two. Changing a filter's type or
  * slope is done as fade out, switch (and clear the state), fade in, so no switch ever steps the
  * waveform. 10 ms is long enough that the fade's own spectrum stays below ~100 Hz (no click) and
- * short enough to feel immediate on a control surface. */
+ * short enough to feel immediate on a control surface. The weight follows a smoothstep
+ * (3w^2 - 2w^3) of the linear ramp, so the fade starts and ends with zero slope: a linear fade's
+ * corners leave a faint tick at the top of the spectrum. */
 #ifndef STEMD_XFADE_H
 #define STEMD_XFADE_H
 
@@ -40,7 +42,12 @@ static inline int xfade_full_on(const struct xfade *x)
     return x->w == 1.0f && x->target;
 }
 
-/* RT: wet[i] = dry[i]*(1-w) + wet[i]*w for n samples, w moving one step per sample towards the
+static inline float xfade_curve(float w)
+{
+    return w * w * (3.0f - 2.0f * w);
+}
+
+/* RT: wet[i] = dry[i]*(1-c) + wet[i]*c, c = xfade_curve(w), for n samples, w moving one step per sample towards the
  * target. Call only when neither idle_off nor full_on holds (the callers skip the work then). */
 static inline void xfade_mix(struct xfade *x, const float *dry, float *wet, unsigned n)
 {
@@ -48,7 +55,8 @@ static inline void xfade_mix(struct xfade *x, const float *dry, float *wet, unsi
     for (unsigned i = 0; i < n; i++) {
         w += d;
         w = w < 0.0f ? 0.0f : w > 1.0f ? 1.0f : w;
-        wet[i] = dry[i] + (wet[i] - dry[i]) * w;
+        if (w < 1.0f) /* at 1, dry + (wet - dry) may differ from wet by an ulp: keep wet */
+            wet[i] = dry[i] + (wet[i] - dry[i]) * xfade_curve(w);
     }
     x->w = w;
 }
@@ -61,8 +69,11 @@ static inline void xfade_mix2(struct xfade *x, const float *dry_l, const float *
     for (unsigned i = 0; i < n; i++) {
         w += d;
         w = w < 0.0f ? 0.0f : w > 1.0f ? 1.0f : w;
-        wet_l[i] = dry_l[i] + (wet_l[i] - dry_l[i]) * w;
-        wet_r[i] = dry_r[i] + (wet_r[i] - dry_r[i]) * w;
+        if (w < 1.0f) {
+            float c = xfade_curve(w);
+            wet_l[i] = dry_l[i] + (wet_l[i] - dry_l[i]) * c;
+            wet_r[i] = dry_r[i] + (wet_r[i] - dry_r[i]) * c;
+        }
     }
     x->w = w;
 }

@@ -1,0 +1,321 @@
+/* dsp/eq.c: the N-band parametric EQ: SVF sections that glide, crossfade and skip (see eq.h). */
+#include "dsp/eq.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dsp/dsp.h"
+
+/* What a band does during one sub-block (decided at the sub-block start). */
+enum band_mode {
+    BAND_SKIP,   /* off after its fade, or resting at the identity: not computed */
+    BAND_STEADY, /* fully on, coefficients still: runs in the fused cascade */
+    BAND_MOVING, /* gliding and/or crossfading: runs on its own */
+};
+
+/* A glide lands exactly on its target once this close, so a band brought back to 0 dB is the
+ * identity again (and skipped), and a settled band stops being redesigned. 1e-4 in ln Hz is
+ * 0.002 semitone, 1e-3 dB is far below hearing; the ramp makes even that last step smooth. */
+#define SNAP_LF 1e-4f
+#define SNAP_DB 1e-3f
+#define SNAP_LQ 1e-4f
+
+static const enum svf_type svf_of[] = {SVF_BELL, SVF_LOWSHELF, SVF_HIGHSHELF, SVF_NOTCH};
+
+static float clampf(float x, float lo, float hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* c1..c3 are exact: a1 - 1 is exact in float for a1 in [0.5, 1] and doubling is exact. The
+ * output weights fold m0*x + m1*v1 + m2*v2, with v1 = a1*p1 + a2*t and v2 = p2 + a2*p1 + a3*t,
+ * into f0*x + f1*p1 + f2*p2, summed in double. */
+void eq_sect_from_svf(struct eq_sect *k, const struct svf_coefs *c)
+{
+    double e3 = (double)c->m1 * c->a2 + (double)c->m2 * c->a3;
+    k->c1 = 2.0f * (c->a1 - 1.0f);
+    k->c2 = 2.0f * c->a2;
+    k->c3 = 2.0f * c->a3;
+    k->f0 = (float)(c->m0 + e3);
+    k->f1 = (float)((double)c->m1 * c->a1 + (double)c->m2 * c->a2);
+    k->f2 = (float)(c->m2 - e3);
+}
+
+static int sect_is_identity(const struct eq_sect *k)
+{
+    return k->f0 == 1.0f && k->f1 == 0.0f && k->f2 == 0.0f;
+}
+
+static void design(const struct eq *eq, const struct eq_band *b, struct eq_sect *k)
+{
+    struct svf_coefs c;
+    /* At rest use the exact target, not exp(log(target)). */
+    double f = b->lf.cur == b->lf_t ? b->freq_t : exp(b->lf.cur);
+    double q = b->lq.cur == b->lq_t ? b->q_t : exp(b->lq.cur);
+    svf_design(&c, svf_of[b->type], f, q, b->g.cur, eq->rate);
+    eq_sect_from_svf(k, &c);
+}
+
+static void zero_state(struct eq_band *b)
+{
+    b->p1[0] = b->p1[1] = b->p2[0] = b->p2[1] = 0.0f;
+}
+
+/* Decide what band b does in the sub-block that starts now. */
+static void band_control(struct eq *eq, struct eq_band *b)
+{
+    /* A type change waits for the fade-out, then switches with a clean state. */
+    if (b->type != b->type_t) {
+        if (b->fade.w == 0.0f) {
+            b->type = b->type_t;
+            b->designed = 0;
+        } else {
+            xfade_set(&b->fade, 0);
+        }
+    }
+    if (b->type == b->type_t) xfade_set(&b->fade, b->on);
+
+    if (b->fade.w == 0.0f) {
+        /* Silent (off, or about to fade in): jump to the targets from a clean state, so
+         * switching on never sweeps from old settings. */
+        zero_state(b);
+        int changed =
+            !b->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
+        eq_glide_jump(&b->lf, b->lf_t);
+        eq_glide_jump(&b->g, b->g_t);
+        eq_glide_jump(&b->lq, b->lq_t);
+        if (changed) {
+            design(eq, b, &b->k);
+            b->designed = 1;
+        }
+        b->ramp = 0;
+        b->fading = b->fade.target;
+        b->mode = b->fading ? BAND_MOVING : BAND_SKIP;
+        return;
+    }
+
+    int moved = eq_glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
+    moved |= eq_glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
+    moved |= eq_glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
+    b->ramp = moved || !b->designed;
+    if (b->ramp) {
+        /* Ramp every coefficient linearly over the sub-block to the new design: the SVF stays
+         * well behaved while its coefficients move, and no coefficient ever steps. */
+        const float s = 1.0f / DSP_SUB;
+        design(eq, b, &b->kend);
+        b->dk.c1 = (b->kend.c1 - b->k.c1) * s;
+        b->dk.c2 = (b->kend.c2 - b->k.c2) * s;
+        b->dk.c3 = (b->kend.c3 - b->k.c3) * s;
+        b->dk.f0 = (b->kend.f0 - b->k.f0) * s;
+        b->dk.f1 = (b->kend.f1 - b->k.f1) * s;
+        b->dk.f2 = (b->kend.f2 - b->k.f2) * s;
+        b->designed = 1;
+    }
+    if (!isfinite(b->p1[0] + b->p1[1] + b->p2[0] + b->p2[1])) zero_state(b);
+    dsp_zero_tiny(b->p1, 2);
+    dsp_zero_tiny(b->p2, 2);
+    /* Fixed for the whole sub-block: deciding per call would make the output depend on where
+     * the host cuts the signal (dry + (wet - dry) * 1 is not always wet). */
+    b->fading = !xfade_full_on(&b->fade);
+    if (b->ramp || b->fading) {
+        b->mode = BAND_MOVING;
+    } else if (sect_is_identity(&b->k)) {
+        b->mode = BAND_SKIP; /* a flat bell or shelf: not computed, restarts from silence */
+        zero_state(b);
+    } else {
+        b->mode = BAND_STEADY;
+    }
+}
+
+/* Steady bands in cascade, all in one sample loop: each band's recurrence is a serial chain,
+ * and running the bands side by side lets the CPU overlap the chains (measured 2.0 ns per
+ * section per stereo frame with six bands, 3.3 for one band alone). */
+static void run_cascade(struct eq_band *const *bs, unsigned nb, float *l, float *r, unsigned m)
+{
+    struct eq_sect k[EQ_MAX_BANDS];
+    float p1[EQ_MAX_BANDS][2], p2[EQ_MAX_BANDS][2];
+
+    for (unsigned j = 0; j < nb; j++) {
+        k[j] = bs[j]->k;
+        memcpy(p1[j], bs[j]->p1, sizeof p1[j]);
+        memcpy(p2[j], bs[j]->p2, sizeof p2[j]);
+    }
+    for (unsigned i = 0; i < m; i++) {
+        float x[2] = {l[i], r[i]};
+        for (unsigned j = 0; j < nb; j++)
+            eq_sect_tick(&k[j], p1[j], p2[j], x);
+        l[i] = x[0];
+        r[i] = x[1];
+    }
+    for (unsigned j = 0; j < nb; j++) {
+        memcpy(bs[j]->p1, p1[j], sizeof p1[j]);
+        memcpy(bs[j]->p2, p2[j], sizeof p2[j]);
+    }
+}
+
+/* One steady band (a dedicated loop: states stay in registers). */
+static void run_one(struct eq_band *b, float *l, float *r, unsigned m)
+{
+    const struct eq_sect k = b->k;
+    float p1[2] = {b->p1[0], b->p1[1]}, p2[2] = {b->p2[0], b->p2[1]};
+
+    for (unsigned i = 0; i < m; i++) {
+        float x[2] = {l[i], r[i]};
+        eq_sect_tick(&k, p1, p2, x);
+        l[i] = x[0];
+        r[i] = x[1];
+    }
+    memcpy(b->p1, p1, sizeof p1);
+    memcpy(b->p2, p2, sizeof p2);
+}
+
+/* One band whose coefficients ramp by dk per sample. */
+static void run_ramp(struct eq_band *b, float *l, float *r, unsigned m)
+{
+    struct eq_sect k = b->k;
+    const struct eq_sect d = b->dk;
+    float p1[2] = {b->p1[0], b->p1[1]}, p2[2] = {b->p2[0], b->p2[1]};
+
+    for (unsigned i = 0; i < m; i++) {
+        k.c1 += d.c1, k.c2 += d.c2, k.c3 += d.c3;
+        k.f0 += d.f0, k.f1 += d.f1, k.f2 += d.f2;
+        float x[2] = {l[i], r[i]};
+        eq_sect_tick(&k, p1, p2, x);
+        l[i] = x[0];
+        r[i] = x[1];
+    }
+    b->k = k;
+    memcpy(b->p1, p1, sizeof p1);
+    memcpy(b->p2, p2, sizeof p2);
+}
+
+static void run_moving(struct eq_band *b, float *l, float *r, unsigned m)
+{
+    float dry[2][DSP_SUB];
+
+    if (b->fading) {
+        memcpy(dry[0], l, m * sizeof *l);
+        memcpy(dry[1], r, m * sizeof *r);
+    }
+    if (b->ramp)
+        run_ramp(b, l, r, m);
+    else
+        run_one(b, l, r, m);
+    if (b->fading) xfade_mix2(&b->fade, dry[0], dry[1], l, r, m);
+}
+
+static void run_steady(struct eq_band *const *bs, unsigned nb, float *l, float *r, unsigned m)
+{
+    if (nb == 1)
+        run_one(bs[0], l, r, m);
+    else if (nb > 1)
+        run_cascade(bs, nb, l, r, m);
+}
+
+/* m <= DSP_SUB - pos frames of the current sub-block. The bands run in their fixed order (a
+ * section must keep filtering the same signal it has been filtering, or its state would not
+ * match its input); consecutive steady bands run fused. */
+static void render(struct eq *eq, float *l, float *r, unsigned m)
+{
+    struct eq_band *run[EQ_MAX_BANDS];
+    unsigned nrun = 0;
+
+    for (unsigned j = 0; j < eq->nbands; j++) {
+        struct eq_band *b = &eq->band[j];
+        if (b->mode == BAND_STEADY) {
+            run[nrun++] = b;
+        } else if (b->mode == BAND_MOVING) {
+            run_steady(run, nrun, l, r, m);
+            nrun = 0;
+            run_moving(b, l, r, m);
+        }
+    }
+    run_steady(run, nrun, l, r, m);
+}
+
+void eq_process(struct eq *eq, float *l, float *r, unsigned n)
+{
+    while (n > 0) {
+        if (eq->pos == 0)
+            for (unsigned j = 0; j < eq->nbands; j++)
+                band_control(eq, &eq->band[j]);
+        unsigned m = DSP_SUB - eq->pos;
+        if (m > n) m = n;
+        render(eq, l, r, m);
+        eq->pos += m;
+        if (eq->pos == DSP_SUB) {
+            eq->pos = 0;
+            for (unsigned j = 0; j < eq->nbands; j++) {
+                struct eq_band *b = &eq->band[j];
+                if (b->ramp) {
+                    b->k = b->kend; /* land exactly, whatever the rounding of the ramp */
+                    b->ramp = 0;
+                }
+            }
+        }
+        l += m, r += m, n -= m;
+    }
+}
+
+void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float freq_hz,
+                 float gain_db, float q)
+{
+    if (band >= eq->nbands) return;
+    struct eq_band *b = &eq->band[band];
+    b->on = on != 0;
+    if ((unsigned)type <= EQ_NOTCH) b->type_t = type;
+    if (freq_hz != b->set_freq && isfinite(freq_hz)) {
+        b->set_freq = freq_hz;
+        b->freq_t = clampf(freq_hz, EQ_FREQ_MIN, eq->freq_max);
+        b->lf_t = logf(b->freq_t);
+    }
+    if (gain_db != b->set_gain && isfinite(gain_db)) {
+        b->set_gain = gain_db;
+        b->g_t = clampf(gain_db, EQ_GAIN_MIN, EQ_GAIN_MAX);
+    }
+    if (q != b->set_q && isfinite(q)) {
+        b->set_q = q;
+        b->q_t = clampf(q, EQ_Q_MIN, EQ_Q_MAX);
+        b->lq_t = logf(b->q_t);
+    }
+}
+
+void eq_reset(struct eq *eq)
+{
+    eq->pos = 0;
+    for (unsigned j = 0; j < eq->nbands; j++) {
+        struct eq_band *b = &eq->band[j];
+        b->type = b->type_t;
+        eq_glide_jump(&b->lf, b->lf_t);
+        eq_glide_jump(&b->g, b->g_t);
+        eq_glide_jump(&b->lq, b->lq_t);
+        design(eq, b, &b->k);
+        b->kend = b->k;
+        memset(&b->dk, 0, sizeof b->dk);
+        b->designed = 1;
+        b->ramp = 0;
+        b->fading = 0;
+        b->mode = BAND_SKIP;
+        b->fade.w = b->on ? 1.0f : 0.0f;
+        b->fade.target = b->on;
+        zero_state(b);
+    }
+}
+
+void eq_init(struct eq *eq, unsigned nbands, double rate)
+{
+    memset(eq, 0, sizeof *eq);
+    eq->rate = rate;
+    eq->nbands = nbands < EQ_MAX_BANDS ? nbands : EQ_MAX_BANDS;
+    eq->alpha = eq_glide_alpha(rate, EQ_GLIDE_MS);
+    eq->freq_max = clampf((float)(0.49 * rate), EQ_FREQ_MIN, EQ_FREQ_MAX);
+    for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {
+        struct eq_band *b = &eq->band[j];
+        xfade_init(&b->fade, rate, 0);
+        b->type_t = b->type = EQ_BELL;
+        b->set_freq = NAN, b->set_gain = NAN, b->set_q = NAN;
+    }
+    for (unsigned j = 0; j < eq->nbands; j++)
+        eq_set_band(eq, j, 0, EQ_BELL, 1000.0f, 0.0f, 0.707f);
+    eq_reset(eq);
+}

@@ -1,0 +1,70 @@
+/* dsp/mix.h: the whole mix graph: N stem strips, their sum, the master bus, meters, loudness.
+ *
+ * The same graph runs in the live server's JACK process callback and in stemd-render, so the
+ * two give the same samples. Everything is allocated by mix_create; mix_process and every
+ * function marked RT allocates nothing, takes no lock and makes no system call. */
+#ifndef STEMD_MIX_H
+#define STEMD_MIX_H
+
+#include "dsp/params.h"
+
+struct mix;
+
+/* Meters since the last mix_take_meters. Peaks are linear (1.0 = 0 dBFS); gains reductions are
+ * dB >= 0 (the largest since the last take); rms is the RMS of both channels since the last take
+ * (linear); correlation is -1..+1 (0 on silence), smoothed over ~300 ms. */
+struct mix_stem_meters {
+    float peak_l, peak_r, rms, gr_db;
+};
+struct mix_bus_meters {
+    float peak_l, peak_r; /* sample peak of the output */
+    float true_peak;      /* ITU-R BS.1770-4 true peak of the output */
+    float correlation;
+    float gr_limiter_db;
+    float gr_band_db[STEMD_MB_BANDS];
+};
+struct mix_meters {
+    unsigned nstems;
+    struct mix_bus_meters bus;
+    struct mix_stem_meters stem[]; /* nstems entries */
+};
+
+/* A meters record for nstems stems (calloc'd: free() it). NULL when out of memory. */
+struct mix_meters *mix_meters_new(unsigned nstems);
+
+/* Build a mix of nstems (1..STEMD_MAX_STEMS) stereo stems at rate Hz (44100..192000), every
+ * unit at its default. Returns 0, -EINVAL (bad count or rate) or -ENOMEM. Not real-time. */
+int mix_create(struct mix **out, unsigned nstems, double rate);
+void mix_destroy(struct mix *m);
+
+unsigned mix_nstems(const struct mix *m);
+double mix_rate(const struct mix *m);
+
+/* The graph's latency in frames: the limiter's constant lookahead delay (2 ms). Every path is
+ * aligned to it; input frame t comes out as output frame t + latency. */
+unsigned mix_latency(const struct mix *m);
+
+/* RT: clear every state (filters, envelopes, delay lines, meters, loudness) and jump every
+ * smoothed parameter to p's values, as if the mix had always run with p. p may be NULL: then
+ * the units keep their targets. */
+void mix_reset(struct mix *m, const struct params *p);
+
+/* RT: process n frames (any n). in_l[k], in_r[k] are stem k's channels (NULL = silence);
+ * non-finite input samples are replaced by 0 so they never stick. p is the parameter snapshot
+ * (p->nstems == mix_nstems(m)); it must stay valid for the call. out_l/out_r receive the
+ * master. The output does not depend on how a signal is cut into calls. */
+void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
+                 const float *const *in_r, float *out_l, float *out_r, unsigned n);
+
+/* RT: copy the meters gathered since the last take into out (out->nstems must match) and
+ * restart them. */
+void mix_take_meters(struct mix *m, struct mix_meters *out);
+
+/* RT: the K-weighted mean-square energies (ITU-R BS.1770-4) of the 100 ms quarter-blocks of
+ * the output completed since the last take, oldest first, at most max; feed them to a
+ * loudness_gate. The mix holds up to MIX_LOUDNESS_QUEUE (6.4 s); older ones are dropped and
+ * counted in *dropped (may be NULL). Returns how many were written. */
+#define MIX_LOUDNESS_QUEUE 64
+unsigned mix_take_loudness(struct mix *m, double *quarters, unsigned max, unsigned *dropped);
+
+#endif

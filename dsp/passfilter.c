@@ -1,0 +1,228 @@
+/* dsp/passfilter.c: Butterworth high/low-pass as one or two SVF sections (see passfilter.h). */
+#include "dsp/passfilter.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dsp/dsp.h"
+
+/* Section Qs of the Butterworth prototypes: 1/(2 cos(theta)) for the pole angles theta. 2nd
+ * order: theta = pi/4 (Q = 1/sqrt 2); 4th order: pi/8 and 3pi/8 (0.5412, 1.3066). */
+static const double butter_q[2][2] = {
+    {0.70710678118654752, 0.0},
+    {0.54119610014619698, 1.30656296487637652},
+};
+
+#define SNAP_LF 1e-4f /* 0.002 semitone: the glide lands exactly on its target */
+
+static float clampf(float x, float lo, float hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static unsigned nsect(int slope)
+{
+    return slope ? 2 : 1;
+}
+
+static void design(const struct passfilter *pf, struct eq_sect *k)
+{
+    enum svf_type t = pf->kind == PASS_HIGH ? SVF_HIGHPASS : SVF_LOWPASS;
+    double f = pf->lf.cur == pf->lf_t ? pf->freq_t : exp(pf->lf.cur);
+    for (unsigned s = 0; s < nsect(pf->slope); s++) {
+        struct svf_coefs c;
+        svf_design(&c, t, f, butter_q[pf->slope][s], 0.0, pf->rate);
+        eq_sect_from_svf(&k[s], &c);
+    }
+}
+
+static void zero_state(struct passfilter *pf)
+{
+    memset(pf->p1, 0, sizeof pf->p1);
+    memset(pf->p2, 0, sizeof pf->p2);
+}
+
+static int state_finite(const struct passfilter *pf)
+{
+    float sum = 0.0f;
+    for (unsigned s = 0; s < 2; s++)
+        sum += pf->p1[s][0] + pf->p1[s][1] + pf->p2[s][0] + pf->p2[s][1];
+    return isfinite(sum);
+}
+
+/* Decide what the sub-block that starts now does (see eq.c's band_control: same rules). */
+static void control(struct passfilter *pf)
+{
+    if (pf->slope != pf->slope_t) {
+        if (pf->fade.w == 0.0f) {
+            pf->slope = pf->slope_t;
+            pf->designed = 0;
+        } else {
+            xfade_set(&pf->fade, 0);
+        }
+    }
+    if (pf->slope == pf->slope_t) xfade_set(&pf->fade, pf->on);
+
+    if (pf->fade.w == 0.0f) {
+        /* Silent: jump to the targets from a clean state. */
+        zero_state(pf);
+        int changed = !pf->designed || pf->lf.cur != pf->lf_t;
+        eq_glide_jump(&pf->lf, pf->lf_t);
+        if (changed) {
+            design(pf, pf->k);
+            pf->designed = 1;
+        }
+        pf->ramp = 0;
+        pf->fading = pf->fade.target;
+        pf->active = pf->fading;
+        return;
+    }
+
+    pf->ramp = eq_glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF) || !pf->designed;
+    if (pf->ramp) {
+        design(pf, pf->kend);
+        const float s = 1.0f / DSP_SUB;
+        for (unsigned j = 0; j < nsect(pf->slope); j++) {
+            pf->dk[j].c1 = (pf->kend[j].c1 - pf->k[j].c1) * s;
+            pf->dk[j].c2 = (pf->kend[j].c2 - pf->k[j].c2) * s;
+            pf->dk[j].c3 = (pf->kend[j].c3 - pf->k[j].c3) * s;
+            pf->dk[j].f0 = (pf->kend[j].f0 - pf->k[j].f0) * s;
+            pf->dk[j].f1 = (pf->kend[j].f1 - pf->k[j].f1) * s;
+            pf->dk[j].f2 = (pf->kend[j].f2 - pf->k[j].f2) * s;
+        }
+        pf->designed = 1;
+    }
+    if (!state_finite(pf)) zero_state(pf);
+    dsp_zero_tiny(&pf->p1[0][0], 4);
+    dsp_zero_tiny(&pf->p2[0][0], 4);
+    pf->fading = !xfade_full_on(&pf->fade); /* fixed for the sub-block: chunk invariance */
+    pf->active = 1;
+}
+
+/* Still coefficients: both sections in one loop, so their recurrences overlap. */
+static void run_still(struct passfilter *pf, float *l, float *r, unsigned m)
+{
+    const struct eq_sect k0 = pf->k[0], k1 = pf->k[1];
+    float p1[2][2], p2[2][2];
+    memcpy(p1, pf->p1, sizeof p1);
+    memcpy(p2, pf->p2, sizeof p2);
+
+    if (pf->slope) {
+        for (unsigned i = 0; i < m; i++) {
+            float x[2] = {l[i], r[i]};
+            eq_sect_tick(&k0, p1[0], p2[0], x);
+            eq_sect_tick(&k1, p1[1], p2[1], x);
+            l[i] = x[0];
+            r[i] = x[1];
+        }
+    } else {
+        for (unsigned i = 0; i < m; i++) {
+            float x[2] = {l[i], r[i]};
+            eq_sect_tick(&k0, p1[0], p2[0], x);
+            l[i] = x[0];
+            r[i] = x[1];
+        }
+    }
+    memcpy(pf->p1, p1, sizeof p1);
+    memcpy(pf->p2, p2, sizeof p2);
+}
+
+/* Gliding: every coefficient steps by dk per sample (see eq.c). */
+static void run_ramp(struct passfilter *pf, float *l, float *r, unsigned m)
+{
+    const unsigned ns = nsect(pf->slope);
+    struct eq_sect k[2];
+    float p1[2][2], p2[2][2];
+    memcpy(k, pf->k, sizeof k);
+    memcpy(p1, pf->p1, sizeof p1);
+    memcpy(p2, pf->p2, sizeof p2);
+
+    for (unsigned i = 0; i < m; i++) {
+        float x[2] = {l[i], r[i]};
+        for (unsigned s = 0; s < ns; s++) {
+            const struct eq_sect *d = &pf->dk[s];
+            k[s].c1 += d->c1, k[s].c2 += d->c2, k[s].c3 += d->c3;
+            k[s].f0 += d->f0, k[s].f1 += d->f1, k[s].f2 += d->f2;
+            eq_sect_tick(&k[s], p1[s], p2[s], x);
+        }
+        l[i] = x[0];
+        r[i] = x[1];
+    }
+    memcpy(pf->k, k, sizeof k);
+    memcpy(pf->p1, p1, sizeof p1);
+    memcpy(pf->p2, p2, sizeof p2);
+}
+
+void passfilter_process(struct passfilter *pf, float *l, float *r, unsigned n)
+{
+    float dry[2][DSP_SUB];
+
+    while (n > 0) {
+        if (pf->pos == 0) control(pf);
+        unsigned m = DSP_SUB - pf->pos;
+        if (m > n) m = n;
+        if (pf->active) {
+            if (pf->fading) {
+                memcpy(dry[0], l, m * sizeof *l);
+                memcpy(dry[1], r, m * sizeof *r);
+            }
+            if (pf->ramp)
+                run_ramp(pf, l, r, m);
+            else
+                run_still(pf, l, r, m);
+            if (pf->fading) xfade_mix2(&pf->fade, dry[0], dry[1], l, r, m);
+        }
+        pf->pos += m;
+        if (pf->pos == DSP_SUB) {
+            pf->pos = 0;
+            if (pf->ramp) {
+                memcpy(pf->k, pf->kend, sizeof pf->k); /* land exactly */
+                pf->ramp = 0;
+            }
+        }
+        l += m, r += m, n -= m;
+    }
+}
+
+void passfilter_set(struct passfilter *pf, int on, float freq_hz, int slope)
+{
+    pf->on = on != 0;
+    if (slope == 0 || slope == 1) pf->slope_t = slope;
+    if (freq_hz != pf->set_freq && isfinite(freq_hz)) {
+        pf->set_freq = freq_hz;
+        pf->freq_t = clampf(freq_hz, pf->fmin, pf->fmax);
+        pf->lf_t = logf(pf->freq_t);
+    }
+}
+
+void passfilter_reset(struct passfilter *pf)
+{
+    pf->pos = 0;
+    pf->slope = pf->slope_t;
+    eq_glide_jump(&pf->lf, pf->lf_t);
+    memset(pf->k, 0, sizeof pf->k);
+    design(pf, pf->k);
+    memcpy(pf->kend, pf->k, sizeof pf->k);
+    memset(pf->dk, 0, sizeof pf->dk);
+    pf->designed = 1;
+    pf->ramp = pf->fading = pf->active = 0;
+    pf->fade.w = pf->on ? 1.0f : 0.0f;
+    pf->fade.target = pf->on;
+    zero_state(pf);
+}
+
+void passfilter_init(struct passfilter *pf, enum pass_kind kind, double rate)
+{
+    memset(pf, 0, sizeof *pf);
+    pf->rate = rate;
+    pf->kind = kind == PASS_LOW ? PASS_LOW : PASS_HIGH;
+    pf->alpha = eq_glide_alpha(rate, PASS_GLIDE_MS);
+    float nyq = (float)(0.49 * rate);
+    pf->fmin = pf->kind == PASS_HIGH ? PASS_HIGH_MIN : PASS_LOW_MIN;
+    pf->fmax = pf->kind == PASS_HIGH ? PASS_HIGH_MAX : PASS_LOW_MAX;
+    pf->fmax = pf->fmax < nyq ? pf->fmax : nyq;
+    xfade_init(&pf->fade, rate, 0);
+    pf->set_freq = NAN;
+    passfilter_set(pf, 0, pf->kind == PASS_HIGH ? 20.0f : 20000.0f, 0);
+    passfilter_reset(pf);
+}

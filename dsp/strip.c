@@ -1,0 +1,127 @@
+/* dsp/strip.c: one stem's channel strip (see strip.h for the order and the two halves). */
+#include "dsp/strip.h"
+
+#include <math.h>
+#include <string.h>
+
+int strip_init(struct strip *s, double rate)
+{
+    memset(s, 0, sizeof *s);
+    s->k = smooth_coef(rate, SMOOTH_TAU_MS);
+    smooth_jump(&s->in[0], 1.0f);
+    smooth_jump(&s->in[1], 1.0f);
+    passfilter_init(&s->hpf, PASS_HIGH, rate);
+    passfilter_init(&s->lpf, PASS_LOW, rate);
+    eq_init(&s->eq, STEMD_EQ_BANDS, rate);
+    compressor_init(&s->comp, rate);
+    smooth_jump(&s->mat[0], 1.0f);
+    smooth_jump(&s->mat[1], 0.0f);
+    smooth_jump(&s->mat[2], 0.0f);
+    smooth_jump(&s->mat[3], 1.0f);
+    s->mat_identity = 1;
+    return 0;
+}
+
+void strip_free(struct strip *s)
+{
+    (void)s; /* every unit of the strip is a plain struct */
+}
+
+void strip_reset(struct strip *s)
+{
+    passfilter_reset(&s->hpf);
+    passfilter_reset(&s->lpf);
+    eq_reset(&s->eq);
+    compressor_reset(&s->comp);
+    s->peak_l = s->peak_r = 0.0f;
+    s->ms_sum = 0.0;
+    s->ms_n = 0;
+}
+
+void strip_set(struct strip *s, const float *sp, int audible)
+{
+    float trim = dsp_db_to_lin(sp[STEM_TRIM]);
+    s->in[0].target = sp[STEM_POL_L] != 0.0f ? -trim : trim;
+    s->in[1].target = sp[STEM_POL_R] != 0.0f ? -trim : trim;
+    smooth_tick(&s->in[0], s->k);
+    smooth_tick(&s->in[1], s->k);
+
+    passfilter_set(&s->hpf, sp[STEM_HPF_ON] != 0.0f, sp[STEM_HPF_FREQ], (int)sp[STEM_HPF_SLOPE]);
+    passfilter_set(&s->lpf, sp[STEM_LPF_ON] != 0.0f, sp[STEM_LPF_FREQ], (int)sp[STEM_LPF_SLOPE]);
+    for (unsigned b = 0; b < STEMD_EQ_BANDS; b++)
+        eq_set_band(&s->eq, b, sp[STEM_EQ_ON + b] != 0.0f, (enum eq_type)sp[STEM_EQ_TYPE + b],
+                    sp[STEM_EQ_FREQ + b], sp[STEM_EQ_GAIN + b], sp[STEM_EQ_Q + b]);
+
+    struct compressor_params cp = {
+        .on = sp[STEM_COMP_ON] != 0.0f,
+        .threshold_db = sp[STEM_COMP_THRESHOLD],
+        .ratio = sp[STEM_COMP_RATIO],
+        .knee_db = sp[STEM_COMP_KNEE],
+        .attack_ms = sp[STEM_COMP_ATTACK],
+        .release_ms = sp[STEM_COMP_RELEASE],
+        .makeup_db = sp[STEM_COMP_MAKEUP],
+        .detector = (int)sp[STEM_COMP_DETECTOR],
+        .link = sp[STEM_COMP_LINK] * 0.01f,
+        .sc_hpf_on = sp[STEM_COMP_SC_HPF_ON] != 0.0f,
+        .sc_hpf_hz = sp[STEM_COMP_SC_HPF_FREQ],
+    };
+    compressor_set(&s->comp, &cp);
+
+    /* Width in M/S: L' = (1+w)/2 L + (1-w)/2 R, R' = (1-w)/2 L + (1+w)/2 R; then balance, which
+     * keeps the centre at unity and turns the far side down along a quarter cosine, then fader
+     * and mute. At the defaults this is exactly the identity. */
+    float w = sp[STEM_WIDTH] * 0.01f, pan = sp[STEM_PAN];
+    float bl = pan > 0.0f ? cosf(pan * (float)M_PI_2) : 1.0f;
+    float br = pan < 0.0f ? cosf(-pan * (float)M_PI_2) : 1.0f;
+    float g = audible ? dsp_db_to_lin(sp[STEM_FADER]) : 0.0f;
+    float direct = (1.0f + w) * 0.5f, cross = (1.0f - w) * 0.5f;
+    s->mat[0].target = bl * g * direct;
+    s->mat[1].target = bl * g * cross;
+    s->mat[2].target = br * g * cross;
+    s->mat[3].target = br * g * direct;
+    int still = 1;
+    for (int i = 0; i < 4; i++) {
+        smooth_tick(&s->mat[i], s->k);
+        still &= smooth_still(&s->mat[i]);
+    }
+    s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
+                      s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
+}
+
+void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n)
+{
+    smooth_apply(&s->in[0], l, off, n);
+    smooth_apply(&s->in[1], r, off, n);
+    passfilter_process(&s->hpf, l, r, n);
+    passfilter_process(&s->lpf, l, r, n);
+    eq_process(&s->eq, l, r, n);
+}
+
+void strip_post(struct strip *s, float *l, float *r, const float *key_l, const float *key_r,
+                unsigned off, unsigned n)
+{
+    compressor_process(&s->comp, l, r, key_l, key_r, n);
+
+    if (!s->mat_identity) {
+        for (unsigned j = 0; j < n; j++) {
+            float a = smooth_at(&s->mat[0], off + j), b = smooth_at(&s->mat[1], off + j);
+            float c = smooth_at(&s->mat[2], off + j), d = smooth_at(&s->mat[3], off + j);
+            float x = l[j], y = r[j];
+            l[j] = a * x + b * y;
+            r[j] = c * x + d * y;
+        }
+    }
+
+    float pl = s->peak_l, pr = s->peak_r;
+    double ms = 0.0;
+    for (unsigned j = 0; j < n; j++) {
+        float al = fabsf(l[j]), ar = fabsf(r[j]);
+        pl = al > pl ? al : pl;
+        pr = ar > pr ? ar : pr;
+        ms += (double)l[j] * l[j] + (double)r[j] * r[j];
+    }
+    s->peak_l = pl;
+    s->peak_r = pr;
+    s->ms_sum += ms * 0.5;
+    s->ms_n += n;
+}

@@ -1,0 +1,49 @@
+/* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, compressor, width, pan,
+ * fader, mute/solo.
+ *
+ * The mix drives it in two halves per sub-block so any stem can key another's compressor: first
+ * strip_pre for every stem (trim .. EQ: the sidechain tap), then strip_post (compressor ..
+ * fader). Both take the position (off) of their n frames inside the current DSP_SUB sub-block;
+ * off + n <= DSP_SUB, and strip_set is called at every sub-block start. */
+#ifndef STEMD_STRIP_H
+#define STEMD_STRIP_H
+
+#include "dsp/compressor.h"
+#include "dsp/eq.h"
+#include "dsp/params.h"
+#include "dsp/passfilter.h"
+#include "dsp/smooth.h"
+
+struct strip {
+    float k;                /* smoothing coefficient per sub-block */
+    struct smooth in[2];    /* trim x polarity, per channel */
+    struct passfilter hpf, lpf;
+    struct eq eq;
+    struct compressor comp;
+    struct smooth mat[4];   /* width, balance, fader, mute: out = [a b; c d] x in */
+    int mat_identity;       /* the matrix rests at the identity: skip it */
+    /* meters, since the last take */
+    float peak_l, peak_r;
+    double ms_sum;
+    unsigned ms_n;
+};
+
+/* Not RT: set up for rate with every unit at its default. */
+int strip_init(struct strip *s, double rate);
+void strip_free(struct strip *s);
+/* RT: clear states and meters (smoothed values keep their positions). */
+void strip_reset(struct strip *s);
+
+/* RT: hand the strip its parameters (sp = one stem's STEM_NPARAMS values) at a sub-block start.
+ * audible = 0 when muted or silenced by another stem's solo. */
+void strip_set(struct strip *s, const float *sp, int audible);
+
+/* RT: trim, polarity, filters and EQ, in place. */
+void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n);
+
+/* RT: compressor keyed by key_l/key_r (this stem's or another's strip_pre output; may alias l/r),
+ * then width, balance, fader and mute, in place; updates the meters. */
+void strip_post(struct strip *s, float *l, float *r, const float *key_l, const float *key_r,
+                unsigned off, unsigned n);
+
+#endif

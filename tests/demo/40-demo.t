@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tests/demo/40-demo.t: `make demo`'s script end to end (4 s stems): it reports the live master
+# next to the offline one, finds them identical when stemd is there, and leaves no process.
+. "$(dirname "$0")/lib.sh"
+need_bin stemd-synth stemd-jackio stemd-render tests/demo/wavcmp
+
+unset JACK_DEFAULT_SERVER # the private-server path (or the machine's default server, if any)
+DEMO_SECONDS=4 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 tools/demo.sh >"$T/out" 2>&1 </dev/null
+ok $? "tools/demo.sh runs to the end" || diag_file "$T/out"
+grep -q "Loudness report" "$T/out" && grep -q "integrated_lufs .* LUFS" "$T/out"
+ok $? "it prints the loudness report and the live/offline table"
+if [ -x "$B/stemd" ]; then
+    grep -q "^identical: .* from frame 96" "$T/out"
+    ok $? "the live master through stemd equals the offline render after stemd's latency" ||
+        diag_file "$T/out"
+else
+    grep -q "FALLBACK" "$T/out"
+    ok $? "without stemd it says it falls back to the offline renderer"
+fi
+grep -q "M .*LUFS.*S .*LUFS.*TP .*dBTP" "$T/out"
+ok $? "it shows the live meters"
+server=$(sed -n "s/.*starting a private one, '\([^']*\)'.*/\1/p" "$T/out")
+if [ -n "$server" ]; then
+    ! pgrep -f -- "-n $server " >/dev/null && ! pgrep -f -- "--jack-server $server" >/dev/null
+    ok $? "jackd and stemd of '$server' are gone afterwards"
+else
+    skip "a JACK server was already running: the demo started no jackd"
+fi
+! ls -d "$T"/stemd-demo.* 2>/dev/null | grep -q .
+ok $? "its work directory is removed"
+
+done_testing

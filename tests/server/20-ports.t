@@ -1,0 +1,64 @@
+#!/bin/bash
+# tests/server/20-ports.t: ports (names, order, metadata, latency), connections at start, the
+# config file, and a second instance with the same name refused.
+. "$(dirname "$0")/lib.sh"
+start_jackd
+
+check_stems() { # check_stems SPEC NAME1 NAME2 ...
+    local spec=$1; shift
+    local n=$# name=st$RANDOM
+    start_stemd "$name" --jack-name "$name" --stems "$spec"
+    wait_for ports_are "$name" $((2 * n + 2)); ok $? "--stems $spec: $((2 * n + 2)) ports"
+    local want="" k=1 w=2
+    [ "$n" -gt 99 ] && w=3
+    for s in "$@"; do
+        want="$want$(printf "%s:in_%0${w}d_%s_L\n%s:in_%0${w}d_%s_R" "$name" $k "$s" "$name" $k "$s")"$'\n'
+        k=$((k + 1))
+    done
+    want="$want$name:master_L"$'\n'"$name:master_R"
+    is "$(jack_lsp -s "$JACK" | grep "^$name:" | LC_ALL=C sort)" "$want" "--stems $spec: names in stem order when sorted"
+    local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
+    local props; props=$(jack_property --port -l "$first" 2>&1)
+    local cap; cap=$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}
+    grep -q "pretty-name value: $cap L" <<<"$props" && grep -q "port-group value: $cap" <<<"$props" \
+        && grep -q "order value: 1" <<<"$props"; ok $? "--stems $spec: metadata of $first (pretty '$cap L', group, order)"
+    props=$(jack_property --port -l "$name:master_R" 2>&1)
+    grep -q "pretty-name value: Master R" <<<"$props" && grep -q "order value: 2" <<<"$props"; ok $? "--stems $spec: master_R metadata"
+    local lat; lat=$(jack_lsp -s "$JACK" -l "$name:master_L" | grep "capture latency")
+    grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($lat)"
+    lat=$(jack_lsp -s "$JACK" -l "$first" | grep "playback latency")
+    grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: input playback latency 96 frames ($lat)"
+    kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "--stems $spec: SIGTERM exit 0"
+}
+check_stems drums,bass,music,vocals drums bass music vocals
+check_stems 3 stem1 stem2 stem3
+check_stems kick-in,Snare_2 kick-in Snare_2
+check_stems 12 stem1 stem2 stem3 stem4 stem5 stem6 stem7 stem8 stem9 stem10 stem11 stem12
+
+# Latency is added to what flows through: feed capture (64 frames) in, expect 64 + 96 out.
+start_stemd conn --connect drums=system:capture_1,system:capture_2 --connect-out system:playback_1,system:playback_2
+wait_for ports_are stemd 10
+c=$(jack_lsp -s "$JACK" -c)
+grep -A2 "^stemd:in_01_drums_L" <<<"$c" | grep -q "system:capture_1" \
+    && grep -A2 "^stemd:master_R" <<<"$c" | grep -q "system:playback_2"; ok $? "--connect and --connect-out made at start"
+# The range spans every input: unconnected ones add 0 + 96, the one fed by capture 64 + 96.
+wait_for sh -c "jack_lsp -s $JACK -l stemd:master_L | grep -q 'capture latency = \[ 96 160 \]'"; ok $? "master capture latency range [96, 160]: capture's 64 + the mix's 96"
+wait_for sh -c "jack_lsp -s $JACK -l stemd:in_01_drums_L | grep -q 'playback latency = \[ 224 224 \]'"; ok $? "input playback latency = playback's 128 + 96"
+
+# A second stemd with the same JACK name is refused with a clear error.
+out=$(rt_env timeout 10 "$STEMD" --jack-server "$JACK" 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "already on server" <<<"$out"; ok $? "second instance refused (exit $rc): $(grep already <<<"$out" | head -1)"
+kill -0 "$STEMD_PID"; ok $? "the first instance still runs"
+kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+
+# Config file, and the command line wins over it.
+printf '# test\nstems = alpha, beta\n' >"$TMP/a.conf"
+printf 'stems = alpha,beta\njack-name = fromfile\nlog-level = debug\n' >"$TMP/a.conf"
+start_stemd cfg --config "$TMP/a.conf" --jack-name fromcli
+wait_for ports_are fromcli 6; ok $? "--config stems = alpha,beta with --jack-name from the command line: 6 ports of 'fromcli'"
+is "$(port_count fromfile)" 0 "the file's jack-name lost to the command line"
+grep -q "^<7>" "$TMP/cfg.log"; ok $? "log-level = debug from the file"
+kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+
+rtcheck_verify
+done_testing

@@ -1,0 +1,31 @@
+#!/bin/bash
+# tests/server/35-runtime.t: a JACK buffer-size change and freewheeling while stemd runs: no
+# restart, audio continues, changes still land within one (new) period.
+. "$(dirname "$0")/lib.sh"
+start_jackd
+start_driver drv --stems 2
+is "$(drv wait-running)" ok "engine running"
+is "$(drv probe)" ok "probe connected"
+jack_bufsize 256 >/dev/null 2>&1
+for _ in $(seq 50); do [ "$(field period "$(drv status)")" = 256 ] && break; sleep 0.1; done
+s=$(drv status); diag "$s"
+is "$(field period "$s")" 256 "buffer size 64 -> 256 seen without a restart"
+is "$(field latency "$s")" 96 "latency unchanged (the mix takes any period)"
+r=$(drv step /stem/1/fader -10); diag "$r"
+[ "$(field seen "$r")" -le 256 ] && [ "$(field delay "$r")" -le "$(field limit "$r")" ]; ok $? "a change lands within one 256-frame period"
+awk -v m="$(field maxstep "$r")" 'BEGIN { exit !(m < 0.01) }'; ok $? "and ramps without a click"
+c0=$(field cycles "$(drv status)")
+jack_freewheel y >/dev/null 2>&1
+sleep 1
+s=$(drv status); diag "$s"
+is "$(field freewheel "$s")" 1 "freewheel seen"
+c1=$(field cycles "$s")
+[ $((c1 - c0)) -gt 400 ]; ok $? "freewheeling runs faster than real time: $((c1 - c0)) cycles in ~1 s (real time: ~190)"
+jack_freewheel n >/dev/null 2>&1
+sleep 0.5
+is "$(field freewheel "$(drv status)")" 0 "back from freewheel"
+r=$(drv step /stem/1/fader 0); diag "$r"
+[ "$(field delay "$r")" -ge 0 ] && [ "$(field delay "$r")" -le "$(field limit "$r")" ]; ok $? "audio and changes still flow after freewheel"
+stop_driver; ok $? "driver exits cleanly"
+rtcheck_verify
+done_testing

@@ -1,0 +1,283 @@
+/* tests/server/stemd-driver.c: a test program that embeds the stemd engine through its C API
+ * and takes commands on stdin, with a probe (a DC source into stem 1 and a recorder of the
+ * master) to see when a change reaches the audio.
+ *
+ * Usage: stemd-driver [stemd options]; then one command a line on stdin, one answer a line:
+ *   wait-running            "ok" once on JACK (5 s at most), else "error"
+ *   set PATH VALUE          "applied V" | "error REASON"
+ *   get PATH                "value V" | "error REASON"
+ *   preset FILE             "ok" | "error REASON"
+ *   probe                   start the probe clients (DC 0.25 into stem 1, recorder on master)
+ *   step PATH VALUE         set while recording; "step delay=D limit=L maxstep=M seen=S period=P"
+ *                           D: frames from the set to the first output frame that moved
+ *   storm RATE SECONDS      RATE random changes a second (and a preset every 100 ms): "ok N"
+ *   status                  "status connected=.. rate=.. period=.. latency=.. xruns=.. load=.."
+ *   meters                  "meters peak=.. tp=.. m=.. s=.. i=.."
+ *   quit                    stop like SIGTERM */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dsp/dsp.h"
+#include "server/control.h"
+#include "server/server.h"
+
+#define REC_FRAMES (48000 * 4)
+
+struct probe {
+    jack_client_t *src, *rec;
+    jack_port_t *out, *in[2];
+    float *buf;             /* master L, recorded */
+    jack_nframes_t *cycle_frame; /* the frame time of each recorded cycle's first frame */
+    unsigned *cycle_pos;
+    atomic_uint pos, ncycles;
+    atomic_int recording;
+    float dc;
+};
+
+static int src_process(jack_nframes_t n, void *arg)
+{
+    struct probe *p = arg;
+    float *o = jack_port_get_buffer(p->out, n);
+    for (jack_nframes_t i = 0; i < n; i++)
+        o[i] = p->dc;
+    return 0;
+}
+
+static int rec_process(jack_nframes_t n, void *arg)
+{
+    struct probe *p = arg;
+    const float *l = jack_port_get_buffer(p->in[0], n);
+    if (!atomic_load(&p->recording))
+        return 0;
+    unsigned pos = atomic_load(&p->pos), c = atomic_load(&p->ncycles);
+    if (pos + n > REC_FRAMES || c >= REC_FRAMES / 16)
+        return 0;
+    p->cycle_frame[c] = jack_last_frame_time(p->rec);
+    p->cycle_pos[c] = pos;
+    memcpy(p->buf + pos, l, n * sizeof *l);
+    atomic_store(&p->pos, pos + n);
+    atomic_store(&p->ncycles, c + 1);
+    return 0;
+}
+
+static void msleep(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static int probe_start(struct stemd *sd, struct probe *p)
+{
+    const char *server = sd->cfg.jack_server[0] ? sd->cfg.jack_server : NULL;
+    jack_options_t o = server ? JackServerName : JackNullOption;
+    char port[400];
+    p->dc = 0.25f;
+    p->buf = calloc(REC_FRAMES, sizeof *p->buf);
+    p->cycle_frame = calloc(REC_FRAMES / 16, sizeof *p->cycle_frame);
+    p->cycle_pos = calloc(REC_FRAMES / 16, sizeof *p->cycle_pos);
+    p->src = jack_client_open("probe_src", o, NULL, server);
+    p->rec = jack_client_open("probe_rec", o, NULL, server);
+    if (!p->src || !p->rec || !p->buf)
+        return -1;
+    p->out = jack_port_register(p->src, "out", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    p->in[0] = jack_port_register(p->rec, "in_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+    p->in[1] = jack_port_register(p->rec, "in_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+    jack_set_process_callback(p->src, src_process, p);
+    jack_set_process_callback(p->rec, rec_process, p);
+    if (jack_activate(p->src) || jack_activate(p->rec))
+        return -1;
+    for (int ch = 0; ch < 2; ch++) {
+        snprintf(port, sizeof port, "%s:in_01_%s_%c", sd->cfg.jack_name, sd->cfg.names[0],
+                 ch ? 'R' : 'L');
+        if (jack_connect(p->src, "probe_src:out", port))
+            return -1;
+        snprintf(port, sizeof port, "%s:master_%c", sd->cfg.jack_name, ch ? 'R' : 'L');
+        if (jack_connect(p->rec, port, jack_port_name(p->in[ch])))
+            return -1;
+    }
+    return 0;
+}
+
+/* Set path while recording; find when the master first moved away from its steady value. */
+static void step(struct stemd *sd, struct probe *p, const char *path, float v)
+{
+    char err[256];
+    float applied;
+    atomic_store(&p->pos, 0);
+    atomic_store(&p->ncycles, 0);
+    atomic_store(&p->recording, 1);
+    msleep(300);
+    jack_nframes_t t0 = jack_frame_time(p->rec);
+    uint64_t seq0 = stemd_published_seq(sd);
+    if (stemd_set(sd, path, v, STEMD_SRC_API, &applied, err, sizeof err) < 0) {
+        printf("error %s\n", err);
+        return;
+    }
+    msleep(300);
+    atomic_store(&p->recording, 0);
+    uint64_t seq, seen;
+    stemd_seen(sd, &seq, &seen);
+    unsigned nc = atomic_load(&p->ncycles), total = atomic_load(&p->pos);
+    float steady = total ? p->buf[p->cycle_pos[nc / 4]] : 0, maxstep = 0;
+    long delay = -1;
+    for (unsigned c = 0; c < nc && delay < 0; c++) {
+        unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
+        for (unsigned i = p->cycle_pos[c]; i < end; i++) {
+            long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
+            if (frame - (long)t0 >= -64 && fabsf(p->buf[i] - steady) > 0.01f * fabsf(steady)) {
+                delay = frame - (long)t0;
+                break;
+            }
+        }
+    }
+    for (unsigned i = 1; i < total; i++) {
+        float d = fabsf(p->buf[i] - p->buf[i - 1]);
+        maxstep = d > maxstep ? d : maxstep;
+    }
+    unsigned period = jack_get_buffer_size(p->rec), lat = atomic_load(&sd->eng.latency_frames);
+    printf("step delay=%ld limit=%u maxstep=%g steady=%g seen=%ld period=%u seq=%d\n", delay,
+           period + lat + DSP_SUB, (double)maxstep, (double)steady,
+           seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0);
+}
+
+static void storm(struct stemd *sd, int rate, double seconds)
+{
+    static const char *const paths[] = {"fader", "pan", "width", "eq/1/gain", "eq/2/freq",
+                                        "comp/threshold", "trim", "hpf/freq"};
+    static const float lo[] = {-20, -1, 0, -12, 100, -40, -6, 20};
+    static const float hi[] = {6, 1, 200, 12, 8000, 0, 6, 200};
+    char path[128], err[256], preset[4096];
+    unsigned n = 0, bad = 0;
+    long total = (long)(rate * seconds);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (long i = 0; i < total; i++) {
+        unsigned k = (unsigned)rand() % sd->cfg.nstems, j = (unsigned)rand() % 8;
+        snprintf(path, sizeof path, "/stem/%u/%s", k + 1, paths[j]);
+        float v = lo[j] + (hi[j] - lo[j]) * (float)rand() / (float)RAND_MAX;
+        if (stemd_set(sd, path, v, STEMD_SRC_API, NULL, err, sizeof err) < 0)
+            bad++;
+        n++;
+        if (i % (rate / 10 ? rate / 10 : 1) == 0) {
+            snprintf(preset, sizeof preset,
+                     "/bus/input %g\n/bus/eq/1/on 1\n/bus/eq/1/gain %g\n/stem/1/fader %g\n"
+                     "/bus/limiter/ceiling -1\n",
+                     (double)((float)(i % 7) - 3), (double)((float)(i % 5) - 2),
+                     (double)(-(float)(i % 11)));
+            if (stemd_apply_preset(sd, preset, "storm", 0, STEMD_SRC_API, err, sizeof err) < 0)
+                bad++;
+        }
+        /* Pace to the rate: sleep until the i-th change's time. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double el = (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) * 1e-9;
+        double due = (double)(i + 1) / rate;
+        if (due > el)
+            msleep((long)((due - el) * 1000));
+    }
+    printf("ok %u bad=%u\n", n, bad);
+}
+
+struct runner {
+    struct stemd *sd;
+    int argc;
+    char **argv;
+    atomic_int stop;
+    int rc;
+};
+
+static void *run_thread(void *arg)
+{
+    struct runner *r = arg;
+    r->rc = stemd_run(r->sd, r->argc, r->argv, &r->stop);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct stemd *sd = calloc(1, sizeof *sd);
+    struct runner r = {.sd = sd, .argc = argc, .argv = argv};
+    struct probe probe;
+    pthread_t th;
+    char line[4096];
+
+    memset(&probe, 0, sizeof probe);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (config_from_args(&sd->cfg, argc, argv) != 0 || stemd_init(sd) < 0)
+        return 2;
+    pthread_create(&th, NULL, run_thread, &r);
+    while (fgets(line, sizeof line, stdin)) {
+        char cmd[32] = "", a[1024] = "", b[1024] = "", err[512];
+        float v;
+        if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 1)
+            continue;
+        if (!strcmp(cmd, "quit"))
+            break;
+        if (!strcmp(cmd, "wait-running")) {
+            struct stemd_status st;
+            int i;
+            for (i = 0; i < 100; i++) {
+                stemd_status(sd, &st);
+                if (st.connected && st.cycles > 10)
+                    break;
+                msleep(50);
+            }
+            puts(i < 100 ? "ok" : "error not running");
+        } else if (!strcmp(cmd, "set")) {
+            if (stemd_set_text(sd, a, b, STEMD_SRC_API, &v, err, sizeof err) < 0)
+                printf("error %s\n", err);
+            else
+                printf("applied %g\n", (double)v);
+        } else if (!strcmp(cmd, "get")) {
+            if (stemd_get(sd, a, &v, err, sizeof err) < 0)
+                printf("error %s\n", err);
+            else
+                printf("value %g\n", (double)v);
+        } else if (!strcmp(cmd, "preset")) {
+            if (stemd_apply_preset_file(sd, a, 0, STEMD_SRC_API, err, sizeof err) < 0)
+                printf("error %s\n", err);
+            else
+                puts("ok");
+        } else if (!strcmp(cmd, "probe")) {
+            puts(probe_start(sd, &probe) == 0 ? "ok" : "error probe clients failed");
+        } else if (!strcmp(cmd, "step")) {
+            step(sd, &probe, a, strtof(b, NULL));
+        } else if (!strcmp(cmd, "storm")) {
+            storm(sd, atoi(a), atof(b));
+        } else if (!strcmp(cmd, "status")) {
+            struct stemd_status st;
+            stemd_status(sd, &st);
+            printf("status connected=%d rate=%u period=%u latency=%u xruns=%llu load=%.2f "
+                   "cycles=%llu grace=%llu freewheel=%d\n", st.connected, st.rate_hz, st.period_frames,
+                   st.latency_frames, (unsigned long long)st.xruns, (double)st.dsp_load_percent,
+                   (unsigned long long)st.cycles, (unsigned long long)sd->ctl.grace_periods, st.freewheel);
+        } else if (!strcmp(cmd, "meters")) {
+            struct mix_meters *m = mix_meters_new(stemd_nstems(sd));
+            struct stemd_loudness l;
+            stemd_take_meters(sd, m, &l);
+            printf("meters peak=%g tp=%g m=%g s=%g i=%g lra=%g\n", (double)m->bus.peak_l,
+                   (double)m->bus.true_peak, l.momentary_lufs, l.short_term_lufs,
+                   l.integrated_lufs, l.lra_lu);
+            free(m);
+        } else {
+            printf("error unknown command %s\n", cmd);
+        }
+    }
+    if (probe.src)
+        jack_client_close(probe.src);
+    if (probe.rec)
+        jack_client_close(probe.rec);
+    atomic_store(&r.stop, 1);
+    pthread_join(th, NULL);
+    stemd_fini(sd);
+    free(probe.buf);
+    free(probe.cycle_frame);
+    free(probe.cycle_pos);
+    free(sd);
+    return r.rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,583 @@
+/* tools/render.c: stemd-render, offline mastering of stem files through the live server's graph. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sndfile.h>
+#include <unistd.h>
+
+#include "dsp/dither.h"
+#include "dsp/dsp.h"
+#include "dsp/mix.h"
+#include "dsp/preset.h"
+#include "tools/report.h"
+
+#define CHUNK 4096
+
+struct stem_in {
+    char name[STEMD_STEM_NAME_MAX];
+    const char *path;
+    SNDFILE *sf;
+    SF_INFO info;
+    float *l, *r;
+};
+
+struct render {
+    unsigned nstems;
+    struct stem_in *stems;
+    const char *names[STEMD_MAX_STEMS];
+    struct params_names pn;
+    double rate;
+    sf_count_t frames; /* the longest stem */
+    struct mix *mix;
+    float *ibuf, *out_l, *out_r;
+    int progress;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: stemd-render [options] -o OUT STEM...\n"
+            "       stemd-render --analyze FILE [--json]\n"
+            "Masters stem files through stemd's graph (the same samples as the live server).\n"
+            "  STEM                  name=file, or a file named by its base name (drums.wav)\n"
+            "  -o, --output FILE     .wav (24-bit), .flac, .aiff, .w64 or .caf\n"
+            "  -p, --preset FILE     a preset: 'path value' lines (stemctl dump writes one)\n"
+            "  -s, --set PATH=VALUE  set one parameter (repeatable), e.g. /bus/limiter/ceiling=-1\n"
+            "  -t, --target-lufs X   set the master gain so the output integrates to X LUFS\n"
+            "      --float           write 32-bit float (WAV, W64, CAF)\n"
+            "      --bits 16|24      integer word length (default 24)\n"
+            "      --no-dither       no TPDF dither when writing integer samples\n"
+            "  -j, --json            print the loudness report as one JSON object\n"
+            "  -a, --analyze FILE    meter FILE without processing\n"
+            "  -q, --quiet           no progress\n"
+            "  -h, --help            this text\n"
+            "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
+}
+
+static void preset_err(void *ctx, const char *file, unsigned line, const char *reason)
+{
+    (void)ctx;
+    fprintf(stderr, "%s:%u: %s\n", file, line, reason);
+}
+
+/* A stem's name from its file: the base name without extension, made a valid stem name. */
+static int stem_name(const char *arg, char *name, const char **path)
+{
+    const char *eq = strchr(arg, '=');
+    char tmp[4096];
+    if (eq && eq != arg) {
+        size_t len = (size_t)(eq - arg);
+        if (len >= STEMD_STEM_NAME_MAX)
+            len = STEMD_STEM_NAME_MAX - 1;
+        memcpy(name, arg, len);
+        name[len] = 0;
+        *path = eq + 1;
+    } else {
+        snprintf(tmp, sizeof tmp, "%s", arg);
+        const char *base = basename(tmp);
+        size_t len = strcspn(base, ".");
+        if (len >= STEMD_STEM_NAME_MAX - 1)
+            len = STEMD_STEM_NAME_MAX - 2;
+        int pre = !((base[0] >= 'A' && base[0] <= 'Z') || (base[0] >= 'a' && base[0] <= 'z'));
+        if (pre)
+            name[0] = 's';
+        memcpy(name + pre, base, len);
+        name[len + pre] = 0;
+        *path = arg;
+    }
+    for (char *c = name; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-'))
+            *c = '_';
+    if (!((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'))) {
+        fprintf(stderr, "stemd-render: stem name '%s' must start with a letter\n", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_stems(struct render *rd, char **args, unsigned n)
+{
+    rd->nstems = n;
+    rd->stems = calloc(n, sizeof *rd->stems);
+    if (!rd->stems)
+        return -1;
+    for (unsigned k = 0; k < n; k++) {
+        struct stem_in *s = &rd->stems[k];
+        if (stem_name(args[k], s->name, &s->path) < 0)
+            return -1;
+        for (unsigned j = 0; j < k; j++)
+            if (strcmp(rd->stems[j].name, s->name) == 0) {
+                fprintf(stderr, "stemd-render: two stems are named '%s': name them, e.g. %s2=%s\n",
+                        s->name, s->name, s->path);
+                return -1;
+            }
+        rd->names[k] = s->name;
+        s->sf = sf_open(s->path, SFM_READ, &s->info);
+        if (!s->sf) {
+            fprintf(stderr, "stemd-render: cannot read %s: %s\n", s->path, sf_strerror(NULL));
+            return -1;
+        }
+        if (s->info.channels < 1 || s->info.channels > 2) {
+            fprintf(stderr, "stemd-render: %s has %d channels; a stem is mono or stereo\n", s->path,
+                    s->info.channels);
+            return -1;
+        }
+        if (k == 0)
+            rd->rate = s->info.samplerate;
+        else if (s->info.samplerate != (int)rd->rate) {
+            fprintf(stderr,
+                    "stemd-render: %s is at %d Hz but %s is at %.0f Hz; resample the stems to "
+                    "one rate first\n",
+                    s->path, s->info.samplerate, rd->stems[0].path, rd->rate);
+            return -1;
+        }
+        if (s->info.frames > rd->frames)
+            rd->frames = s->info.frames;
+        s->l = calloc(CHUNK, sizeof(float));
+        s->r = calloc(CHUNK, sizeof(float));
+        if (!s->l || !s->r)
+            return -1;
+    }
+    if (rd->rate < 44100 || rd->rate > 192000) {
+        fprintf(stderr, "stemd-render: sample rate %.0f Hz is outside 44100..192000\n", rd->rate);
+        return -1;
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (rd->stems[k].info.frames < rd->frames)
+            fprintf(stderr, "stemd-render: %s (%s) is %.2f s shorter than the longest stem: padded "
+                            "with silence\n",
+                    rd->stems[k].path, rd->stems[k].name,
+                    (double)(rd->frames - rd->stems[k].info.frames) / rd->rate);
+    rd->pn.n = n;
+    rd->pn.names = rd->names;
+    return 0;
+}
+
+/* Read up to n frames of every stem into its l/r buffers (zeros past its end). */
+static int read_stems(struct render *rd, unsigned n)
+{
+    for (unsigned k = 0; k < rd->nstems; k++) {
+        struct stem_in *s = &rd->stems[k];
+        int ch = s->info.channels;
+        sf_count_t got = sf_readf_float(s->sf, rd->ibuf, n);
+        if (got < 0)
+            got = 0;
+        for (sf_count_t i = 0; i < got; i++) {
+            s->l[i] = rd->ibuf[i * ch];
+            s->r[i] = rd->ibuf[i * ch + ch - 1]; /* mono: both channels */
+        }
+        for (unsigned i = (unsigned)got; i < n; i++)
+            s->l[i] = s->r[i] = 0.0f;
+    }
+    return 0;
+}
+
+/* One pass over the stems: mix, dither, meter, and write to out when not NULL. The output is
+ * shifted by the graph's latency, so output frame t lines up with input frame t. */
+static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, int dither_bits,
+                       struct report *rep)
+{
+    const float *inl[STEMD_MAX_STEMS], *inr[STEMD_MAX_STEMS];
+    unsigned lat = mix_latency(rd->mix);
+    sf_count_t total = rd->frames + lat, pos = 0, written = 0, next_tick = 0;
+    struct dither dith;
+    float *obuf = rd->ibuf; /* interleaving reuses the read buffer after the mix */
+
+    dither_init(&dith);
+    for (unsigned k = 0; k < rd->nstems; k++) {
+        if (sf_seek(rd->stems[k].sf, 0, SEEK_SET) < 0) {
+            fprintf(stderr, "stemd-render: cannot rewind %s\n", rd->stems[k].path);
+            return -1;
+        }
+        inl[k] = rd->stems[k].l;
+        inr[k] = rd->stems[k].r;
+    }
+    mix_reset(rd->mix, p);
+    while (pos < total) {
+        unsigned n = total - pos < CHUNK ? (unsigned)(total - pos) : CHUNK;
+        read_stems(rd, n);
+        mix_process(rd->mix, p, inl, inr, rd->out_l, rd->out_r, n);
+        unsigned skip = pos < (sf_count_t)lat ? (unsigned)((sf_count_t)lat - pos) : 0;
+        if (skip > n)
+            skip = n;
+        unsigned m = n - skip;
+        float *ol = rd->out_l + skip, *or_ = rd->out_r + skip;
+        if (dither_bits)
+            dither_process(&dith, dither_bits == 16 ? DITHER_16 : DITHER_24, ol, or_, m);
+        rep && m ? report_add(rep, ol, or_, m) : (void)0;
+        if (out && m) {
+            for (unsigned i = 0; i < m; i++) {
+                obuf[2 * i] = ol[i];
+                obuf[2 * i + 1] = or_[i];
+            }
+            if (sf_writef_float(out, obuf, m) != m) {
+                fprintf(stderr, "stemd-render: writing failed: %s\n", sf_strerror(out));
+                return -1;
+            }
+        }
+        written += m;
+        pos += n;
+        if (rd->progress && pos >= next_tick) {
+            fprintf(stderr, "\rstemd-render: %3d%%", (int)(100 * pos / total));
+            next_tick = pos + total / 50 + 1;
+        }
+    }
+    if (rd->progress)
+        fprintf(stderr, "\rstemd-render: 100%%\n");
+    return 0;
+}
+
+static int out_format(const char *path, int is_float, int bits, int *fmt)
+{
+    const char *dot = strrchr(path, '.');
+    int major;
+    if (!dot) {
+        fprintf(stderr, "stemd-render: '%s' has no extension; use .wav, .flac, .aiff, .w64 or .caf\n",
+                path);
+        return -1;
+    }
+    if (!strcasecmp(dot, ".wav"))
+        major = SF_FORMAT_WAV;
+    else if (!strcasecmp(dot, ".flac"))
+        major = SF_FORMAT_FLAC;
+    else if (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff"))
+        major = SF_FORMAT_AIFF;
+    else if (!strcasecmp(dot, ".w64"))
+        major = SF_FORMAT_W64;
+    else if (!strcasecmp(dot, ".caf"))
+        major = SF_FORMAT_CAF;
+    else {
+        fprintf(stderr, "stemd-render: unknown output format '%s'; use .wav, .flac, .aiff, .w64 or "
+                        ".caf\n",
+                dot);
+        return -1;
+    }
+    if (is_float && major == SF_FORMAT_FLAC) {
+        fprintf(stderr, "stemd-render: FLAC holds integers only; drop --float or write .wav\n");
+        return -1;
+    }
+    *fmt = major | (is_float ? SF_FORMAT_FLOAT : bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
+    return 0;
+}
+
+static int analyze(const char *path, int json)
+{
+    SF_INFO info = {0};
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    struct report rep;
+    if (!sf) {
+        fprintf(stderr, "stemd-render: cannot read %s: %s\n", path, sf_strerror(NULL));
+        return 1;
+    }
+    if (info.channels < 1 || info.channels > 2 || info.samplerate < 8000 ||
+        report_init(&rep, info.samplerate) < 0) {
+        fprintf(stderr, "stemd-render: %s: need a mono or stereo file at 8..384 kHz\n", path);
+        sf_close(sf);
+        return 1;
+    }
+    float *buf = malloc(sizeof(float) * 2 * CHUNK), *l = malloc(sizeof(float) * CHUNK),
+          *r = malloc(sizeof(float) * CHUNK);
+    sf_count_t got;
+    while (buf && l && r && (got = sf_readf_float(sf, buf, CHUNK)) > 0) {
+        for (sf_count_t i = 0; i < got; i++) {
+            l[i] = buf[i * info.channels];
+            r[i] = buf[i * info.channels + info.channels - 1];
+        }
+        report_add(&rep, l, r, (unsigned)got);
+    }
+    struct report_values v;
+    report_values(&rep, &v);
+    report_print(stdout, &v, json);
+    report_free(&rep);
+    free(buf), free(l), free(r);
+    sf_close(sf);
+    return 0;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *g = realloc(buf, cap);
+            if (!g)
+                break;
+            buf = g;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096)
+            break;
+    }
+    if (ferror(f) || !buf) {
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[len] = 0;
+        if (memchr(buf, 0, len)) { /* a binary file is no preset */
+            free(buf);
+            buf = NULL;
+            errno = EINVAL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The gain that brings the output to target: 'boost' dB, taken from the limiter's drive when
+ * positive (louder means more limiting), from the output gain when negative (exact: the output
+ * gain follows the limiter). */
+static void apply_boost(struct params *p, const struct params *user, float boost)
+{
+    float drive = user->bus[BUS_LIM_DRIVE], out = user->bus[BUS_OUTPUT];
+    p->bus[BUS_LIM_DRIVE] = drive;
+    p->bus[BUS_OUTPUT] = out;
+    if (boost >= 0) {
+        float back = -out < boost ? -out : boost; /* first undo any output attenuation */
+        p->bus[BUS_OUTPUT] = out + back;
+        p->bus[BUS_LIM_DRIVE] = drive + (boost - back);
+    } else {
+        p->bus[BUS_OUTPUT] = out + boost;
+    }
+}
+
+static int boost_ok(const struct params *p)
+{
+    return p->bus[BUS_LIM_DRIVE] <= 24.0f && p->bus[BUS_OUTPUT] >= -24.0f;
+}
+
+static int measure(struct render *rd, const struct params *p, int bits, double *lufs)
+{
+    struct report rep;
+    struct report_values v;
+    if (report_init(&rep, rd->rate) < 0)
+        return -1;
+    int err = render_pass(rd, p, NULL, bits, &rep);
+    report_values(&rep, &v);
+    report_free(&rep);
+    *lufs = v.integrated_lufs;
+    return err;
+}
+
+/* Find the boost that lands the integrated loudness within 0.05 LU of target: the output's
+ * loudness rises monotonically (and, below the ceiling, one for one) with the boost, so a few
+ * secant steps converge. */
+static int find_target(struct render *rd, struct params *p, const struct params *user, double target,
+                       int bits)
+{
+    double b0 = 0, l0, b1, l1;
+    if (measure(rd, user, bits, &l0) < 0)
+        return -1;
+    if (!isfinite(l0)) {
+        fprintf(stderr, "stemd-render: the master is silent; no gain reaches %.1f LUFS\n", target);
+        return -1;
+    }
+    b1 = target - l0;
+    for (int it = 0; it < 12; it++) {
+        apply_boost(p, user, (float)b1);
+        if (!boost_ok(p)) {
+            fprintf(stderr, "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
+                            "(24 dB) or the output gain (-24 dB) gives\n",
+                    target, b1);
+            return -1;
+        }
+        if (measure(rd, p, bits, &l1) < 0)
+            return -1;
+        if (rd->progress)
+            fprintf(stderr, "stemd-render: gain %+.2f dB gives %.2f LUFS\n", b1, l1);
+        if (fabs(l1 - target) <= 0.05)
+            return 0;
+        double slope = (l1 - l0) / (b1 - b0);
+        if (!(slope > 0.05))
+            slope = 0.05; /* deep in the limiter the loudness barely moves: step boldly */
+        b0 = b1, l0 = l1;
+        b1 = b1 + (target - l1) / slope;
+    }
+    fprintf(stderr, "stemd-render: could not reach %.1f LUFS (stuck at %.2f): the limiter is at "
+                    "its limit; lower the target\n",
+            target, l1);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"preset", required_argument, 0, 'p'},
+        {"set", required_argument, 0, 's'},    {"target-lufs", required_argument, 0, 't'},
+        {"float", no_argument, 0, 'F'},        {"bits", required_argument, 0, 'b'},
+        {"no-dither", no_argument, 0, 'D'},    {"json", no_argument, 0, 'j'},
+        {"analyze", required_argument, 0, 'a'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *out_path = NULL, *preset = NULL, *analyze_path = NULL;
+    const char *sets[256];
+    unsigned nsets = 0;
+    int is_float = 0, bits = 24, no_dither = 0, json = 0, quiet = 0, c, status = 1;
+    double target = NAN;
+    struct render rd = {0};
+    struct params *p = NULL, *user = NULL;
+    SNDFILE *out = NULL;
+    char tmp_path[4096] = "";
+
+    while ((c = getopt_long(argc, argv, "o:p:s:t:ja:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'p': preset = optarg; break;
+        case 's':
+            if (nsets == 256) {
+                fprintf(stderr, "stemd-render: at most 256 --set options; use a preset\n");
+                return 2;
+            }
+            sets[nsets++] = optarg;
+            break;
+        case 't': {
+            char *end;
+            target = strtod(optarg, &end);
+            if (*end || !isfinite(target) || target < -70 || target > 0) {
+                fprintf(stderr, "stemd-render: --target-lufs takes a number from -70 to 0\n");
+                return 2;
+            }
+            break;
+        }
+        case 'F': is_float = 1; break;
+        case 'b':
+            bits = atoi(optarg);
+            if (bits != 16 && bits != 24) {
+                fprintf(stderr, "stemd-render: --bits is 16 or 24\n");
+                return 2;
+            }
+            break;
+        case 'D': no_dither = 1; break;
+        case 'j': json = 1; break;
+        case 'a': analyze_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    dsp_flush_denormals();
+    if (analyze_path)
+        return analyze(analyze_path, json);
+    if (!out_path || optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if ((unsigned)(argc - optind) > STEMD_MAX_STEMS) {
+        fprintf(stderr, "stemd-render: at most %d stems\n", STEMD_MAX_STEMS);
+        return 2;
+    }
+    if (open_stems(&rd, argv + optind, (unsigned)(argc - optind)) < 0)
+        goto done;
+    rd.progress = !quiet && isatty(2);
+
+    user = params_new(rd.nstems);
+    if (!user)
+        goto oom;
+    if (preset) {
+        char *text = read_file(preset);
+        if (!text) {
+            fprintf(stderr, "stemd-render: cannot read preset %s: %s\n", preset, strerror(errno));
+            goto done;
+        }
+        int bad = preset_apply(user, text, preset, &rd.pn, preset_err, NULL);
+        free(text);
+        if (bad) {
+            fprintf(stderr, "stemd-render: %s refused (%d bad line%s); nothing rendered\n", preset,
+                    bad, bad == 1 ? "" : "s");
+            goto done;
+        }
+    }
+    for (unsigned i = 0; i < nsets; i++) {
+        char line[1100];
+        snprintf(line, sizeof line, "%s", sets[i]);
+        char *eq = strchr(line, '=');
+        if (eq)
+            *eq = ' ';
+        if (!eq || preset_apply(user, line, "--set", &rd.pn, preset_err, NULL) != 0) {
+            if (!eq)
+                fprintf(stderr, "--set:1: '%s' is not PATH=VALUE\n", sets[i]);
+            fprintf(stderr, "stemd-render: nothing rendered\n");
+            goto done;
+        }
+    }
+    p = params_dup(user);
+    int fmt;
+    if (!p || out_format(out_path, is_float, bits, &fmt) < 0)
+        goto done;
+    /* Integer files get TPDF dither at their word length unless the bus already dithers. */
+    int dither_bits = (!is_float && !no_dither && user->bus[BUS_DITHER] == 0) ? bits : 0;
+
+    if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0)
+        goto oom;
+    rd.ibuf = malloc(sizeof(float) * 2 * CHUNK);
+    rd.out_l = malloc(sizeof(float) * CHUNK);
+    rd.out_r = malloc(sizeof(float) * CHUNK);
+    if (!rd.ibuf || !rd.out_l || !rd.out_r)
+        goto oom;
+
+    if (isfinite(target) && find_target(&rd, p, user, target, dither_bits) < 0)
+        goto done;
+
+    /* Write beside the destination, then rename: a failed render never leaves a broken file. */
+    SF_INFO oi = {.samplerate = (int)rd.rate, .channels = 2, .format = fmt};
+    snprintf(tmp_path, sizeof tmp_path, "%s.partial", out_path);
+    out = sf_open(tmp_path, SFM_WRITE, &oi);
+    if (!out) {
+        fprintf(stderr, "stemd-render: cannot write %s: %s\n", tmp_path, sf_strerror(NULL));
+        tmp_path[0] = 0;
+        goto done;
+    }
+    sf_command(out, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    struct report rep;
+    if (report_init(&rep, rd.rate) < 0)
+        goto oom;
+    int err = render_pass(&rd, p, out, dither_bits, &rep);
+    if (sf_close(out) != 0 && !err) {
+        fprintf(stderr, "stemd-render: finishing %s failed\n", tmp_path);
+        err = -1;
+    }
+    out = NULL;
+    if (!err && rename(tmp_path, out_path) != 0) {
+        fprintf(stderr, "stemd-render: cannot rename %s to %s: %s\n", tmp_path, out_path,
+                strerror(errno));
+        err = -1;
+    }
+    if (!err) {
+        struct report_values v;
+        tmp_path[0] = 0;
+        report_values(&rep, &v);
+        report_print(stdout, &v, json);
+        status = 0;
+    }
+    report_free(&rep);
+    goto done;
+oom:
+    fprintf(stderr, "stemd-render: out of memory\n");
+done:
+    if (out)
+        sf_close(out);
+    if (tmp_path[0])
+        unlink(tmp_path);
+    for (unsigned k = 0; k < rd.nstems; k++) {
+        if (rd.stems[k].sf)
+            sf_close(rd.stems[k].sf);
+        free(rd.stems[k].l);
+        free(rd.stems[k].r);
+    }
+    free(rd.stems);
+    free(rd.ibuf), free(rd.out_l), free(rd.out_r);
+    mix_destroy(rd.mix);
+    params_free(p);
+    params_free(user);
+    return status;
+}
