@@ -85,6 +85,17 @@ bench: deps
 	@mkdir -p build/bench
 	build/stemd-bench build/stemd-render build/bench
 
+# Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
+# systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)
+INSTALL_BIN += $(TOOLS)
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/doc/stemd
+	install -m 755 $(filter-out $(B)/stemd-bench,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	install -m 644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/doc/stemd/
+	if [ -f systemd/stemd.service ]; then \
+	  install -d $(DESTDIR)$(UNITDIR) && \
+	  sed 's|@BINDIR@|$(BINDIR)|g' systemd/stemd.service > $(DESTDIR)$(UNITDIR)/stemd.service; fi
+
 # The README's parameter section, generated from the table.
 docs: $(B)/stemd-params
 	@tools/update-readme $(B)/stemd-params README.md

@@ -1,4 +1,5 @@
-/* tools/jackio.c: stemd-jackio, play files into JACK ports and record a pair of ports, sample-exact.
+/* tools/jackio.c: stemd-jackio, play files into JACK ports and record a pair of ports,
+ * sample-exact.
  *
  * Two JACK clients in one process: CLIENT-play owns an output pair per file, CLIENT-rec owns the
  * recorded inputs. Why two and not one: a single client that feeds stemd and also listens to it
@@ -40,10 +41,10 @@
 #include "dsp/truepeak.h"
 #include "tools/report.h"
 
-#define MAX_PLAY 64
-#define MAX_PERIOD 8192 /* JACK's largest buffer size; a larger one counts as lost frames */
-#define RING_SECONDS 8  /* how far the disk may fall behind before frames are lost */
-#define DISK_CHUNK 4096
+#define MAX_PLAY     64
+#define MAX_PERIOD   8192 /* JACK's largest buffer size; a larger one counts as lost frames */
+#define RING_SECONDS 8    /* how far the disk may fall behind before frames are lost */
+#define DISK_CHUNK   4096
 
 struct player {
     char port_name[2][64];
@@ -56,10 +57,10 @@ struct player {
 
 /* One side's start, written by its process callback, read by the others. */
 struct start {
-    atomic_uint go;       /* main -> RT: start at the first cycle at or after at */
-    atomic_uint at;       /* jack frame time */
-    atomic_uint started;  /* RT -> all: 1 once started */
-    atomic_uint frame;    /* the frame time of the cycle it started in */
+    atomic_uint go;      /* main -> RT: start at the first cycle at or after at */
+    atomic_uint at;      /* jack frame time */
+    atomic_uint started; /* RT -> all: 1 once started */
+    atomic_uint frame;   /* the frame time of the cycle it started in */
 };
 
 struct jackio {
@@ -103,12 +104,9 @@ struct jackio {
 /* Whether this side starts in the cycle that begins at frame time now. */
 static int start_now(struct start *s, jack_nframes_t now)
 {
-    if (atomic_load_explicit(&s->started, memory_order_relaxed))
-        return 1;
-    if (!atomic_load_explicit(&s->go, memory_order_acquire))
-        return 0;
-    if ((int32_t)(now - atomic_load_explicit(&s->at, memory_order_relaxed)) < 0)
-        return 0;
+    if (atomic_load_explicit(&s->started, memory_order_relaxed)) return 1;
+    if (!atomic_load_explicit(&s->go, memory_order_acquire)) return 0;
+    if ((int32_t)(now - atomic_load_explicit(&s->at, memory_order_relaxed)) < 0) return 0;
     atomic_store_explicit(&s->frame, now, memory_order_relaxed);
     atomic_store_explicit(&s->started, 1, memory_order_release);
     return 1;
@@ -145,8 +143,7 @@ static int rec_process(jack_nframes_t n, void *arg)
 {
     struct jackio *x = arg;
     jack_nframes_t now = jack_last_frame_time(x->rec_client);
-    if (!x->play_client)
-        atomic_fetch_add_explicit(&x->cycles, 1, memory_order_relaxed);
+    if (!x->play_client) atomic_fetch_add_explicit(&x->cycles, 1, memory_order_relaxed);
     if (!start_now(&x->rs, now) || atomic_load_explicit(&x->rec_done, memory_order_relaxed))
         return 0;
     /* The end: --duration after the record start, or the playback's end plus the tail. */
@@ -187,10 +184,9 @@ static int rec_process(jack_nframes_t n, void *arg)
             for (unsigned c = 0; c < x->rec_ch; c++)
                 x->scratch[i * x->rec_ch + c] = in[c][i];
         jack_ringbuffer_write(x->rb, (const char *)x->scratch, bytes);
+        atomic_fetch_add_explicit(&x->rec_frames, take, memory_order_relaxed);
     }
-    atomic_fetch_add_explicit(&x->rec_frames, take, memory_order_relaxed);
-    if (last)
-        atomic_store_explicit(&x->rec_done, 1, memory_order_release);
+    if (last) atomic_store_explicit(&x->rec_done, 1, memory_order_release);
     return 0;
 }
 
@@ -222,6 +218,15 @@ static double db(double lin)
     return lin > 0.0 ? 20.0 * log10(lin) : -INFINITY;
 }
 
+/* A level for the meter line: one decimal, or "-inf" for silence, right-aligned in width. */
+static void fmt_level(char *buf, size_t len, double v, int width)
+{
+    if (isfinite(v))
+        snprintf(buf, len, "%*.1f", width, v);
+    else
+        snprintf(buf, len, "%*s", width, "-inf");
+}
+
 static void show_meters(struct jackio *x, int tty, float window_tp)
 {
     const struct loudness_gate *g = x->rep.lm.gate;
@@ -234,10 +239,13 @@ static void show_meters(struct jackio *x, int tty, float window_tp)
     memset(bar, '#', (size_t)fill);
     memset(bar + fill, '.', (size_t)(24 - fill));
     bar[24] = 0;
-    fprintf(stderr, "%s%6.1f s  M %6.1f LUFS [%s]  S %6.1f LUFS  TP %6.1f dBTP (max %5.1f)%s",
-            tty ? "\r" : "", t, isfinite(m) ? m : -99.9, bar, isfinite(s) ? s : -99.9,
-            fmax(db(window_tp), -99.9), fmax(db(x->rep.true_peak), -99.9),
-            tty ? "\033[K" : "\n");
+    char ms[16], ss[16], tps[16], tpm[16];
+    fmt_level(ms, sizeof ms, m, 6);
+    fmt_level(ss, sizeof ss, s, 6);
+    fmt_level(tps, sizeof tps, db(window_tp), 6);
+    fmt_level(tpm, sizeof tpm, db(x->rep.true_peak), 5);
+    fprintf(stderr, "%s%6.1f s  M %s LUFS [%s]  S %s LUFS  TP %s dBTP (max %s)%s", tty ? "\r" : "",
+            t, ms, bar, ss, tps, tpm, tty ? "\033[K" : "\n");
     fflush(stderr);
 }
 
@@ -259,16 +267,15 @@ static void *disk_main(void *arg)
         int fin = atomic_load(&x->disk_finish);
         size_t avail = jack_ringbuffer_read_space(x->rb) / fbytes;
         if (avail == 0) {
-            if (fin)
-                break;
+            if (fin) break;
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
         } else {
             sf_count_t n = avail < DISK_CHUNK ? (sf_count_t)avail : DISK_CHUNK;
             jack_ringbuffer_read(x->rb, (char *)buf, (size_t)n * fbytes);
             if (sf_writef_float(x->sf, buf, n) != n) {
-                fprintf(stderr, "\nstemd-jackio: writing %s failed: %s (disk full?)\n",
-                        x->rec_path, sf_strerror(x->sf));
+                fprintf(stderr, "\nstemd-jackio: writing %s failed: %s (disk full?)\n", x->rec_path,
+                        sf_strerror(x->sf));
                 atomic_store(&x->disk_error, 1);
                 break;
             }
@@ -290,8 +297,7 @@ static void *disk_main(void *arg)
     }
     if (x->meters) {
         show_meters(x, tty, window_tp);
-        if (tty)
-            fputc('\n', stderr);
+        if (tty) fputc('\n', stderr);
     }
 out:
     free(buf), free(l), free(r);
@@ -309,11 +315,9 @@ static int split_ports(char *s, char *ports[2])
     if (comma) {
         *comma = 0;
         ports[1] = comma + 1;
-        if (strchr(ports[1], ','))
-            return -1;
+        if (strchr(ports[1], ',')) return -1;
     }
-    if (!*ports[0] || (ports[1] && !*ports[1]))
-        return -1;
+    if (!*ports[0] || (ports[1] && !*ports[1])) return -1;
     return ports[1] ? 2 : 1;
 }
 
@@ -344,8 +348,9 @@ static int load_player(struct jackio *x, char *arg)
         fprintf(stderr, "stemd-jackio: %s has %d channels; play mono or stereo files\n", arg,
                 info.channels);
     } else if (info.samplerate != (int)x->rate) {
-        fprintf(stderr, "stemd-jackio: %s is at %d Hz but JACK runs at %u Hz: resample it, or "
-                        "make it again at %u Hz (stemd-synth -r %u)\n",
+        fprintf(stderr,
+                "stemd-jackio: %s is at %d Hz but JACK runs at %u Hz: resample it, or "
+                "make it again at %u Hz (stemd-synth -r %u)\n",
                 arg, info.samplerate, x->rate, x->rate, x->rate);
     } else if (info.channels == 2 && nports == 1) {
         fprintf(stderr, "stemd-jackio: %s is stereo: give two ports, PORT_L,PORT_R\n", arg);
@@ -371,15 +376,13 @@ static int load_player(struct jackio *x, char *arg)
         free(ibuf);
     }
     sf_close(sf);
-    if (err)
-        return -1;
+    if (err) return -1;
     /* Port names from the file's base name, so jack_lsp shows what plays where. */
     char tmp[4096], base[40];
     snprintf(tmp, sizeof tmp, "%s", arg);
     snprintf(base, 31, "%.*s", (int)strcspn(basename(tmp), "."), basename(tmp));
     for (char *c = base; *c; c++)
-        if (*c == ':' || *c == ' ' || *c == ',')
-            *c = '_';
+        if (*c == ':' || *c == ' ' || *c == ',') *c = '_';
     for (unsigned k = 0; k < x->nplay; k++) {
         char mine[64];
         snprintf(mine, sizeof mine, "%s_L", base);
@@ -392,10 +395,8 @@ static int load_player(struct jackio *x, char *arg)
     snprintf(p->port_name[1], sizeof p->port_name[1], "%s_R", base);
     p->dest[0] = ports[0];
     p->dest[1] = nports == 2 ? ports[1] : ports[0]; /* a mono file into one port: both there */
-    if (nports == 1 && info.channels == 1)
-        p->dest[1] = NULL;
-    if (p->frames > x->play_frames)
-        x->play_frames = p->frames;
+    if (nports == 1 && info.channels == 1) p->dest[1] = NULL;
+    if (p->frames > x->play_frames) x->play_frames = p->frames;
     x->nplay++;
     return 0;
 }
@@ -409,8 +410,9 @@ static jack_client_t *open_client(struct jackio *x, const char *suffix)
     jack_client_t *c = jack_client_open(name, opt, &st, x->server);
     if (!c) {
         if (st & JackNameNotUnique)
-            fprintf(stderr, "stemd-jackio: a JACK client named '%s' exists already: choose "
-                            "another with --name\n",
+            fprintf(stderr,
+                    "stemd-jackio: a JACK client named '%s' exists already: choose "
+                    "another with --name\n",
                     name);
         else
             fprintf(stderr,
@@ -429,8 +431,9 @@ static int connect_ports(jack_client_t *c, const char *from, const char *to)
 {
     int err = jack_connect(c, from, to);
     if (err && err != EEXIST) {
-        fprintf(stderr, "stemd-jackio: cannot connect %s to %s: is the port's name right? "
-                        "(jack_lsp lists them)\n",
+        fprintf(stderr,
+                "stemd-jackio: cannot connect %s to %s: is the port's name right? "
+                "(jack_lsp lists them)\n",
                 from, to);
         return -1;
     }
@@ -443,10 +446,8 @@ static int wait_cycles(struct jackio *x, unsigned cycles)
 {
     unsigned c0 = atomic_load(&x->cycles);
     for (int ms = 0; ms < 3000; ms++) {
-        if (atomic_load(&x->cycles) - c0 >= cycles)
-            return 0;
-        if (atomic_load(&x->shutdown))
-            break;
+        if (atomic_load(&x->cycles) - c0 >= cycles) return 0;
+        if (atomic_load(&x->shutdown)) break;
         struct timespec ts = {0, 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -466,10 +467,8 @@ static void capture_latency(struct jackio *x, jack_latency_range_t *lat)
     for (unsigned c = 0; c < x->rec_ch; c++) {
         jack_latency_range_t r;
         jack_port_get_latency_range(x->rec_port[c], JackCaptureLatency, &r);
-        if (c == 0 || r.min < lat->min)
-            lat->min = r.min;
-        if (r.max > lat->max)
-            lat->max = r.max;
+        if (c == 0 || r.min < lat->min) lat->min = r.min;
+        if (r.max > lat->max) lat->max = r.max;
     }
 }
 
@@ -487,32 +486,28 @@ static int connect_and_start(struct jackio *x)
     for (unsigned c = 0; c < x->rec_ch; c++)
         if (connect_ports(x->rec_client, x->rec_src[c], jack_port_name(x->rec_port[c])) < 0)
             return -1;
-    if (x->rec_ch && !x->sync_start)
-        start_side(&x->rs, jack_frame_time(x->rec_client));
+    if (x->rec_ch && !x->sync_start) start_side(&x->rs, jack_frame_time(x->rec_client));
     for (unsigned k = 0; k < x->nplay; k++)
         for (int c = 0; c < 2; c++)
             if (x->play[k].dest[c] &&
                 connect_ports(x->play_client, jack_port_name(x->play[k].port[c]),
                               x->play[k].dest[c]) < 0)
                 return -1;
-    if (wait_cycles(x, 3) < 0)
-        return -1;
+    if (wait_cycles(x, 3) < 0) return -1;
     if (x->rec_ch) {
         /* The tail covers the graph's latency (stemd's lookahead) and a margin. */
         jack_latency_range_t lat;
         jack_recompute_total_latencies(x->rec_client);
         capture_latency(x, &lat);
-        x->tail_frames = x->tail_s >= 0 ? (unsigned)(x->tail_s * x->rate + 0.5)
-                                        : lat.max + tail_margin(x);
+        x->tail_frames =
+            x->tail_s >= 0 ? (unsigned)(x->tail_s * x->rate + 0.5) : lat.max + tail_margin(x);
     }
     jack_client_t *any = x->play_client ? x->play_client : x->rec_client;
     if (x->sync_start) {
         /* Four periods ahead: no callback of this cycle or the next can see go before at. */
         jack_nframes_t at = jack_frame_time(any) + 4 * jack_get_buffer_size(any);
-        if (x->nplay)
-            start_side(&x->ps, at);
-        if (x->rec_ch)
-            start_side(&x->rs, at);
+        if (x->nplay) start_side(&x->ps, at);
+        if (x->rec_ch) start_side(&x->rs, at);
     } else if (x->nplay) {
         start_side(&x->ps, jack_frame_time(any));
     }
@@ -521,36 +516,40 @@ static int connect_and_start(struct jackio *x)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: stemd-jackio [options] --play FILE=PORT_L,PORT_R ... [--record OUT.wav --from "
-            "PORT_L,PORT_R]\n"
-            "Plays files into JACK ports and records a pair of ports, starting both on the same\n"
-            "JACK cycle (--sync-start), then prints the loudness report of the recording.\n"
-            "  -s, --server NAME       JACK server (default: $JACK_DEFAULT_SERVER or 'default')\n"
-            "  -n, --name CLIENT       client names CLIENT-play and CLIENT-rec (default "
-            "stemd-jackio)\n"
-            "  -p, --play FILE[=L[,R]] preload FILE (mono or stereo, JACK's rate) and play it on\n"
-            "                          ports CLIENT-play:<base>_L/_R, connected to L and R\n"
-            "                          (a mono file into one port: FILE=PORT); repeatable\n"
-            "  -r, --record OUT.wav    record (32-bit float WAV: the exact samples JACK carried)\n"
-            "  -f, --from L[,R]        the ports to record, into CLIENT-rec:in_L/in_R (one: mono)\n"
-            "  -S, --sync-start        connect everything first, then start playback and "
-            "recording\n"
-            "                          on the same cycle (offset 0); without it each side starts\n"
-            "                          as soon as its own ports are connected\n"
-            "  -d, --duration S        stop after S seconds (default: the longest file + tail,\n"
-            "                          or until SIGINT/SIGTERM when only recording)\n"
-            "  -t, --tail S            record this long after playback ends (default: the\n"
-            "                          recorded ports' capture latency + 2 periods)\n"
-            "  -m, --meters            live meters of the recording on stderr (momentary and\n"
-            "                          short-term LUFS, true peak), ~10 Hz on a terminal\n"
-            "  -j, --json              print the report as one JSON object\n"
-            "  -h, --help              this text\n"
-            "On stderr at the end: frames recorded, the play-record offset and the capture latency\n"
-            "of the recorded ports; the WAV's comment holds them too. SIGINT/SIGTERM stop cleanly:\n"
-            "the recording keeps everything up to then with a correct header (exit status 0).\n"
-            "Example: stemd-jackio -S -p drums.wav=stemd:drums_in_L,stemd:drums_in_R \\\n"
-            "           -r master.wav -f stemd:out_L,stemd:out_R --meters\n");
+    static const char *const text[] = {
+        "usage: stemd-jackio [options] --play FILE=PORT_L,PORT_R ...",
+        "                    [--record OUT.wav --from PORT_L,PORT_R]",
+        "Plays files into JACK ports and records a pair of ports, starting both on the same JACK",
+        "cycle (--sync-start), then prints the loudness report of the recording.",
+        "  -s, --server NAME       JACK server (default: $JACK_DEFAULT_SERVER, else 'default')",
+        "  -n, --name CLIENT       names the clients CLIENT-play and CLIENT-rec [stemd-jackio]",
+        "  -p, --play FILE[=L[,R]] preload FILE (mono or stereo, at JACK's rate) and play it from",
+        "                          CLIENT-play:<base>_L/_R, connected to L and R (a mono file",
+        "                          into one port: FILE=PORT); repeatable",
+        "  -r, --record OUT.wav    record as 32-bit float WAV: the exact samples JACK carried",
+        "  -f, --from L[,R]        the ports to record, into CLIENT-rec:in_L/in_R (one: mono)",
+        "  -S, --sync-start        connect everything first, then start playback and recording",
+        "                          on the same cycle (offset 0); without it each side starts as",
+        "                          soon as its own ports are connected (the offset is measured)",
+        "  -d, --duration S        stop after S seconds [the longest file + tail; when only",
+        "                          recording, until SIGINT/SIGTERM]",
+        "  -t, --tail S            record this long after playback ends [the recorded ports'",
+        "                          capture latency + 2 periods, at least 50 ms]",
+        "  -m, --meters            live meters of the recording on stderr: momentary and",
+        "                          short-term LUFS, true peak (10 Hz on a terminal, else 1 Hz)",
+        "  -j, --json              print the report as one JSON object",
+        "  -h, --help              this text",
+        "At the end, on stderr: the frames recorded, the offset of playback against recording",
+        "and the capture latency JACK reports for the recorded ports (recording frame t+latency",
+        "is file frame t); the WAV's comment holds them too. SIGINT/SIGTERM stop cleanly: the",
+        "recording keeps everything up to then, header correct, exit status 0. Exit status 1:",
+        "an error (the recording is still closed properly); 2: bad usage.",
+        "Example, into stemd and back:",
+        "  stemd-jackio -S -p drums.wav=stemd:in_01_drums_L,stemd:in_01_drums_R \\",
+        "      -r master.wav -f stemd:master_L,stemd:master_R --meters",
+    };
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+        fprintf(f, "%s\n", text[i]);
 }
 
 static int parse_seconds(const char *opt, const char *s, double *out)
@@ -568,18 +567,22 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 static int parse_args(struct jackio *x, int argc, char **argv, char **plays, unsigned *nplays)
 {
     static const struct option opts[] = {
-        {"server", required_argument, 0, 's'}, {"name", required_argument, 0, 'n'},
-        {"play", required_argument, 0, 'p'},   {"record", required_argument, 0, 'r'},
-        {"from", required_argument, 0, 'f'},   {"sync-start", no_argument, 0, 'S'},
+        {"server", required_argument, 0, 's'},   {"name", required_argument, 0, 'n'},
+        {"play", required_argument, 0, 'p'},     {"record", required_argument, 0, 'r'},
+        {"from", required_argument, 0, 'f'},     {"sync-start", no_argument, 0, 'S'},
         {"duration", required_argument, 0, 'd'}, {"tail", required_argument, 0, 't'},
-        {"meters", no_argument, 0, 'm'},       {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"meters", no_argument, 0, 'm'},         {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     char *from = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "s:n:p:r:f:Sd:t:mjh", opts, NULL)) != -1) {
         switch (c) {
-        case 's': x->server = optarg; break;
-        case 'n': x->name = optarg; break;
+        case 's':
+            x->server = optarg;
+            break;
+        case 'n':
+            x->name = optarg;
+            break;
         case 'p':
             if (*nplays == MAX_PLAY) {
                 fprintf(stderr, "stemd-jackio: at most %d --play files\n", MAX_PLAY);
@@ -587,21 +590,33 @@ static int parse_args(struct jackio *x, int argc, char **argv, char **plays, uns
             }
             plays[(*nplays)++] = optarg;
             break;
-        case 'r': x->rec_path = optarg; break;
-        case 'f': from = optarg; break;
-        case 'S': x->sync_start = 1; break;
+        case 'r':
+            x->rec_path = optarg;
+            break;
+        case 'f':
+            from = optarg;
+            break;
+        case 'S':
+            x->sync_start = 1;
+            break;
         case 'd':
-            if (parse_seconds("--duration", optarg, &x->duration_s) < 0)
-                return -1;
+            if (parse_seconds("--duration", optarg, &x->duration_s) < 0) return -1;
             break;
         case 't':
-            if (parse_seconds("--tail", optarg, &x->tail_s) < 0)
-                return -1;
+            if (parse_seconds("--tail", optarg, &x->tail_s) < 0) return -1;
             break;
-        case 'm': x->meters = 1; break;
-        case 'j': x->json = 1; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'm':
+            x->meters = 1;
+            break;
+        case 'j':
+            x->json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -631,7 +646,8 @@ static int parse_args(struct jackio *x, int argc, char **argv, char **plays, uns
 static int setup_recorder(struct jackio *x)
 {
     static const char *const names[2][2] = {{"in", NULL}, {"in_L", "in_R"}};
-    SF_INFO info = {.samplerate = (int)x->rate, .channels = (int)x->rec_ch,
+    SF_INFO info = {.samplerate = (int)x->rate,
+                    .channels = (int)x->rec_ch,
                     .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
     const char *dot = strrchr(x->rec_path, '.');
     if (!dot || strcasecmp(dot, ".wav")) {
@@ -675,15 +691,13 @@ static int setup_recorder(struct jackio *x)
 static int setup_players(struct jackio *x, char **plays, unsigned nplays)
 {
     for (unsigned k = 0; k < nplays; k++)
-        if (load_player(x, plays[k]) < 0)
-            return -1;
+        if (load_player(x, plays[k]) < 0) return -1;
     for (unsigned k = 0; k < x->nplay; k++)
         for (int c = 0; c < 2; c++) {
             x->play[k].port[c] = jack_port_register(x->play_client, x->play[k].port_name[c],
                                                     JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
             if (!x->play[k].port[c]) {
-                fprintf(stderr, "stemd-jackio: cannot register port %s\n",
-                        x->play[k].port_name[c]);
+                fprintf(stderr, "stemd-jackio: cannot register port %s\n", x->play[k].port_name[c]);
                 return -1;
             }
         }
@@ -700,12 +714,9 @@ static int wait_end(struct jackio *x, const sigset_t *sigs)
     struct timespec tick = {0, 50 * 1000 * 1000};
     for (;;) {
         int sig = sigtimedwait(sigs, NULL, &tick);
-        if (sig > 0)
-            return sig;
-        if (atomic_load(&x->shutdown) || atomic_load(&x->disk_error))
-            return 0;
-        if (x->rec_ch ? atomic_load(&x->rec_done) : atomic_load(&x->play_done))
-            return 0;
+        if (sig > 0) return sig;
+        if (atomic_load(&x->shutdown) || atomic_load(&x->disk_error)) return 0;
+        if (x->rec_ch ? atomic_load(&x->rec_done) : atomic_load(&x->play_done)) return 0;
     }
 }
 
@@ -744,17 +755,18 @@ static void finish_recording(struct jackio *x, const jack_latency_range_t *lat, 
     if (x->nplay && atomic_load(&x->ps.started))
         fprintf(stderr, "stemd-jackio: playback started %d frames after the recording%s\n", offset,
                 offset == 0 ? " (same JACK cycle)" : "");
-    fprintf(stderr, "stemd-jackio: capture latency of the recorded ports: %u..%u frames "
-                    "(%.2f ms): recording frame t+%u is file frame t\n",
+    fprintf(stderr,
+            "stemd-jackio: capture latency of the recorded ports: %u..%u frames "
+            "(%.2f ms): recording frame t+%u is file frame t\n",
             lat->min, lat->max, 1000.0 * lat->max / x->rate, lat->max);
     if (lost) {
-        fprintf(stderr, "stemd-jackio: %llu frames were lost (the disk fell %d s behind, or a "
-                        "period above %d frames): the recording is not exact\n",
+        fprintf(stderr,
+                "stemd-jackio: %llu frames were lost (the disk fell %d s behind, or a "
+                "period above %d frames): the recording is not exact\n",
                 lost, RING_SECONDS, MAX_PERIOD);
         *status = 1;
     }
-    if (atomic_load(&x->disk_error))
-        *status = 1;
+    if (atomic_load(&x->disk_error)) *status = 1;
     struct report_values v;
     report_values(&x->rep, &v);
     report_print(stdout, &v, x->json);
@@ -766,20 +778,14 @@ static void cleanup(struct jackio *x)
         atomic_store(&x->disk_finish, 1);
         pthread_join(x->disk, NULL);
     }
-    if (x->play_client)
-        jack_client_close(x->play_client);
-    if (x->rec_client)
-        jack_client_close(x->rec_client);
-    if (x->sf)
-        sf_close(x->sf);
-    if (x->rb)
-        jack_ringbuffer_free(x->rb);
+    if (x->play_client) jack_client_close(x->play_client);
+    if (x->rec_client) jack_client_close(x->rec_client);
+    if (x->sf) sf_close(x->sf);
+    if (x->rb) jack_ringbuffer_free(x->rb);
     free(x->scratch);
-    if (x->rec_ch)
-        report_free(&x->rep);
+    if (x->rec_ch) report_free(&x->rep);
     for (unsigned k = 0; k < x->nplay; k++) {
-        if (x->play[k].buf[1] != x->play[k].buf[0])
-            free(x->play[k].buf[1]);
+        if (x->play[k].buf[1] != x->play[k].buf[0]) free(x->play[k].buf[1]);
         free(x->play[k].buf[0]);
     }
 }
@@ -793,8 +799,7 @@ int main(int argc, char **argv)
     int status = 1, sig = 0;
     x->name = "stemd-jackio";
     x->duration_s = x->tail_s = -1.0;
-    if (parse_args(x, argc, argv, plays, &nplays) < 0)
-        return 2;
+    if (parse_args(x, argc, argv, plays, &nplays) < 0) return 2;
 
     /* Block the stop signals before any thread exists (JACK's included): only the main thread
      * takes them, with sigtimedwait, so no handler ever runs inside a process callback. */
@@ -805,10 +810,8 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-    if (nplays && !(x->play_client = open_client(x, "play")))
-        goto out;
-    if (x->rec_path && !(x->rec_client = open_client(x, "rec")))
-        goto out;
+    if (nplays && !(x->play_client = open_client(x, "play"))) goto out;
+    if (x->rec_path && !(x->rec_client = open_client(x, "rec"))) goto out;
     jack_client_t *any = x->play_client ? x->play_client : x->rec_client;
     x->rate = jack_get_sample_rate(any);
     x->period = jack_get_buffer_size(any);
@@ -820,26 +823,20 @@ int main(int argc, char **argv)
         goto out;
     }
     status = connect_and_start(x) < 0;
-    if (!status)
-        sig = wait_end(x, &sigs);
+    if (!status) sig = wait_end(x, &sigs);
     jack_latency_range_t lat = {0, 0};
-    if (x->rec_ch && !atomic_load(&x->shutdown))
-        capture_latency(x, &lat);
+    if (x->rec_ch && !atomic_load(&x->shutdown)) capture_latency(x, &lat);
     /* After deactivation no callback runs: the ring buffer holds all there will be. The
      * recorder goes first: deactivating the player disconnects its ports, and a recorder cycle
      * after that would record silence where the file was still playing. */
-    if (x->rec_client && !atomic_load(&x->shutdown))
-        jack_deactivate(x->rec_client);
-    if (x->play_client && !atomic_load(&x->shutdown))
-        jack_deactivate(x->play_client);
-    if (sig)
-        fprintf(stderr, "stemd-jackio: stopped by %s\n", strsignal(sig));
+    if (x->rec_client && !atomic_load(&x->shutdown)) jack_deactivate(x->rec_client);
+    if (x->play_client && !atomic_load(&x->shutdown)) jack_deactivate(x->play_client);
+    if (sig) fprintf(stderr, "stemd-jackio: stopped by %s\n", strsignal(sig));
     if (atomic_load(&x->shutdown)) {
         fprintf(stderr, "stemd-jackio: the JACK server went away; keeping what was recorded\n");
         status = 1;
     }
-    if (x->rec_ch)
-        finish_recording(x, &lat, &status);
+    if (x->rec_ch) finish_recording(x, &lat, &status);
 out:
     cleanup(x);
     return status;

@@ -17,8 +17,16 @@ static void range_text(const struct param_def *d, char *buf, size_t len)
 {
     if (d->type == PT_BOOL)
         snprintf(buf, len, "0/1");
-    else if (d->type == PT_ENUM)
-        snprintf(buf, len, "%s", d->enums);
+    else if (d->type == PT_ENUM) {
+        /* a '|' would split the Markdown cell: list the names with commas */
+        size_t o = 0;
+        for (const char *c = d->enums; *c && o + 3 < len; c++)
+            if (*c == '|')
+                buf[o++] = ',', buf[o++] = ' ';
+            else
+                buf[o++] = *c;
+        buf[o] = 0;
+    }
     else if (d->type == PT_STEM)
         snprintf(buf, len, "0..N");
     else if (d->taper == TAPER_FADER)

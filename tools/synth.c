@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <sndfile.h>
 
-#define BPM 120.0
+#define BPM    120.0
 #define TWO_PI 6.283185307179586
 
 /* A stereo stem being built, planar float. */
@@ -130,8 +130,7 @@ static void make_drums(struct song *s, struct stem *st)
     for (unsigned k = 0; (k + 1) * b <= s->frames / s->rate; k++) {
         double t = k * b, humanise = 0.04 * noise(s);
         add_kick(s, st, t, 1.0 + humanise);
-        if (k % 2 == 1)
-            add_snare(s, st, t, 0.8 + humanise);
+        if (k % 2 == 1) add_snare(s, st, t, 0.8 + humanise);
         add_hat(s, st, t, 0.25, 0.03);
         add_hat(s, st, t + b / 2, 0.35 + 0.05 * noise(s), k % 4 == 3 ? 0.15 : 0.03);
     }
@@ -140,7 +139,8 @@ static void make_drums(struct song *s, struct stem *st)
 /* The chord roots, one per bar: Em, C, G, D (MIDI notes of the bass: E1, C2, G1, D2). */
 static const int roots[4] = {28, 36, 31, 38};
 /* The chords for the keys, voiced around middle C. */
-static const int chords[4][4] = {{52, 55, 59, 64}, {48, 52, 55, 60}, {50, 55, 59, 62}, {50, 54, 57, 62}};
+static const int chords[4][4] = {
+    {52, 55, 59, 64}, {48, 52, 55, 60}, {50, 55, 59, 62}, {50, 54, 57, 62}};
 
 /* Eighth notes on the root with an octave jump, a saw-ish tone (three harmonics) with a short
  * attack, plus the sub-sonic rumble the stem high-pass is there for. */
@@ -225,14 +225,14 @@ static void make_vocal(struct song *s, struct stem *st)
         double vib = 1.0 + 0.012 * sin(TWO_PI * 5.5 * t) * (pos > 0.25 ? 1.0 : pos / 0.25);
         double hz = midi_hz(melody[k % 8]) * vib, dphase = hz / s->rate;
         phase += dphase;
-        if (phase >= 1.0)
-            phase -= 1.0;
+        if (phase >= 1.0) phase -= 1.0;
         double src = saw_blep(phase, dphase);
         double v = 0.0;
         for (unsigned j = 0; j < 3; j++)
             v += formant_gain[j] * bpf_run(&f[j], src);
         v += 0.55 * bpf_run(&harsh, src);
-        double env = (pos < 0.04 ? pos / 0.04 : 1.0) * (pos > 2 * b - 0.12 ? (2 * b - pos) / 0.12 : 1.0);
+        double env =
+            (pos < 0.04 ? pos / 0.04 : 1.0) * (pos > 2 * b - 0.12 ? (2 * b - pos) / 0.12 : 1.0);
         st->l[i] += (float)(env * v);
         st->r[i] += (float)(env * v);
     }
@@ -262,8 +262,8 @@ static void finish(struct song *s, struct stem *st)
 static int write_stem(const struct song *s, const struct stem *st, const char *dir)
 {
     char path[4096];
-    SF_INFO info = {.samplerate = (int)s->rate, .channels = 2,
-                    .format = SF_FORMAT_WAV | SF_FORMAT_PCM_24};
+    SF_INFO info = {
+        .samplerate = (int)s->rate, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_24};
     snprintf(path, sizeof path, "%s/%s.wav", dir, st->name);
     SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
     if (!sf) {
@@ -294,14 +294,16 @@ static int write_stem(const struct song *s, const struct stem *st, const char *d
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: stemd-synth [-r RATE] [-d SECONDS] [--seed N] OUTDIR\n"
-               "Writes four demo stems, 24-bit stereo WAV at 120 BPM, into OUTDIR (created if\n"
-               "missing): drums.wav bass.wav keys.wav vocal.wav. The same seed gives the same bytes.\n"
-               "  -r, --rate RATE      sample rate in Hz, 44100..192000 (default 48000)\n"
-               "  -d, --duration S     length in seconds, 1..600 (default 20)\n"
-               "  -s, --seed N         noise and humanisation seed (default 1)\n"
-               "  -h, --help           this text\n"
-               "Example: stemd-synth -d 10 /tmp/stems && stemd-render -o master.wav /tmp/stems/*.wav\n");
+    fprintf(
+        f,
+        "usage: stemd-synth [-r RATE] [-d SECONDS] [--seed N] OUTDIR\n"
+        "Writes four demo stems, 24-bit stereo WAV at 120 BPM, into OUTDIR (created if\n"
+        "missing): drums.wav bass.wav keys.wav vocal.wav. The same seed gives the same bytes.\n"
+        "  -r, --rate RATE      sample rate in Hz, 44100..192000 (default 48000)\n"
+        "  -d, --duration S     length in seconds, 1..600 (default 20)\n"
+        "  -s, --seed N         noise and humanisation seed (default 1)\n"
+        "  -h, --help           this text\n"
+        "Example: stemd-synth -d 10 /tmp/stems && stemd-render -o master.wav /tmp/stems/*.wav\n");
 }
 
 int main(int argc, char **argv)
@@ -358,8 +360,8 @@ int main(int argc, char **argv)
     }
 
     /* Peaks: drums loudest, keys lowest; their sum peaks well above 0 dBFS. */
-    struct stem stems[4] = {{"drums", -3.0, 0, 0}, {"bass", -4.0, 0, 0},
-                            {"keys", -6.0, 0, 0}, {"vocal", -5.0, 0, 0}};
+    struct stem stems[4] = {
+        {"drums", -3.0, 0, 0}, {"bass", -4.0, 0, 0}, {"keys", -6.0, 0, 0}, {"vocal", -5.0, 0, 0}};
     void (*makers[4])(struct song *, struct stem *) = {make_drums, make_bass, make_keys,
                                                        make_vocal};
     struct song s = {.rate = rate, .frames = (size_t)(seconds * rate)};
@@ -377,8 +379,7 @@ int main(int argc, char **argv)
         }
         makers[k](&s, &stems[k]);
         finish(&s, &stems[k]);
-        if (write_stem(&s, &stems[k], dir) < 0)
-            status = 1;
+        if (write_stem(&s, &stems[k], dir) < 0) status = 1;
         free(stems[k].l);
         free(stems[k].r);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/demo/10-synth.t: stemd-synth is deterministic and its stems have the promised format
 # and levels (each peaking at -6..-3 dBFS, 24-bit stereo, exactly the asked length).
+# shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth tests/demo/wavcmp
 stems="drums bass keys vocal"

@@ -3,6 +3,7 @@
 # sample-exact (a file played into a port and recorded from it comes back identical after the
 # reported offset and latency), the recording survives SIGTERM with a finalised header, and
 # mistakes get clear errors.
+# shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth stemd-jackio tests/demo/wavcmp
 io="io$$"
@@ -30,6 +31,16 @@ strings "$T/loop.wav" | grep -q "stemd-jackio: frames=$frames rate=48000 period=
 ok $? "the recording's comment holds the offset and the latency"
 grep -q "integrated:" "$T/out"
 ok $? "the loudness report is printed"
+
+# Mono: record one port of a stereo file (a mono WAV), then play that mono file and record it.
+timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/vocal.wav" -r "$T/mono.wav" \
+    -f "$io-play:vocal_L" >/dev/null 2>"$T/err" &&
+    timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/mono.wav" -r "$T/mono2.wav" \
+        -f "$io-play:mono_R" >/dev/null 2>"$T/err" &&
+    "$B/tests/demo/wavcmp" --peak "$T/mono.wav" | grep -q "channels=1" &&
+    "$B/tests/demo/wavcmp" "$T/mono.wav" "$T/mono2.wav" >"$T/cmp"
+ok $? "mono: one port records a mono WAV; a mono file plays on both ports, sample-exact" ||
+    diag_file "$T/err"
 
 # 2. SIGTERM in the middle of a 20 s file: everything up to then is kept, header correct.
 "$B/stemd-jackio" -n "$io" -S --meters -p "$T/long/bass.wav" -r "$T/term.wav" \
@@ -59,19 +70,46 @@ ok $? "without --sync-start the recording equals the file after the reported off
 # 4. Mistakes.
 timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/drums.wav=nosuch:port_L,nosuch:port_R" \
     >/dev/null 2>"$T/err4"
-[ $? -ne 0 ] && grep -q "cannot connect .* nosuch:port_L.*jack_lsp" "$T/err4"
+rc=$?
+[ $rc -ne 0 ] && grep -q "cannot connect .* nosuch:port_L.*jack_lsp" "$T/err4"
 ok $? "a port that does not exist: non-zero exit, says so and points to jack_lsp" || diag_file "$T/err4"
 "$B/stemd-synth" -r 44100 -d 1 "$T/r44" >/dev/null
 timeout 30 "$B/stemd-jackio" -n "$io" -p "$T/r44/drums.wav" >/dev/null 2>"$T/err5"
-[ $? -ne 0 ] && grep -q "44100 Hz but JACK runs at 48000 Hz.*stemd-synth -r 48000" "$T/err5"
+rc=$?
+[ $rc -ne 0 ] && grep -q "44100 Hz but JACK runs at 48000 Hz.*stemd-synth -r 48000" "$T/err5"
 ok $? "a file at another rate: non-zero exit and how to fix it" || diag_file "$T/err5"
 timeout 30 "$B/stemd-jackio" --server "nosuch-$$" -p "$T/s/drums.wav" >/dev/null 2>"$T/err6"
-[ $? -ne 0 ] && grep -q "cannot reach the JACK server 'nosuch-$$'" "$T/err6"
+rc=$?
+[ $rc -ne 0 ] && grep -q "cannot reach the JACK server 'nosuch-$$'" "$T/err6"
 ok $? "no such JACK server: non-zero exit and how to start one" || diag_file "$T/err6"
 "$B/stemd-jackio" -r "$T/x.wav" >/dev/null 2>"$T/err7"
 [ $? -eq 2 ] && grep -q -- "--record and --from go together" "$T/err7"
 ok $? "--record without --from: exit 2 and the right usage"
 ! jack_lsp 2>/dev/null | grep -q "^$io-"
 ok $? "no stemd-jackio client is left on the server"
+
+# 5. Record only, for an exact duration.
+timeout 30 "$B/stemd-jackio" -n "$io" -r "$T/dur.wav" -f system:capture_1 --duration 1.5 \
+    >/dev/null 2>"$T/err8"
+ok $? "record-only --duration 1.5 from one port: exit 0" || diag_file "$T/err8"
+"$B/tests/demo/wavcmp" --peak "$T/dur.wav" | grep -q "frames=72000 channels=1 rate=48000 bits=float"
+ok $? "it holds exactly 72000 frames, mono, 32-bit float"
+
+# 6. The JACK server goes away mid-recording: jackio notices, keeps what it has, exits 1.
+"$B/stemd-jackio" -n "$io" -S -p "$T/long/vocal.wav" -r "$T/gone.wav" \
+    -f "$io-play:vocal_L,$io-play:vocal_R" >/dev/null 2>"$T/err9" &
+pid=$!
+pids+=("$pid")
+sleep 2
+stop_pid "$jackd_pid"
+jackd_pid=""
+timeout 10 tail --pid="$pid" -f /dev/null
+wait "$pid"
+[ $? -eq 1 ] && grep -q "the JACK server went away" "$T/err9"
+ok $? "when jackd stops, jackio says so and exits 1" || diag_file "$T/err9"
+frames=$(sed -n 's/.*recorded \([0-9]*\) frames.*/\1/p' "$T/err9")
+hdr=$("$B/tests/demo/wavcmp" --header "$T/gone.wav")
+[ -n "$frames" ] && [ "$hdr" = "frames=$frames" ] && [ "$frames" -gt 24000 ]
+ok $? "the recording is finalised with its $frames frames ($hdr)"
 
 done_testing

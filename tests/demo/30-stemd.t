@@ -3,6 +3,7 @@
 # synthesised stems into stemd (with tools/demo.preset) and records its master; after the
 # capture latency JACK reports for stemd's outputs, the recording equals stemd-render's output
 # for the same stems and preset, sample for sample, at periods 64, 256 and 1024.
+# shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth stemd-jackio stemd-render tests/demo/wavcmp
 if [ ! -x "$B/stemd" ]; then

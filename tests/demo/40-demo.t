@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/demo/40-demo.t: `make demo`'s script end to end (4 s stems): it reports the live master
 # next to the offline one, finds them identical when stemd is there, and leaves no process.
+# shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth stemd-jackio stemd-render tests/demo/wavcmp
 
@@ -26,7 +27,7 @@ if [ -n "$server" ]; then
 else
     skip "a JACK server was already running: the demo started no jackd"
 fi
-! ls -d "$T"/stemd-demo.* 2>/dev/null | grep -q .
+! compgen -G "$T/stemd-demo.*" >/dev/null
 ok $? "its work directory is removed"
 
 done_testing

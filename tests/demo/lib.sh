@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/demo/lib.sh: TAP output, a private jackd and process clean-up for tests/demo/*.t.
 # Sourced; the binaries are found in ${STEMD_BUILD:-build}.
 
@@ -19,7 +20,7 @@ ok() { # ok CONDITION-STATUS DESCRIPTION: one test point
     fi
 }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - # skip $1"; }
-diag() { sed 's/^/# /' <<<"$*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 diag_file() { [ -f "$1" ] && sed 's/^/# /' "$1" | tail -n 20; }
 
 stop_pid() { # SIGTERM, then SIGKILL after 5 s; never by name

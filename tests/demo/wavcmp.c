@@ -74,8 +74,7 @@ static SNDFILE *open_in(const char *path, SF_INFO *info)
 {
     memset(info, 0, sizeof *info);
     SNDFILE *sf = sf_open(path, SFM_READ, info);
-    if (!sf)
-        fprintf(stderr, "wavcmp: cannot read %s: %s\n", path, sf_strerror(NULL));
+    if (!sf) fprintf(stderr, "wavcmp: cannot read %s: %s\n", path, sf_strerror(NULL));
     return sf;
 }
 
@@ -86,8 +85,7 @@ static int peak(const char *path)
     float buf[4096];
     double pk = 0.0;
     sf_count_t got;
-    if (!sf)
-        return 2;
+    if (!sf) return 2;
     while ((got = sf_read_float(sf, buf, 4096)) > 0)
         for (sf_count_t i = 0; i < got; i++)
             pk = fmax(pk, fabs(buf[i]));
@@ -99,8 +97,8 @@ static int peak(const char *path)
                        : sub == SF_FORMAT_FLOAT  ? "float"
                                                  : "other";
     printf("peak_dbfs=%.2f frames=%lld channels=%d rate=%d bits=%s\n",
-           pk > 0 ? 20 * log10(pk) : -999.0, (long long)info.frames, info.channels,
-           info.samplerate, bits);
+           pk > 0 ? 20 * log10(pk) : -999.0, (long long)info.frames, info.channels, info.samplerate,
+           bits);
     return 0;
 }
 
@@ -109,11 +107,9 @@ static int compare(const char *ref, const char *file, long long offset, double t
     SF_INFO ia, ib;
     SNDFILE *a = open_in(ref, &ia), *b = open_in(file, &ib);
     int status = 2;
-    if (!a || !b)
-        goto out;
+    if (!a || !b) goto out;
     if (ia.channels != ib.channels) {
-        fprintf(stderr, "wavcmp: %s has %d channels, %s %d\n", ref, ia.channels, file,
-                ib.channels);
+        fprintf(stderr, "wavcmp: %s has %d channels, %s %d\n", ref, ia.channels, file, ib.channels);
         status = 1;
         goto out;
     }
@@ -134,14 +130,11 @@ static int compare(const char *ref, const char *file, long long offset, double t
     sf_count_t got;
     int ch = ia.channels > 8 ? 8 : ia.channels;
     while ((got = sf_readf_float(a, fa, N)) > 0) {
-        if (sf_readf_float(b, fb, got) != got)
-            break;
+        if (sf_readf_float(b, fb, got) != got) break;
         for (sf_count_t i = 0; i < got * ch; i++) {
             double d = fabs((double)fa[i] - fb[i]);
-            if (d > maxd)
-                maxd = d;
-            if (d > 0 && first < 0)
-                first = pos + i / ch;
+            if (d > maxd) maxd = d;
+            if (d > 0 && first < 0) first = pos + i / ch;
         }
         pos += got;
     }
@@ -153,10 +146,8 @@ static int compare(const char *ref, const char *file, long long offset, double t
                first, maxd_db, pos);
     status = (first < 0 || maxd_db <= tol_db) ? 0 : 1;
 out:
-    if (a)
-        sf_close(a);
-    if (b)
-        sf_close(b);
+    if (a) sf_close(a);
+    if (b) sf_close(b);
     return status;
 }
 
@@ -165,10 +156,8 @@ int main(int argc, char **argv)
     long long offset = 0;
     double tol_db = -INFINITY;
     int i = 1;
-    if (argc == 3 && !strcmp(argv[1], "--peak"))
-        return peak(argv[2]);
-    if (argc == 3 && !strcmp(argv[1], "--header"))
-        return check_header(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "--peak")) return peak(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "--header")) return check_header(argv[2]);
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
         if (!strcmp(argv[i], "--offset"))
             offset = atoll(argv[i + 1]);

@@ -23,14 +23,16 @@ all_back() {
 all_back; ok $? "all connections in place before the restarts"
 
 for i in 1 2 3 4 5; do
-    stop_jackd
+    sig=TERM
+    [ $i -ge 4 ] && sig=KILL # the last two die without a word to their clients
+    stop_jackd $sig
     sleep 0.3
     start=$(date +%s%N)
     start_jackd
     back=1
     for _ in $(seq 100); do all_back && { back=0; break; }; sleep 0.05; done
     ms=$((($(date +%s%N) - start) / 1000000))
-    ok $back "restart $i: ports and all 5 connections back $ms ms after jackd was started again"
+    ok $back "restart $i (jackd SIG$sig): ports and all 5 connections back $ms ms after jackd was started again"
     kill -0 "$STEMD_PID"; ok $? "restart $i: the same stemd process"
 done
 n=$(grep -c "went away" "$TMP/s.log"); is "$n" 5 "each loss logged"

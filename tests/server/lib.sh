@@ -39,12 +39,16 @@ start_jackd() {
     JACKD_PID=$!
     timeout 5 jack_wait -s "$JACK" -w >/dev/null 2>&1 || bail "jackd $JACK did not start (see $TMP/jackd.log)"
 }
-stop_jackd() {
+stop_jackd() { # stop_jackd [SIGNAL]: TERM by default; after KILL, remove its /dev/shm files
     [ -n "$JACKD_PID" ] || return 0
-    kill -TERM "$JACKD_PID" 2>/dev/null
+    local sig=${1:-TERM}
+    kill -"$sig" "$JACKD_PID" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$JACKD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$JACKD_PID" 2>/dev/null && rm -f /dev/shm/jack_"$JACK"* /dev/shm/jack-*-"$JACK"* 2>/dev/null
+    kill -KILL "$JACKD_PID" 2>/dev/null && sig=KILL
     wait "$JACKD_PID" 2>/dev/null
+    # A SIGKILLed jackd leaves its semaphores and socket behind (and its slot in JACK's server
+    # registry until a server of the same name starts again or is stopped cleanly).
+    [ "$sig" = KILL ] && rm -f /dev/shm/jack_sem.*_"${JACK}"_* /dev/shm/jack_"${JACK}"_* 2>/dev/null
     JACKD_PID=""
 }
 
