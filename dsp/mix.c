@@ -10,14 +10,29 @@
 #include "dsp/loudness.h"
 #include "dsp/strip.h"
 
+/* The graph runs in passes over blocks of up to MIX_BLOCK frames: every stem's first half, then
+ * every stem's second half (each may read any stem's first-half output: the sidechain tap), then
+ * the sum in stem order and the bus. Within a pass the stems are independent, so a host may run
+ * them on several threads (mix_set_parallel) and still get the same samples. */
+#define MIX_BLOCK 2048
+
 struct mix {
     unsigned nstems;
     double rate;
     unsigned phase; /* frames into the current sub-block */
     struct strip *strips;
-    float (*pre)[2][DSP_SUB]; /* each stem after strip_pre: the sidechain tap */
-    unsigned *key;            /* per stem, the stem whose tap keys its compressor */
-    float work[2][DSP_SUB], sum[2][DSP_SUB];
+    float (*pre)[2][MIX_BLOCK];  /* each stem after strip_pre: the sidechain tap */
+    float (*post)[2][MIX_BLOCK]; /* each stem's output */
+    unsigned *key;               /* per stem, the stem whose tap keys its compressor */
+    int *audible;
+    const float **no_input; /* nstems NULL pointers: silence, for the pre-roll */
+    float sum[2][MIX_BLOCK];
+    mix_for_fn par;
+    void *par_ctx;
+    /* the block being processed, for the stem jobs */
+    const struct params *p;
+    const float *const *in_l, *const *in_r;
+    unsigned in_off, len;
     struct bus bus;
     struct loudness_kw kw;
     double lq[MIX_LOUDNESS_QUEUE];
@@ -47,8 +62,12 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
     m->rate = rate;
     m->strips = calloc(nstems, sizeof *m->strips);
     m->pre = calloc(nstems, sizeof *m->pre);
+    m->post = calloc(nstems, sizeof *m->post);
     m->key = calloc(nstems, sizeof *m->key);
-    if (!m->strips || !m->pre || !m->key || bus_init(&m->bus, rate) < 0)
+    m->audible = calloc(nstems, sizeof *m->audible);
+    m->no_input = calloc(nstems, sizeof *m->no_input);
+    if (!m->no_input || !m->strips || !m->pre || !m->post || !m->key || !m->audible ||
+        bus_init(&m->bus, rate) < 0)
         goto fail;
     for (unsigned k = 0; k < nstems; k++) {
         m->key[k] = k;
@@ -73,7 +92,10 @@ void mix_destroy(struct mix *m)
     bus_free(&m->bus);
     free(m->strips);
     free(m->pre);
+    free(m->post);
     free(m->key);
+    free(m->audible);
+    free(m->no_input);
     free(m);
 }
 
@@ -110,20 +132,24 @@ static void clear_meters(struct mix *m)
     m->lq_head = m->lq_count = m->lq_dropped = 0;
 }
 
-/* At every sub-block start: solo logic, sidechain routing, and each unit's targets. */
-static void begin_sub(struct mix *m, const struct params *p)
+void mix_set_parallel(struct mix *m, mix_for_fn fn, void *ctx)
+{
+    m->par = fn;
+    m->par_ctx = ctx;
+}
+
+/* Once per call (the snapshot is constant within it): solo and sidechain routing. */
+static void route(struct mix *m, const struct params *p)
 {
     int any_solo = 0;
     for (unsigned k = 0; k < m->nstems; k++)
         any_solo |= p->stem[k][STEM_SOLO] != 0.0f;
     for (unsigned k = 0; k < m->nstems; k++) {
         const float *sp = p->stem[k];
-        int audible = sp[STEM_MUTE] == 0.0f && (!any_solo || sp[STEM_SOLO] != 0.0f);
         unsigned src = (unsigned)sp[STEM_COMP_SIDECHAIN];
+        m->audible[k] = sp[STEM_MUTE] == 0.0f && (!any_solo || sp[STEM_SOLO] != 0.0f);
         m->key[k] = src >= 1 && src <= m->nstems ? src - 1 : k;
-        strip_set(&m->strips[k], sp, audible);
     }
-    bus_set(&m->bus, p->bus);
 }
 
 static void load_input(float *dst, const float *src, unsigned n)
@@ -134,6 +160,53 @@ static void load_input(float *dst, const float *src, unsigned n)
     }
     for (unsigned j = 0; j < n; j++)
         dst[j] = dsp_finite_or_zero(src[j]);
+}
+
+/* Job: stem k's first half over the block, in sub-block pieces. */
+static void job_pre(void *arg, unsigned k)
+{
+    struct mix *m = arg;
+    struct strip *s = &m->strips[k];
+    float *l = m->pre[k][0], *r = m->pre[k][1];
+    load_input(l, m->in_l[k] ? m->in_l[k] + m->in_off : NULL, m->len);
+    load_input(r, m->in_r[k] ? m->in_r[k] + m->in_off : NULL, m->len);
+    for (unsigned done = 0, off = m->phase; done < m->len;) {
+        unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
+        if (off == 0)
+            strip_set_pre(s, m->p->stem[k]);
+        strip_pre(s, l + done, r + done, off, n);
+        done += n;
+        off = (off + n) % DSP_SUB;
+    }
+}
+
+/* Job: stem k's second half, keyed by its key stem's first-half output. */
+static void job_post(void *arg, unsigned k)
+{
+    struct mix *m = arg;
+    struct strip *s = &m->strips[k];
+    float *l = m->post[k][0], *r = m->post[k][1];
+    const float *kl = m->pre[m->key[k]][0], *kr = m->pre[m->key[k]][1];
+    memcpy(l, m->pre[k][0], m->len * sizeof *l);
+    memcpy(r, m->pre[k][1], m->len * sizeof *r);
+    for (unsigned done = 0, off = m->phase; done < m->len;) {
+        unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
+        if (off == 0)
+            strip_set_post(s, m->p->stem[k], m->audible[k]);
+        strip_post(s, l + done, r + done, kl + done, kr + done, off, n);
+        done += n;
+        off = (off + n) % DSP_SUB;
+    }
+}
+
+static void run_jobs(struct mix *m, void (*job)(void *, unsigned))
+{
+    if (m->par && m->nstems > 1) {
+        m->par(m->par_ctx, job, m, m->nstems);
+        return;
+    }
+    for (unsigned k = 0; k < m->nstems; k++)
+        job(m, k);
 }
 
 static void push_quarters(struct mix *m, const double *q, unsigned nq)
@@ -149,44 +222,50 @@ static void push_quarters(struct mix *m, const double *q, unsigned nq)
     }
 }
 
+/* One block: both halves of every stem, the sum in stem order (the order fixes the float
+ * rounding, so threads never change the result), the bus, the loudness blocks. */
+static void run_block(struct mix *m, float *out_l, float *out_r)
+{
+    unsigned len = m->len;
+    run_jobs(m, job_pre);
+    run_jobs(m, job_post);
+    memset(m->sum, 0, sizeof m->sum);
+    for (unsigned k = 0; k < m->nstems; k++) {
+        const float *l = m->post[k][0], *r = m->post[k][1];
+        for (unsigned j = 0; j < len; j++) {
+            m->sum[0][j] += l[j];
+            m->sum[1][j] += r[j];
+        }
+    }
+    for (unsigned done = 0, off = m->phase; done < len;) {
+        unsigned n = DSP_SUB - off < len - done ? DSP_SUB - off : len - done;
+        if (off == 0)
+            bus_set(&m->bus, m->p->bus);
+        bus_process(&m->bus, m->sum[0] + done, m->sum[1] + done, off, n);
+        done += n;
+        off = (off + n) % DSP_SUB;
+    }
+    memcpy(out_l, m->sum[0], len * sizeof *out_l);
+    memcpy(out_r, m->sum[1], len * sizeof *out_r);
+    double q[MIX_BLOCK / 4410 + 2];
+    unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q,
+                                      sizeof q / sizeof q[0]);
+    push_quarters(m, q, nq);
+    m->phase = (m->phase + len) % DSP_SUB;
+}
+
 void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
                  const float *const *in_r, float *out_l, float *out_r, unsigned n)
 {
-    unsigned done = 0;
-    while (done < n) {
-        unsigned off = m->phase, len = DSP_SUB - off;
-        if (len > n - done)
-            len = n - done;
-        if (off == 0)
-            begin_sub(m, p);
-
-        for (unsigned k = 0; k < m->nstems; k++) {
-            load_input(m->pre[k][0], in_l[k] ? in_l[k] + done : NULL, len);
-            load_input(m->pre[k][1], in_r[k] ? in_r[k] + done : NULL, len);
-            strip_pre(&m->strips[k], m->pre[k][0], m->pre[k][1], off, len);
-        }
-        memset(m->sum, 0, sizeof m->sum);
-        for (unsigned k = 0; k < m->nstems; k++) {
-            float *l = m->work[0], *r = m->work[1];
-            memcpy(l, m->pre[k][0], len * sizeof *l);
-            memcpy(r, m->pre[k][1], len * sizeof *r);
-            strip_post(&m->strips[k], l, r, m->pre[m->key[k]][0], m->pre[m->key[k]][1], off,
-                       len);
-            for (unsigned j = 0; j < len; j++) {
-                m->sum[0][j] += l[j];
-                m->sum[1][j] += r[j];
-            }
-        }
-        bus_process(&m->bus, m->sum[0], m->sum[1], off, len);
-        memcpy(out_l + done, m->sum[0], len * sizeof *out_l);
-        memcpy(out_r + done, m->sum[1], len * sizeof *out_r);
-
-        double q[2];
-        unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q, 2);
-        push_quarters(m, q, nq);
-
-        m->phase = (off + len) % DSP_SUB;
-        done += len;
+    m->p = p;
+    m->in_l = in_l;
+    m->in_r = in_r;
+    route(m, p);
+    for (unsigned done = 0; done < n;) {
+        m->in_off = done;
+        m->len = n - done < MIX_BLOCK ? n - done : MIX_BLOCK;
+        run_block(m, out_l + done, out_r + done);
+        done += m->len;
     }
 }
 
@@ -200,21 +279,17 @@ void mix_reset(struct mix *m, const struct params *p)
         /* Let every smoothed parameter and crossfade reach p's values on silence (states stay
          * exactly zero on silence), so a render starts with the preset fully applied rather
          * than gliding into it. 250 ms covers the slowest glide (crossfades 10 ms, smoothing
-         * 99 % in under 50 ms); a whole number of sub-blocks keeps the phase at 0. */
+         * 99 % in under 50 ms); a whole number of sub-blocks keeps the phase at 0. The
+         * output goes to the sum buffer itself (block() copies within it). */
         unsigned frames = (unsigned)(0.25 * m->rate) / DSP_SUB * DSP_SUB + DSP_SUB;
-        for (unsigned done = 0; done < frames; done += DSP_SUB) {
-            begin_sub(m, p);
-            for (unsigned k = 0; k < m->nstems; k++) {
-                memset(m->pre[k], 0, sizeof m->pre[k]);
-                strip_pre(&m->strips[k], m->pre[k][0], m->pre[k][1], 0, DSP_SUB);
-            }
-            for (unsigned k = 0; k < m->nstems; k++) {
-                memcpy(m->work, m->pre[k], sizeof m->work);
-                strip_post(&m->strips[k], m->work[0], m->work[1], m->pre[m->key[k]][0],
-                           m->pre[m->key[k]][1], 0, DSP_SUB);
-            }
-            memset(m->sum, 0, sizeof m->sum); /* silence in, silence summed */
-            bus_process(&m->bus, m->sum[0], m->sum[1], 0, DSP_SUB);
+        m->p = p;
+        m->in_l = m->in_r = m->no_input;
+        route(m, p);
+        for (unsigned done = 0; done < frames;) {
+            m->in_off = 0;
+            m->len = frames - done < MIX_BLOCK ? frames - done : MIX_BLOCK;
+            run_block(m, m->sum[0], m->sum[1]);
+            done += m->len;
         }
     }
     clear_meters(m);

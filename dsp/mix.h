@@ -44,9 +44,18 @@ double mix_rate(const struct mix *m);
  * aligned to it; input frame t comes out as output frame t + latency. */
 unsigned mix_latency(const struct mix *m);
 
-/* RT: clear every state (filters, envelopes, delay lines, meters, loudness) and jump every
- * smoothed parameter to p's values, as if the mix had always run with p. p may be NULL: then
- * the units keep their targets. */
+/* A parallel for: call job(arg, i) for every i in 0..count-1, on as many threads as the host
+ * likes, and return when all are done. The stems of a pass are independent and their results
+ * are summed in stem order afterwards, so the output is the same samples either way. */
+typedef void (*mix_for_fn)(void *ctx, void (*job)(void *arg, unsigned i), void *arg,
+                           unsigned count);
+/* Let the mix run its stems through fn (NULL: one thread, the caller's). Not for the JACK
+ * process thread, which must not wait on other threads; for stemd-render. */
+void mix_set_parallel(struct mix *m, mix_for_fn fn, void *ctx);
+
+/* Clear every state (filters, envelopes, delay lines, meters, loudness). With p, also bring
+ * every smoothed parameter and crossfade to p's values (a 250 ms pre-roll on silence; not RT),
+ * as if the mix had always run with p; with p NULL (RT) the units keep their targets. */
 void mix_reset(struct mix *m, const struct params *p);
 
 /* RT: process n frames (any n). in_l[k], in_r[k] are stem k's channels (NULL = silence);

@@ -18,6 +18,7 @@ int strip_init(struct strip *s, double rate)
     smooth_jump(&s->mat[1], 0.0f);
     smooth_jump(&s->mat[2], 0.0f);
     smooth_jump(&s->mat[3], 1.0f);
+    s->mat_still = 1;
     s->mat_identity = 1;
     return 0;
 }
@@ -38,8 +39,25 @@ void strip_reset(struct strip *s)
     s->ms_n = 0;
 }
 
-void strip_set(struct strip *s, const float *sp, int audible)
+/* The strip sees the same snapshot for thousands of sub-blocks in a row: when nothing changed
+ * only the glides move (the units keep their targets), and the setters' pow/cos/tan are
+ * skipped. */
+static int unchanged(float *cache, int *valid, const float *sp)
 {
+    if (*valid && memcmp(cache, sp, sizeof(float) * STEM_NPARAMS) == 0)
+        return 1;
+    memcpy(cache, sp, sizeof(float) * STEM_NPARAMS);
+    *valid = 1;
+    return 0;
+}
+
+void strip_set_pre(struct strip *s, const float *sp)
+{
+    if (unchanged(s->last_pre, &s->pre_valid, sp)) {
+        smooth_tick(&s->in[0], s->k);
+        smooth_tick(&s->in[1], s->k);
+        return;
+    }
     float trim = dsp_db_to_lin(sp[STEM_TRIM]);
     s->in[0].target = sp[STEM_POL_L] != 0.0f ? -trim : trim;
     s->in[1].target = sp[STEM_POL_R] != 0.0f ? -trim : trim;
@@ -52,6 +70,27 @@ void strip_set(struct strip *s, const float *sp, int audible)
         eq_set_band(&s->eq, b, sp[STEM_EQ_ON + b] != 0.0f, (enum eq_type)sp[STEM_EQ_TYPE + b],
                     sp[STEM_EQ_FREQ + b], sp[STEM_EQ_GAIN + b], sp[STEM_EQ_Q + b]);
 
+}
+
+void strip_set_post(struct strip *s, const float *sp, int audible)
+{
+    if (audible == s->last_audible && s->post_valid &&
+        memcmp(s->last_post, sp, sizeof(float) * STEM_NPARAMS) == 0) {
+        if (!s->mat_still) {
+            int still = 1;
+            for (int i = 0; i < 4; i++) {
+                smooth_tick(&s->mat[i], s->k);
+                still &= smooth_still(&s->mat[i]);
+            }
+            s->mat_still = still;
+            s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
+                              s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
+        }
+        return;
+    }
+    s->last_audible = audible;
+    s->post_valid = 1;
+    memcpy(s->last_post, sp, sizeof(float) * STEM_NPARAMS);
     struct compressor_params cp = {
         .on = sp[STEM_COMP_ON] != 0.0f,
         .threshold_db = sp[STEM_COMP_THRESHOLD],
@@ -84,6 +123,7 @@ void strip_set(struct strip *s, const float *sp, int audible)
         smooth_tick(&s->mat[i], s->k);
         still &= smooth_still(&s->mat[i]);
     }
+    s->mat_still = still;
     s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
                       s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
 }
@@ -102,7 +142,14 @@ void strip_post(struct strip *s, float *l, float *r, const float *key_l, const f
 {
     compressor_process(&s->comp, l, r, key_l, key_r, n);
 
-    if (!s->mat_identity) {
+    if (s->mat_still && !s->mat_identity) {
+        const float a = s->mat[0].cur, b = s->mat[1].cur, c = s->mat[2].cur, d = s->mat[3].cur;
+        for (unsigned j = 0; j < n; j++) {
+            float x = l[j], y = r[j];
+            l[j] = a * x + b * y;
+            r[j] = c * x + d * y;
+        }
+    } else if (!s->mat_still) {
         for (unsigned j = 0; j < n; j++) {
             float a = smooth_at(&s->mat[0], off + j), b = smooth_at(&s->mat[1], off + j);
             float c = smooth_at(&s->mat[2], off + j), d = smooth_at(&s->mat[3], off + j);
@@ -112,16 +159,16 @@ void strip_post(struct strip *s, float *l, float *r, const float *key_l, const f
         }
     }
 
-    float pl = s->peak_l, pr = s->peak_r;
-    double ms = 0.0;
+    /* Meters: float sums over at most a sub-block are exact enough, double across them. */
+    float pl = s->peak_l, pr = s->peak_r, ms = 0.0f;
     for (unsigned j = 0; j < n; j++) {
         float al = fabsf(l[j]), ar = fabsf(r[j]);
         pl = al > pl ? al : pl;
         pr = ar > pr ? ar : pr;
-        ms += (double)l[j] * l[j] + (double)r[j] * r[j];
+        ms += l[j] * l[j] + r[j] * r[j];
     }
     s->peak_l = pl;
     s->peak_r = pr;
-    s->ms_sum += ms * 0.5;
+    s->ms_sum += 0.5 * (double)ms;
     s->ms_n += n;
 }

@@ -1,10 +1,11 @@
 /* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, compressor, width, pan,
  * fader, mute/solo.
  *
- * The mix drives it in two halves per sub-block so any stem can key another's compressor: first
- * strip_pre for every stem (trim .. EQ: the sidechain tap), then strip_post (compressor ..
- * fader). Both take the position (off) of their n frames inside the current DSP_SUB sub-block;
- * off + n <= DSP_SUB, and strip_set is called at every sub-block start. */
+ * The mix drives it in two halves so any stem can key another's compressor: first strip_pre for
+ * every stem (trim .. EQ: the sidechain tap), then strip_post (compressor .. fader). Each half
+ * takes the position (off) of its n frames inside the current DSP_SUB sub-block, off + n <=
+ * DSP_SUB, and has its own setter, called at every sub-block start of that half, so the two
+ * halves may run a whole block apart. */
 #ifndef STEMD_STRIP_H
 #define STEMD_STRIP_H
 
@@ -21,7 +22,10 @@ struct strip {
     struct eq eq;
     struct compressor comp;
     struct smooth mat[4];   /* width, balance, fader, mute: out = [a b; c d] x in */
-    int mat_identity;       /* the matrix rests at the identity: skip it */
+    int mat_still;          /* the matrix rests: constant coefficients */
+    int mat_identity;       /* ... at the identity: skip it */
+    float last_pre[STEM_NPARAMS], last_post[STEM_NPARAMS]; /* what the setters last saw */
+    int pre_valid, post_valid, last_audible;
     /* meters, since the last take */
     float peak_l, peak_r;
     double ms_sum;
@@ -34,9 +38,10 @@ void strip_free(struct strip *s);
 /* RT: clear states and meters (smoothed values keep their positions). */
 void strip_reset(struct strip *s);
 
-/* RT: hand the strip its parameters (sp = one stem's STEM_NPARAMS values) at a sub-block start.
- * audible = 0 when muted or silenced by another stem's solo. */
-void strip_set(struct strip *s, const float *sp, int audible);
+/* RT: hand each half its parameters (sp = one stem's STEM_NPARAMS values) at a sub-block start
+ * of that half. audible = 0 when muted or silenced by another stem's solo. */
+void strip_set_pre(struct strip *s, const float *sp);
+void strip_set_post(struct strip *s, const float *sp, int audible);
 
 /* RT: trim, polarity, filters and EQ, in place. */
 void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n);

@@ -6,7 +6,9 @@
 # starts a private jackd on the dummy backend. Cleans up every process it started (stemd, then
 # jackd last), on success, failure or Ctrl-C. Environment:
 #   STEMD_BUILD  build directory (default build)     DEMO_SECONDS  stem length (default 20)
-#   DEMO_KEEP=1  keep the work directory (stems, logs, recordings) instead of removing it
+#   DEMO_KEEP=1  keep the work directory (stems, logs) instead of removing it
+#   DEMO_NO_BUILD=1  use the binaries already in STEMD_BUILD (the tests do)
+#   DEMO_NO_STEMD=1  leave the daemon out: the offline master is played through JACK instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,16 +76,27 @@ show_log() { # show_log FILE TITLE
 say "Checking packages (tools/install-deps demo)"
 tools/install-deps demo || die "install the packages above, then run make demo again"
 
-say "Building"
-make --no-print-directory B="$B" "$B/stemd-synth" "$B/stemd-jackio" "$B/stemd-render" \
-    "$B/stemd-params" "$B/tests/demo/wavcmp" >"$B/demo-build.log" 2>&1 ||
-    { show_log "$B/demo-build.log" "build log"; die "the build failed (log above)"; }
 have_stemd=0
-if [ -f mk/server.mk ] && make --no-print-directory B="$B" "$B/stemd" >>"$B/demo-build.log" 2>&1; then
-    have_stemd=1
+if [ "${DEMO_NO_BUILD:-0}" = 1 ]; then
+    for b in stemd-synth stemd-jackio stemd-render tests/demo/wavcmp; do
+        [ -x "$B/$b" ] || die "$B/$b is missing (DEMO_NO_BUILD=1 uses what is built): make $B/$b"
+    done
+    [ -x "$B/stemd" ] && have_stemd=1
 else
-    echo "demo: build/stemd could not be built (see $B/demo-build.log): the demo falls back to" \
-        "the offline renderer, stemd-render, for the master" >&2
+    say "Building"
+    make --no-print-directory B="$B" "$B/stemd-synth" "$B/stemd-jackio" "$B/stemd-render" \
+        "$B/tests/demo/wavcmp" >"$B/demo-build.log" 2>&1 ||
+        { show_log "$B/demo-build.log" "build log"; die "the build failed (log above)"; }
+    if [ -f mk/server.mk ] && make --no-print-directory B="$B" "$B/stemd" >>"$B/demo-build.log" 2>&1; then
+        have_stemd=1
+    fi
+fi
+if [ "${DEMO_NO_STEMD:-0}" = 1 ]; then
+    have_stemd=0
+fi
+if [ "$have_stemd" = 0 ]; then
+    echo "demo: no $B/stemd (not built yet, see $B/demo-build.log, or DEMO_NO_STEMD=1): the" \
+        "master comes from the offline renderer, stemd-render, instead" >&2
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/stemd-demo.XXXXXX")
@@ -97,7 +110,9 @@ else
     server="stemd-demo-$$"
     say "No JACK server is running: starting a private one, '$server' (dummy backend, 48 kHz)"
     # No audio device is reserved (dbus), no real-time scheduling asked for: it runs anywhere.
-    JACK_NO_AUDIO_RESERVATION=1 jackd -n "$server" -r -d dummy -r 48000 -p 256 \
+    # Synchronous (-S): each cycle waits for every client, so even on a busy machine without
+    # real-time priority no client misses a cycle and the capture stays sample-exact.
+    JACK_NO_AUDIO_RESERVATION=1 jackd -n "$server" -r -S -d dummy -r 48000 -p 256 \
         >"$work/jackd.log" 2>&1 &
     jackd_pid=$!
     if ! jack_wait -s "$server" -w -t 10 >/dev/null 2>&1; then
@@ -158,13 +173,15 @@ if [ "$have_stemd" = 1 ]; then
         --record "$live" --from "$client:master_L,$client:master_R" >"$work/live-report.txt" ||
         { show_log "$work/stemd.log" "stemd log"; die "stemd-jackio failed (above)"; }
     title="Live master (stemd on JACK, recorded by stemd-jackio)"
+    label=live
 else
-    say "FALLBACK: no stemd yet; playing the offline master through JACK to meter it"
+    say "FALLBACK: stemd is not available; playing the offline master through JACK to meter it"
     "$B/stemd-jackio" --name stemd-demo-io --sync-start --meters \
         --play "$OUT/offline-master.wav" --record "$live" \
         --from stemd-demo-io-play:offline-master_L,stemd-demo-io-play:offline-master_R \
         >"$work/live-report.txt" || die "stemd-jackio failed (above)"
     title="Offline master played through JACK (FALLBACK: stemd was not available)"
+    label="via JACK"
 fi
 
 # ---- 6. the reports ----
@@ -181,7 +198,7 @@ field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" <<<"$1"; }
 lj=$(json "$live")
 oj=$(json "$OUT/offline-master.wav")
 echo
-printf '%-22s %12s %12s\n' "" "live" "offline"
+printf '%-22s %12s %12s\n' "" "$label" "offline"
 for k in integrated_lufs:LUFS lra_lu:LU true_peak_dbtp:dBTP sample_peak_dbfs:dBFS \
     momentary_max_lufs:LUFS short_term_max_lufs:LUFS; do
     printf '%-22s %12s %12s  %s\n' "${k%%:*}" "$(field "$lj" "${k%%:*}")" \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# tests/demo/40-demo.t: `make demo`'s script end to end (4 s stems): it reports the live master
-# next to the offline one, finds them identical when stemd is there, and leaves no process.
+# tests/demo/40-demo.t: `make demo`'s script end to end (4 s stems, the binaries already built):
+# it reports the live master next to the offline one, finds them identical when stemd is there,
+# falls back to the offline master without it, and leaves no process or directory behind.
 # shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth stemd-jackio stemd-render tests/demo/wavcmp
 
 unset JACK_DEFAULT_SERVER # the private-server path (or the machine's default server, if any)
-DEMO_SECONDS=4 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 tools/demo.sh >"$T/out" 2>&1 </dev/null
+DEMO_NO_BUILD=1 DEMO_SECONDS=4 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 tools/demo.sh >"$T/out" 2>&1 </dev/null
 ok $? "tools/demo.sh runs to the end" || diag_file "$T/out"
 grep -q "Loudness report" "$T/out" && grep -q "integrated_lufs .* LUFS" "$T/out"
 ok $? "it prints the loudness report and the live/offline table"
@@ -29,5 +30,12 @@ else
 fi
 ! compgen -G "$T/stemd-demo.*" >/dev/null
 ok $? "its work directory is removed"
+
+# The fallback for a tree without the daemon: the offline master played through JACK.
+DEMO_NO_STEMD=1 DEMO_NO_BUILD=1 DEMO_SECONDS=3 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 \
+    tools/demo.sh >"$T/out2" 2>&1 </dev/null
+ok $? "without stemd the demo still runs to the end" || diag_file "$T/out2"
+grep -q "FALLBACK" "$T/out2" && grep -q "integrated_lufs .* LUFS" "$T/out2"
+ok $? "and says it fell back to the offline renderer"
 
 done_testing
