@@ -70,7 +70,7 @@ int limiter_init(struct limiter *lim, double rate_hz)
     memset(lim, 0, sizeof *lim);
     if (!(rate_hz >= 8000.0)) return -EINVAL;
     lim->rate = rate_hz;
-    truepeak_init(&lim->tp, rate_hz);
+    truepeak_init_fine(&lim->tp, rate_hz, LIMITER_TP_RATE, LIMITER_TP_TAPS);
     lim->tp_delay = truepeak_delay(&lim->tp);
     lim->latency = (unsigned)lround(LIMITER_LATENCY_MS * 0.001 * rate_hz);
     if (lim->latency < lim->tp_delay + LIMITER_HOLD + 1)

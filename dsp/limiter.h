@@ -17,24 +17,28 @@
  *
  * Latency: LIMITER_LATENCY_MS (2 ms) rounded to frames, whatever the parameters (on/off too):
  * 88 frames at 44.1 kHz, 96 at 48 kHz, 192 at 96 kHz, 384 at 192 kHz. The attack length is
- * the lookahead parameter, capped at latency - detector delay - LIMITER_HOLD (75 frames =
- * 1.70 ms at 44.1 kHz, 83 = 1.73 ms at 48 kHz, 175 = 1.82 ms at 96 kHz): a longer ramp would
- * need more delay. Before an isolated peak at a sample, the gain starts to fall L + HOLD frames
- * ahead and is fully down HOLD + 1 frames ahead (the interval before the sample holds it too).
+ * the lookahead parameter, capped at latency - detector delay (23) - LIMITER_HOLD (61 frames =
+ * 1.38 ms at 44.1 kHz, 69 = 1.44 ms at 48 kHz; the table's maximum, 1.25 ms, fits every rate):
+ * a longer ramp would need more delay. Before an isolated peak at a sample, the gain starts to
+ * fall L + HOLD frames ahead and is fully down HOLD + 1 frames ahead.
  *
- * Margin: the gain computer aims LIMITER_MARGIN_DB (0.12 dB) under the ceiling, so that an
+ * Detector: finer than a BS.1770 meter's (truepeak_init_fine): 8x at 44.1/48 kHz (4x at 96,
+ * 2x at 192) with 48-tap phases. A 4x grid misses the crest of content near Nyquist by up to
+ * 0.69 dB and a short interpolator rolls off there: on programme with full-band noise limited
+ * to -1 dBTP by a 4x/24-tap detector, a 32x/128-tap reference read -0.40 dBTP and libebur128
+ * -0.92. With this detector, LIMITER_HOLD 4 and the margin below, the same case reads -1.01
+ * (reference) and -1.04 (libebur128): the ceiling holds for the real signal too.
+ *
+ * Margin: the gain computer aims LIMITER_MARGIN_DB (0.3 dB) under the ceiling, so that an
  * independent BS.1770 meter reads the output at or under it. What it covers, measured:
  * - Meters disagree. libebur128's interpolator (Hann-windowed sinc, 49 taps) over-reads a
- *   tone by up to +0.110 dB (near fs/3, 16 kHz at 48 kHz) where ours reads it right; on a
- *   log sweep through that region it reads 0.08 dB above ours.
- * - The output is g[n] * x[n] with g moving, which a meter interpolates as a whole: with
- *   LIMITER_HOLD = 2 our own detector reads the torture outputs at most 0.008 dB above the
- *   aimed level (0.021 dB without the hold).
- * Worst measured over tests/test_limiter.c's torture signals (squares, sweep and clipped noise
- * at +12 dB drive, tones at 19.9-21.5 kHz, bursts after silence; ceilings -0.1/-1/-6 dBTP;
- * 44.1/48/96 kHz): libebur128 reads 0.026 dB under the ceiling. Meters built on the Annex 2
- * table itself over-read by up to 0.23 dB at some frequencies (its passband ripple, within
- * EBU Tech 3341's +0.2/-0.4 dB tolerance); the margin does not cover that.
+ *   tone by up to +0.110 dB (near fs/3, 16 kHz at 48 kHz); near Nyquist every short
+ *   interpolator (libebur128's, ours) under-reads by different amounts.
+ * - The output is g[n] * x[n] with g moving, which a meter interpolates as a whole; the hold
+ *   keeps g at its minimum over the interpolator's main lobe around a peak.
+ * tests/test_limiter.c's torture signals (squares, sweep and clipped noise at +12 dB drive,
+ * tones at 19.9-21.5 kHz, bursts after silence; ceilings -0.1/-1/-6 dBTP; 44.1/48/96 kHz) and
+ * tests/test_render.c's full-band programme check it against libebur128.
  *
  * Parameters are smoothed inside: ceiling and drive glide in dB (one-pole per sub-block of
  * DSP_SUB frames, 99 % in ~37 ms; the drive also ramps per frame inside the sub-block), the
@@ -53,8 +57,10 @@
 #include "dsp/xfade.h"
 
 #define LIMITER_LATENCY_MS 2.0
-#define LIMITER_HOLD       2     /* frames the gain stays at its minimum each side of a peak */
-#define LIMITER_MARGIN_DB  0.12f /* aim this far under the ceiling (see above) */
+#define LIMITER_TP_RATE    352800.0 /* the detector oversamples to at least this */
+#define LIMITER_TP_TAPS    48       /* taps per phase of the detector */
+#define LIMITER_HOLD       4     /* frames the gain stays at its minimum each side of a peak */
+#define LIMITER_MARGIN_DB  0.3f /* aim this far under the ceiling (see above) */
 
 struct limiter {
     double rate;

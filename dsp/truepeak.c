@@ -21,12 +21,30 @@ static double bessel_i0(double x)
     return sum;
 }
 
+static void design(struct truepeak *tp);
+
 void truepeak_init(struct truepeak *tp, double rate_hz)
 {
     memset(tp, 0, sizeof *tp);
     /* The smallest factor that reaches 176.4 kHz (Annex 2: ~192 kHz at 48 kHz, 2x at 96 kHz). */
     tp->factor = rate_hz * 2.0 >= 176400.0 * 0.999 ? (rate_hz >= 176400.0 * 0.999 ? 1 : 2) : 4;
     tp->taps = tp->factor == 4 ? TRUEPEAK_TAPS_4X : tp->factor == 2 ? TRUEPEAK_TAPS_2X : 0;
+    design(tp);
+}
+
+void truepeak_init_fine(struct truepeak *tp, double rate_hz, double min_rate_hz, unsigned taps)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->factor = 1;
+    while (tp->factor < TRUEPEAK_FACTOR_MAX && rate_hz * tp->factor < min_rate_hz * 0.999)
+        tp->factor *= 2;
+    taps = taps > TRUEPEAK_TAPS_MAX ? TRUEPEAK_TAPS_MAX : taps < 4 ? 4 : taps & ~1u;
+    tp->taps = tp->factor > 1 ? taps : 0;
+    design(tp);
+}
+
+static void design(struct truepeak *tp)
+{
     tp->delay = tp->factor > 1 ? tp->taps / 2 - 1 : 0;
     const double half = tp->taps / 2; /* window half-width in input samples */
     const double i0b = bessel_i0(KAISER_BETA);

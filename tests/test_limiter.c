@@ -180,7 +180,7 @@ static void test_ceiling(void)
                     worst_c = ceilings[ci];
                 }
                 static struct truepeak tp;
-                truepeak_init(&tp, rates[ri]);
+                truepeak_init_fine(&tp, rates[ri], LIMITER_TP_RATE, LIMITER_TP_TAPS);
                 truepeak_process(&tp, l, r, n, NULL);
                 double own = db(truepeak_take_max(&tp)) - (ceilings[ci] - LIMITER_MARGIN_DB);
                 worst_own = own > worst_own ? own : worst_own;
@@ -192,7 +192,7 @@ static void test_ceiling(void)
     diag("worst output true peak re ceiling: %+.4f dB (%s, %.0f Hz, ceiling %.1f)", worst,
          worst_sig, worst_rate, worst_c);
     ok(worst_own <= 0.02,
-       "our own detector on the outputs: at most %+.4f dB over the aimed level (gain motion)",
+       "the limiter's own detector on the outputs: at most %+.4f dB over the aimed level (gain motion)",
        worst_own);
 }
 
@@ -296,7 +296,7 @@ static void test_gain_reduction(void)
     double want = -(6.0 + LIMITER_MARGIN_DB);
     double tp = db(ref_tp(l + n - 12000, r + n - 12000, 12000, (unsigned)rate));
     ok(fabs(change - want) < 0.1 && fabs(gr + want) < 0.1 && fabs(grmax + want) < 0.1 &&
-           gr_after == 0.0f && tp <= -1.0 && tp > -1.3,
+           gr_after == 0.0f && tp <= -1.0 && tp > -1.0 - LIMITER_MARGIN_DB - 0.05,
        "sine 6 dB over: output %.3f dB re driven input (want %.2f), output %.3f dBTP; meters: "
        "GR %.3f dB, max %.3f dB, then %.1f after the take",
        change, want, tp, gr, grmax, gr_after);

@@ -21,292 +21,16 @@
  * file: the header is always finalised. */
 #include <errno.h>
 #include <getopt.h>
-#include <jack/jack.h>
-#include <jack/ringbuffer.h>
 #include <libgen.h>
-#include <math.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
-#include <sndfile.h>
 
-#include "dsp/loudness.h"
-#include "dsp/truepeak.h"
-#include "tools/report.h"
-
-#define MAX_PLAY     64
-#define MAX_PERIOD   8192 /* JACK's largest buffer size; a larger one counts as lost frames */
-#define RING_SECONDS 8    /* how far the disk may fall behind before frames are lost */
-#define DISK_CHUNK   4096
-
-struct player {
-    char port_name[2][64];
-    const char *path;
-    const char *dest[2]; /* ports to connect to; NULL: leave unconnected */
-    float *buf[2];       /* the whole file, planar; a mono file plays on both ports */
-    jack_nframes_t frames;
-    jack_port_t *port[2];
-};
-
-/* One side's start, written by its process callback, read by the others. */
-struct start {
-    atomic_uint go;      /* main -> RT: start at the first cycle at or after at */
-    atomic_uint at;      /* jack frame time */
-    atomic_uint started; /* RT -> all: 1 once started */
-    atomic_uint frame;   /* the frame time of the cycle it started in */
-};
-
-struct jackio {
-    /* options */
-    const char *server, *name, *rec_path;
-    char *rec_src[2];
-    unsigned rec_ch; /* 0: no recording, 1 or 2 */
-    int sync_start, meters, json;
-    double duration_s, tail_s; /* < 0: not given */
-
-    jack_client_t *play_client, *rec_client;
-    jack_nframes_t rate, period;
-    struct player play[MAX_PLAY];
-    unsigned nplay;
-    jack_nframes_t play_frames; /* the longest file */
-    jack_port_t *rec_port[2];
-
-    /* shared with the process callbacks */
-    struct start ps, rs;
-    atomic_uint play_done, rec_done;
-    atomic_uint end_known, end_frame; /* the recording ends before this frame time */
-    atomic_ullong rec_frames, lost_frames;
-    atomic_uint cycles, xruns; /* xruns: those after the first side started */
-    atomic_int shutdown;
-    jack_nframes_t play_pos, play_limit; /* RT (player) only / set before start */
-    unsigned tail_frames;                /* set before start */
-
-    /* recorder */
-    jack_ringbuffer_t *rb;
-    float *scratch; /* RT: interleaving space, MAX_PERIOD frames, touched before activation */
-    SNDFILE *sf;
-    pthread_t disk;
-    int disk_running;
-    atomic_int disk_finish, disk_error;
-    struct report rep;
-    struct truepeak meter_tp;
-};
-
-/* ---- real-time side: copy, count, never block ---- */
-
-/* Whether this side starts in the cycle that begins at frame time now. */
-static int start_now(struct start *s, jack_nframes_t now)
-{
-    if (atomic_load_explicit(&s->started, memory_order_relaxed)) return 1;
-    if (!atomic_load_explicit(&s->go, memory_order_acquire)) return 0;
-    if ((int32_t)(now - atomic_load_explicit(&s->at, memory_order_relaxed)) < 0) return 0;
-    atomic_store_explicit(&s->frame, now, memory_order_relaxed);
-    atomic_store_explicit(&s->started, 1, memory_order_release);
-    return 1;
-}
-
-static int play_process(jack_nframes_t n, void *arg)
-{
-    struct jackio *x = arg;
-    int on = start_now(&x->ps, jack_last_frame_time(x->play_client));
-    jack_nframes_t pos = x->play_pos;
-    atomic_fetch_add_explicit(&x->cycles, 1, memory_order_relaxed);
-    for (unsigned k = 0; k < x->nplay; k++) {
-        struct player *p = &x->play[k];
-        for (int c = 0; c < 2; c++) {
-            float *out = jack_port_get_buffer(p->port[c], n);
-            jack_nframes_t have = 0;
-            if (on && pos < p->frames && pos < x->play_limit) {
-                jack_nframes_t end = p->frames < x->play_limit ? p->frames : x->play_limit;
-                have = end - pos < n ? end - pos : n;
-                memcpy(out, p->buf[c] + pos, have * sizeof(float));
-            }
-            memset(out + have, 0, (n - have) * sizeof(float));
-        }
-    }
-    if (on) {
-        x->play_pos = x->play_limit - pos < n ? x->play_limit : pos + n;
-        if (x->play_pos >= x->play_limit)
-            atomic_store_explicit(&x->play_done, 1, memory_order_release);
-    }
-    return 0;
-}
-
-static int rec_process(jack_nframes_t n, void *arg)
-{
-    struct jackio *x = arg;
-    jack_nframes_t now = jack_last_frame_time(x->rec_client);
-    if (!x->play_client) atomic_fetch_add_explicit(&x->cycles, 1, memory_order_relaxed);
-    if (!start_now(&x->rs, now) || atomic_load_explicit(&x->rec_done, memory_order_relaxed))
-        return 0;
-    /* The end: --duration after the record start, or the playback's end plus the tail. */
-    if (!atomic_load_explicit(&x->end_known, memory_order_relaxed)) {
-        jack_nframes_t end = 0;
-        int known = 0;
-        if (x->duration_s >= 0) {
-            end = atomic_load_explicit(&x->rs.frame, memory_order_relaxed) +
-                  (jack_nframes_t)(x->duration_s * x->rate + 0.5);
-            known = 1;
-        } else if (x->nplay && atomic_load_explicit(&x->ps.started, memory_order_acquire)) {
-            end = atomic_load_explicit(&x->ps.frame, memory_order_relaxed) + x->play_limit +
-                  x->tail_frames;
-            known = 1;
-        }
-        if (known) {
-            atomic_store_explicit(&x->end_frame, end, memory_order_relaxed);
-            atomic_store_explicit(&x->end_known, 1, memory_order_relaxed);
-        }
-    }
-    jack_nframes_t take = n;
-    int last = 0;
-    if (atomic_load_explicit(&x->end_known, memory_order_relaxed)) {
-        int32_t left = (int32_t)(atomic_load_explicit(&x->end_frame, memory_order_relaxed) - now);
-        if (left <= (int32_t)n) {
-            take = left > 0 ? (jack_nframes_t)left : 0;
-            last = 1;
-        }
-    }
-    const float *in[2];
-    for (unsigned c = 0; c < x->rec_ch; c++)
-        in[c] = jack_port_get_buffer(x->rec_port[c], n);
-    size_t bytes = (size_t)take * x->rec_ch * sizeof(float);
-    if (take > MAX_PERIOD || jack_ringbuffer_write_space(x->rb) < bytes) {
-        atomic_fetch_add_explicit(&x->lost_frames, take, memory_order_relaxed);
-    } else {
-        for (jack_nframes_t i = 0; i < take; i++)
-            for (unsigned c = 0; c < x->rec_ch; c++)
-                x->scratch[i * x->rec_ch + c] = in[c][i];
-        jack_ringbuffer_write(x->rb, (const char *)x->scratch, bytes);
-        atomic_fetch_add_explicit(&x->rec_frames, take, memory_order_relaxed);
-    }
-    if (last) atomic_store_explicit(&x->rec_done, 1, memory_order_release);
-    return 0;
-}
-
-static int on_xrun(void *arg)
-{
-    struct jackio *x = arg;
-    /* The dummy backend reports a couple at start-up; only those during the run matter. */
-    if (atomic_load(&x->rs.started) || atomic_load(&x->ps.started))
-        atomic_fetch_add_explicit(&x->xruns, 1, memory_order_relaxed);
-    return 0;
-}
-
-/* Called by JACK when the server goes away: only flag it (no exit(), no I/O). */
-static void on_shutdown(void *arg)
-{
-    struct jackio *x = arg;
-    atomic_store(&x->shutdown, 1);
-}
-
-/* ---- disk thread: file, meters, report ---- */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double db(double lin)
-{
-    return lin > 0.0 ? 20.0 * log10(lin) : -INFINITY;
-}
-
-/* A level for the meter line: one decimal, or "-inf" for silence, right-aligned in width. */
-static void fmt_level(char *buf, size_t len, double v, int width)
-{
-    if (isfinite(v))
-        snprintf(buf, len, "%*.1f", width, v);
-    else
-        snprintf(buf, len, "%*s", width, "-inf");
-}
-
-static void show_meters(struct jackio *x, int tty, float window_tp)
-{
-    const struct loudness_gate *g = x->rep.lm.gate;
-    double m = loudness_momentary(g), s = loudness_short_term(g);
-    double t = (double)atomic_load(&x->rec_frames) / x->rate;
-    char bar[25];
-    /* A 24-character bar of the momentary loudness from -48 to 0 LUFS. */
-    int fill = isfinite(m) ? (int)((m + 48.0) / 2.0) : 0;
-    fill = fill < 0 ? 0 : fill > 24 ? 24 : fill;
-    memset(bar, '#', (size_t)fill);
-    memset(bar + fill, '.', (size_t)(24 - fill));
-    bar[24] = 0;
-    char ms[16], ss[16], tps[16], tpm[16];
-    fmt_level(ms, sizeof ms, m, 6);
-    fmt_level(ss, sizeof ss, s, 6);
-    fmt_level(tps, sizeof tps, db(window_tp), 6);
-    fmt_level(tpm, sizeof tpm, db(x->rep.true_peak), 5);
-    fprintf(stderr, "%s%6.1f s  M %s LUFS [%s]  S %s LUFS  TP %s dBTP (max %s)%s", tty ? "\r" : "",
-            t, ms, bar, ss, tps, tpm, tty ? "\033[K" : "\n");
-    fflush(stderr);
-}
-
-static void *disk_main(void *arg)
-{
-    struct jackio *x = arg;
-    size_t fbytes = x->rec_ch * sizeof(float);
-    float *buf = malloc(DISK_CHUNK * fbytes), *l = malloc(DISK_CHUNK * sizeof(float)),
-          *r = malloc(DISK_CHUNK * sizeof(float));
-    int tty = isatty(2);
-    double period_s = tty ? 0.1 : 1.0, next = now_s() + period_s;
-    float window_tp = 0.0f;
-    if (!buf || !l || !r) {
-        fprintf(stderr, "stemd-jackio: out of memory in the disk thread\n");
-        atomic_store(&x->disk_error, 1);
-        goto out;
-    }
-    for (;;) {
-        int fin = atomic_load(&x->disk_finish);
-        size_t avail = jack_ringbuffer_read_space(x->rb) / fbytes;
-        if (avail == 0) {
-            if (fin) break;
-            struct timespec ts = {0, 5 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        } else {
-            sf_count_t n = avail < DISK_CHUNK ? (sf_count_t)avail : DISK_CHUNK;
-            jack_ringbuffer_read(x->rb, (char *)buf, (size_t)n * fbytes);
-            if (sf_writef_float(x->sf, buf, n) != n) {
-                fprintf(stderr, "\nstemd-jackio: writing %s failed: %s (disk full?)\n", x->rec_path,
-                        sf_strerror(x->sf));
-                atomic_store(&x->disk_error, 1);
-                break;
-            }
-            for (sf_count_t i = 0; i < n; i++) {
-                l[i] = buf[i * x->rec_ch];
-                r[i] = buf[i * x->rec_ch + x->rec_ch - 1];
-            }
-            report_add(&x->rep, l, r, (unsigned)n);
-            if (x->meters) {
-                truepeak_process(&x->meter_tp, l, r, (unsigned)n, NULL);
-                window_tp = fmaxf(window_tp, truepeak_take_max(&x->meter_tp));
-            }
-        }
-        if (x->meters && now_s() >= next && atomic_load(&x->rs.started)) {
-            show_meters(x, tty, window_tp);
-            window_tp = 0.0f;
-            next += period_s;
-        }
-    }
-    if (x->meters) {
-        show_meters(x, tty, window_tp);
-        if (tty) fputc('\n', stderr);
-    }
-out:
-    free(buf), free(l), free(r);
-    return NULL;
-}
-
-/* ---- set-up ---- */
+#include "tools/jackio.h"
 
 /* "A,B" or "A" into ports[0..1]; returns how many (1 or 2), or -1. Modifies s. */
 static int split_ports(char *s, char *ports[2])
@@ -424,8 +148,8 @@ static jack_client_t *open_client(struct jackio *x, const char *suffix)
                     x->server ? x->server : "default");
         return NULL;
     }
-    jack_on_shutdown(c, on_shutdown, x);
-    jack_set_xrun_callback(c, on_xrun, x);
+    jack_on_shutdown(c, jackio_on_shutdown, x);
+    jack_set_xrun_callback(c, jackio_on_xrun, x);
     return c;
 }
 
@@ -681,8 +405,8 @@ static int setup_recorder(struct jackio *x)
     jack_ringbuffer_mlock(x->rb);
     memset(x->rb->buf, 0, x->rb->size);
     truepeak_init(&x->meter_tp, x->rate);
-    jack_set_process_callback(x->rec_client, rec_process, x);
-    if (pthread_create(&x->disk, NULL, disk_main, x) != 0) {
+    jack_set_process_callback(x->rec_client, jackio_rec_process, x);
+    if (pthread_create(&x->disk, NULL, jackio_disk_main, x) != 0) {
         fprintf(stderr, "stemd-jackio: cannot start the disk thread\n");
         return -1;
     }
@@ -706,7 +430,7 @@ static int setup_players(struct jackio *x, char **plays, unsigned nplays)
     x->play_limit = x->play_frames;
     if (x->duration_s >= 0 && x->duration_s * x->rate < x->play_limit)
         x->play_limit = (jack_nframes_t)(x->duration_s * x->rate + 0.5);
-    jack_set_process_callback(x->play_client, play_process, x);
+    jack_set_process_callback(x->play_client, jackio_play_process, x);
     return 0;
 }
 
@@ -763,8 +487,9 @@ static void finish_recording(struct jackio *x, const jack_latency_range_t *lat, 
             lat->min, lat->max, 1000.0 * lat->max / x->rate, lat->max);
     unsigned xruns = atomic_load(&x->xruns);
     if (xruns)
-        fprintf(stderr, "stemd-jackio: %u xruns while running: a client may have missed a cycle, "
-                        "so the recording may not be exact (on a dummy backend, use jackd -S)\n",
+        fprintf(stderr,
+                "stemd-jackio: %u xruns while running: a client may have missed a cycle, "
+                "so the recording may not be exact (on a dummy backend, use jackd -S)\n",
                 xruns);
     if (lost) {
         fprintf(stderr,
@@ -829,8 +554,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "stemd-jackio: cannot activate the JACK clients\n");
         goto out;
     }
-    status = connect_and_start(x) < 0;
-    if (!status) sig = wait_end(x, &sigs);
+    if (connect_and_start(x) < 0) goto out; /* cleanup still closes the (empty) recording */
+    status = 0;
+    sig = wait_end(x, &sigs);
     jack_latency_range_t lat = {0, 0};
     if (x->rec_ch && !atomic_load(&x->shutdown)) capture_latency(x, &lat);
     /* After deactivation no callback runs: the ring buffer holds all there will be. The
@@ -838,12 +564,12 @@ int main(int argc, char **argv)
      * after that would record silence where the file was still playing. */
     if (x->rec_client && !atomic_load(&x->shutdown)) jack_deactivate(x->rec_client);
     if (x->play_client && !atomic_load(&x->shutdown)) jack_deactivate(x->play_client);
+    if (x->rec_ch) finish_recording(x, &lat, &status); /* joins the disk thread (the meters) */
     if (sig) fprintf(stderr, "stemd-jackio: stopped by %s\n", strsignal(sig));
     if (atomic_load(&x->shutdown)) {
-        fprintf(stderr, "stemd-jackio: the JACK server went away; keeping what was recorded\n");
+        fprintf(stderr, "stemd-jackio: the JACK server went away; kept what was recorded\n");
         status = 1;
     }
-    if (x->rec_ch) finish_recording(x, &lat, &status);
 out:
     cleanup(x);
     return status;

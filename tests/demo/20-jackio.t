@@ -42,6 +42,22 @@ timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/vocal.wav" -r "$T/mono.wav" \
 ok $? "mono: one port records a mono WAV; a mono file plays on both ports, sample-exact" ||
     diag_file "$T/err"
 
+# Real-time safety of both process callbacks, under the daemon's interposer when it is built
+# (mk/server.mk: build/tests/rtcheck.so): no allocation, lock, sleep or I/O inside them.
+rtcheck="$B/tests/rtcheck.so"
+[ -f "$rtcheck" ] || rtcheck=build/tests/rtcheck.so
+if [ -f "$rtcheck" ]; then
+    timeout 30 env LD_PRELOAD="$(readlink -f "$rtcheck")" STEMD_RTCHECK_REPORT="$T/rtcheck.%p" \
+        "$B/stemd-jackio" -n "$io" -S -p "$T/s/keys.wav" -r "$T/rt.wav" \
+        -f "$io-play:keys_L,$io-play:keys_R" >/dev/null 2>"$T/err"
+    report=$(cat "$T"/rtcheck.* 2>/dev/null)
+    grep -q "^total 0$" <<<"$report" && ! grep -q "callbacks observed 0$" <<<"$report"
+    ok $? "rtcheck: no forbidden call from the process callbacks ($(head -1 <<<"$report"))" ||
+        diag "$report"
+else
+    skip "no rtcheck.so (make build/tests/rtcheck.so)"
+fi
+
 # 2. SIGTERM in the middle of a 20 s file: everything up to then is kept, header correct.
 "$B/stemd-jackio" -n "$io" -S --meters -p "$T/long/bass.wav" -r "$T/term.wav" \
     -f "$io-play:bass_L,$io-play:bass_R" >"$T/out2" 2>"$T/err2" &

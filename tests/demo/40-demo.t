@@ -14,7 +14,7 @@ ok $? "it prints the loudness report and the live/offline table"
 if [ -x "$B/stemd" ]; then
     grep -q "^identical: .* from frame 96" "$T/out"
     ok $? "the live master through stemd equals the offline render after stemd's latency" ||
-        diag_file "$T/out"
+        { diag_file "$T/out"; dsp_skew_hint; }
 else
     grep -q "FALLBACK" "$T/out"
     ok $? "without stemd it says it falls back to the offline renderer"

@@ -66,6 +66,17 @@ start_jackd() {
     jack_wait -s "$JACK_DEFAULT_SERVER" -w -t 10 >/dev/null 2>&1
 }
 
+# dsp_skew_hint: live and offline differ when stemd and stemd-render were linked against
+# different builds of the DSP library (someone rebuilt it in between); say so.
+dsp_skew_hint() {
+    local b
+    for b in stemd stemd-render; do
+        [ "$B/$b" -ot "$B/libstemdsp.a" ] &&
+            diag "$B/$b is older than $B/libstemdsp.a: rebuild both (make $B/stemd $B/stemd-render)"
+    done
+    return 0
+}
+
 done_testing() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]

@@ -3,8 +3,12 @@
 # report the earlier tests collected into $STEMD_RTCHECK_SUMMARY): zero forbidden calls.
 . "$(dirname "$0")/lib.sh"
 sum=${STEMD_RTCHECK_SUMMARY:-}
-if [ -z "$RTCHECK" ] || [ -z "$sum" ] || [ ! -s "$sum" ]; then
-    echo "1..0 # SKIP no RT-check summary (run through make server-tests)"
+if [ -z "$RTCHECK" ]; then
+    echo "1..0 # SKIP RT check off (sanitizer build: ASan owns malloc)"
+    exit 0
+fi
+if [ -z "$sum" ] || [ ! -s "$sum" ]; then
+    echo "1..0 # SKIP no RT-check summary (run the suite through make server-tests)"
     exit 0
 fi
 procs=$(grep -c "^rtcheck:" "$sum")

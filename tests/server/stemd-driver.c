@@ -103,11 +103,15 @@ static int probe_start(struct stemd *sd, struct probe *p)
     return 0;
 }
 
-/* Set path while recording; find when the master first moved away from its steady value. */
-static void step(struct stemd *sd, struct probe *p, const char *path, float v)
+/* One recorded change: record 300 ms, set path, record 300 ms. Returns 0, or -1 when JACK
+ * reported an xrun meanwhile (a client of the probe may have skipped a cycle: not stemd's
+ * doing, and it would look like a click). */
+static int step_once(struct stemd *sd, struct probe *p, const char *path, float v, char *out,
+                     size_t len)
 {
     char err[256];
     float applied;
+    uint64_t x0 = atomic_load(&sd->eng.xruns);
     atomic_store(&p->pos, 0);
     atomic_store(&p->ncycles, 0);
     atomic_store(&p->recording, 1);
@@ -115,34 +119,68 @@ static void step(struct stemd *sd, struct probe *p, const char *path, float v)
     jack_nframes_t t0 = jack_frame_time(p->rec);
     uint64_t seq0 = stemd_published_seq(sd);
     if (stemd_set(sd, path, v, STEMD_SRC_API, &applied, err, sizeof err) < 0) {
-        printf("error %s\n", err);
-        return;
+        snprintf(out, len, "error %s", err);
+        atomic_store(&p->recording, 0);
+        return 0;
     }
+    /* Callbacks count themselves at their end: a cycle running now has index c_set, the next
+     * one c_set + 1. The first cycle to start after the set is one of those two. */
+    uint64_t c_set = atomic_load(&sd->eng.cycles);
     msleep(300);
     atomic_store(&p->recording, 0);
     uint64_t seq, seen;
     stemd_seen(sd, &seq, &seen);
     unsigned nc = atomic_load(&p->ncycles), total = atomic_load(&p->pos);
     float steady = total ? p->buf[p->cycle_pos[nc / 4]] : 0, maxstep = 0;
-    long delay = -1;
+    long delay = -1, after_seen = -1;
     for (unsigned c = 0; c < nc && delay < 0; c++) {
         unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
         for (unsigned i = p->cycle_pos[c]; i < end; i++) {
             long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
             if (frame - (long)t0 >= -64 && fabsf(p->buf[i] - steady) > 0.01f * fabsf(steady)) {
                 delay = frame - (long)t0;
+                after_seen = frame - (long)(jack_nframes_t)seen;
                 break;
             }
         }
     }
-    for (unsigned i = 1; i < total; i++) {
-        float d = fabsf(p->buf[i] - p->buf[i - 1]);
-        maxstep = d > maxstep ? d : maxstep;
+    /* Clicks: the largest step between neighbouring samples from the set on. */
+    for (unsigned c = 0; c < nc; c++) {
+        unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
+        for (unsigned i = p->cycle_pos[c] ? p->cycle_pos[c] : 1; i < end; i++) {
+            long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
+            float d = fabsf(p->buf[i] - p->buf[i - 1]);
+            if (frame - (long)t0 >= -64 && d > maxstep)
+                maxstep = d;
+        }
     }
     unsigned period = jack_get_buffer_size(p->rec), lat = atomic_load(&sd->eng.latency_frames);
-    printf("step delay=%ld limit=%u maxstep=%g steady=%g seen=%ld period=%u seq=%d\n", delay,
-           period + lat + DSP_SUB, (double)maxstep, (double)steady,
-           seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0);
+    uint64_t xr = atomic_load(&sd->eng.xruns) - x0;
+    snprintf(out, len,
+             "step delay=%ld limit=%u maxstep=%g steady=%g seen=%ld period=%u seq=%d xruns=%llu "
+             "cycle_late=%ld after_seen=%ld dsp_limit=%u",
+             delay, period + lat + DSP_SUB, (double)maxstep, (double)steady,
+             seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0,
+             (unsigned long long)xr,
+             (long)atomic_load(&sd->eng.seen_cycle) - (long)c_set, after_seen, lat + 2 * DSP_SUB);
+    return xr ? -1 : 0;
+}
+
+/* Set path while recording; find when the master first moved away from its steady value.
+ * Up to 5 tries: a try disturbed by an xrun is undone and repeated. */
+static void step(struct stemd *sd, struct probe *p, const char *path, float v)
+{
+    char out[512], err[256];
+    float prev = 0;
+    stemd_get(sd, path, &prev, err, sizeof err);
+    for (int tries = 1;; tries++) {
+        if (step_once(sd, p, path, v, out, sizeof out) == 0 || tries == 5) {
+            printf("%s tries=%d\n", out, tries);
+            return;
+        }
+        stemd_set(sd, path, prev, STEMD_SRC_API, NULL, err, sizeof err);
+        msleep(300);
+    }
 }
 
 static void storm(struct stemd *sd, int rate, double seconds)
@@ -244,7 +282,9 @@ int main(int argc, char **argv)
             else
                 puts("ok");
         } else if (!strcmp(cmd, "probe")) {
-            puts(probe_start(sd, &probe) == 0 ? "ok" : "error probe clients failed");
+            int rc = probe_start(sd, &probe);
+            msleep(500); /* the DC source's own start is a step: let it pass first */
+            puts(rc == 0 ? "ok" : "error probe clients failed");
         } else if (!strcmp(cmd, "step")) {
             step(sd, &probe, a, strtof(b, NULL));
         } else if (!strcmp(cmd, "storm")) {
