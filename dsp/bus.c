@@ -14,13 +14,11 @@ int bus_init(struct bus *b, double rate)
     smooth_jump(&b->input, 1.0f);
     smooth_jump(&b->output, 1.0f);
     eq_init(&b->eq, STEMD_EQ_BANDS, rate);
-    if (multiband_init(&b->mb, rate) < 0)
-        return -1;
+    if (multiband_init(&b->mb, rate) < 0) return -1;
     crossover2_init(&b->bass, rate);
     xfade_init(&b->bass_on, rate, 0);
     b->bass_idle = 1;
-    if (limiter_init(&b->lim, rate) < 0)
-        return -1;
+    if (limiter_init(&b->lim, rate) < 0) return -1;
     dither_init(&b->dither);
     truepeak_init(&b->tp, rate);
     return 0;
@@ -59,8 +57,7 @@ void bus_set(struct bus *b, const float *bp)
                     bp[BUS_EQ_FREQ + i], bp[BUS_EQ_GAIN + i], bp[BUS_EQ_Q + i]);
     multiband_set(&b->mb, bp);
     int bass = bp[BUS_IMG_BASSMONO_ON] != 0.0f;
-    if (bass && xfade_idle_off(&b->bass_on))
-        crossover2_reset(&b->bass);
+    if (bass && xfade_idle_off(&b->bass_on)) crossover2_reset(&b->bass);
     crossover2_set(&b->bass, bp[BUS_IMG_BASSMONO_FREQ]);
     xfade_set(&b->bass_on, bass);
     b->bass_idle = xfade_idle_off(&b->bass_on);
@@ -76,8 +73,7 @@ void bus_set(struct bus *b, const float *bp)
  * of a vinyl cut and club systems' mono subs honest. */
 static void bass_mono(struct bus *b, float *l, float *r, unsigned n)
 {
-    if (b->bass_idle)
-        return;
+    if (b->bass_idle) return;
     int full = b->bass_full;
     if (!full) {
         memcpy(b->dry[0], l, n * sizeof *l);
@@ -89,8 +85,7 @@ static void bass_mono(struct bus *b, float *l, float *r, unsigned n)
         l[j] = m + b->hi[0][j];
         r[j] = m + b->hi[1][j];
     }
-    if (!full)
-        xfade_mix2(&b->bass_on, b->dry[0], b->dry[1], l, r, n);
+    if (!full) xfade_mix2(&b->bass_on, b->dry[0], b->dry[1], l, r, n);
 }
 
 static void meter(struct bus *b, const float *l, const float *r, unsigned off, unsigned n)

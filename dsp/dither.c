@@ -25,8 +25,7 @@ static inline float unit(uint32_t *s)
 
 void dither_process(struct dither *d, enum dither_mode mode, float *l, float *r, unsigned n)
 {
-    if (mode == DITHER_OFF)
-        return;
+    if (mode == DITHER_OFF) return;
     const float steps = mode == DITHER_16 ? 32768.0f : 8388608.0f, lsb = 1.0f / steps;
     uint32_t s = d->seed;
     for (unsigned i = 0; i < n; i++) {

@@ -59,8 +59,8 @@
 #define LIMITER_LATENCY_MS 2.0
 #define LIMITER_TP_RATE    352800.0 /* the detector oversamples to at least this */
 #define LIMITER_TP_TAPS    48       /* taps per phase of the detector */
-#define LIMITER_HOLD       4     /* frames the gain stays at its minimum each side of a peak */
-#define LIMITER_MARGIN_DB  0.3f /* aim this far under the ceiling (see above) */
+#define LIMITER_HOLD       4        /* frames the gain stays at its minimum each side of a peak */
+#define LIMITER_MARGIN_DB  0.3f     /* aim this far under the ceiling (see above) */
 
 struct limiter {
     double rate;

@@ -41,10 +41,8 @@ struct mix {
 
 struct mix_meters *mix_meters_new(unsigned nstems)
 {
-    struct mix_meters *mm =
-        calloc(1, sizeof *mm + (size_t)nstems * sizeof(struct mix_stem_meters));
-    if (mm)
-        mm->nstems = nstems;
+    struct mix_meters *mm = calloc(1, sizeof *mm + (size_t)nstems * sizeof(struct mix_stem_meters));
+    if (mm) mm->nstems = nstems;
     return mm;
 }
 
@@ -56,8 +54,7 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
     if (nstems < 1 || nstems > STEMD_MAX_STEMS || !(rate >= 44100.0 && rate <= 192000.0))
         return -EINVAL;
     m = calloc(1, sizeof *m);
-    if (!m)
-        return -ENOMEM;
+    if (!m) return -ENOMEM;
     m->nstems = nstems;
     m->rate = rate;
     m->strips = calloc(nstems, sizeof *m->strips);
@@ -71,8 +68,7 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
         goto fail;
     for (unsigned k = 0; k < nstems; k++) {
         m->key[k] = k;
-        if (strip_init(&m->strips[k], rate) < 0)
-            goto fail;
+        if (strip_init(&m->strips[k], rate) < 0) goto fail;
     }
     loudness_kw_init(&m->kw, rate);
     *out = m;
@@ -84,8 +80,7 @@ fail:
 
 void mix_destroy(struct mix *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     if (m->strips)
         for (unsigned k = 0; k < m->nstems; k++)
             strip_free(&m->strips[k]);
@@ -172,8 +167,7 @@ static void job_pre(void *arg, unsigned k)
     load_input(r, m->in_r[k] ? m->in_r[k] + m->in_off : NULL, m->len);
     for (unsigned done = 0, off = m->phase; done < m->len;) {
         unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
-        if (off == 0)
-            strip_set_pre(s, m->p->stem[k]);
+        if (off == 0) strip_set_pre(s, m->p->stem[k]);
         strip_pre(s, l + done, r + done, off, n);
         done += n;
         off = (off + n) % DSP_SUB;
@@ -191,8 +185,7 @@ static void job_post(void *arg, unsigned k)
     memcpy(r, m->pre[k][1], m->len * sizeof *r);
     for (unsigned done = 0, off = m->phase; done < m->len;) {
         unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
-        if (off == 0)
-            strip_set_post(s, m->p->stem[k], m->audible[k]);
+        if (off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
         strip_post(s, l + done, r + done, kl + done, kr + done, off, n);
         done += n;
         off = (off + n) % DSP_SUB;
@@ -239,8 +232,7 @@ static void run_block(struct mix *m, float *out_l, float *out_r)
     }
     for (unsigned done = 0, off = m->phase; done < len;) {
         unsigned n = DSP_SUB - off < len - done ? DSP_SUB - off : len - done;
-        if (off == 0)
-            bus_set(&m->bus, m->p->bus);
+        if (off == 0) bus_set(&m->bus, m->p->bus);
         bus_process(&m->bus, m->sum[0] + done, m->sum[1] + done, off, n);
         done += n;
         off = (off + n) % DSP_SUB;
@@ -248,8 +240,7 @@ static void run_block(struct mix *m, float *out_l, float *out_r)
     memcpy(out_l, m->sum[0], len * sizeof *out_l);
     memcpy(out_r, m->sum[1], len * sizeof *out_r);
     double q[MIX_BLOCK / 4410 + 2];
-    unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q,
-                                      sizeof q / sizeof q[0]);
+    unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q, sizeof q / sizeof q[0]);
     push_quarters(m, q, nq);
     m->phase = (m->phase + len) % DSP_SUB;
 }

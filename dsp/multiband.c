@@ -65,8 +65,7 @@ void multiband_set(struct multiband *mb, const float *bp)
         need |= !smooth_still(&mb->gain[b][0]) || mb->gain[b][0].cur != 1.0f ||
                 mb->gain[b][1].cur != 0.0f;
     /* Coming back from the bypass, the split starts from rest rather than from stale state. */
-    if (need && xfade_idle_off(&mb->active))
-        crossover3_reset(&mb->xo);
+    if (need && xfade_idle_off(&mb->active)) crossover3_reset(&mb->xo);
     xfade_set(&mb->active, need);
     /* Decided once per sub-block: deciding per call would make the output (and the band
      * compressors' states) depend on where the host cuts the signal. */
@@ -76,8 +75,7 @@ void multiband_set(struct multiband *mb, const float *bp)
 
 void multiband_process(struct multiband *mb, float *l, float *r, unsigned off, unsigned n)
 {
-    if (mb->idle)
-        return;
+    if (mb->idle) return;
     int full = mb->full;
     if (!full) {
         memcpy(mb->dry[0], l, n * sizeof *l);
@@ -97,8 +95,7 @@ void multiband_process(struct multiband *mb, float *l, float *r, unsigned off, u
             r[j] += gc * bl[j] + gd * br[j];
         }
     }
-    if (!full)
-        xfade_mix2(&mb->active, mb->dry[0], mb->dry[1], l, r, n);
+    if (!full) xfade_mix2(&mb->active, mb->dry[0], mb->dry[1], l, r, n);
 }
 
 float multiband_take_gr_db(struct multiband *mb, unsigned b)

@@ -57,11 +57,9 @@ void params_set_defaults(struct params *p)
 
 struct params *params_new(unsigned nstems)
 {
-    if (nstems == 0 || nstems > STEMD_MAX_STEMS)
-        return NULL;
+    if (nstems == 0 || nstems > STEMD_MAX_STEMS) return NULL;
     struct params *p = calloc(1, params_size(nstems));
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     p->nstems = nstems;
     params_set_defaults(p);
     return p;
@@ -70,8 +68,7 @@ struct params *params_new(unsigned nstems)
 struct params *params_dup(const struct params *p)
 {
     struct params *q = malloc(params_size(p->nstems));
-    if (q)
-        memcpy(q, p, params_size(p->nstems));
+    if (q) memcpy(q, p, params_size(p->nstems));
     return q;
 }
 
@@ -91,15 +88,13 @@ static const struct param_def *row_of(enum param_scope scope, int id)
     unsigned n;
     const struct param_def *rows = params_rows(scope, &n);
     for (unsigned r = 0; r < n; r++)
-        if (id >= rows[r].id && id < rows[r].id + rows[r].count)
-            return &rows[r];
+        if (id >= rows[r].id && id < rows[r].id + rows[r].count) return &rows[r];
     return NULL;
 }
 
 int params_ref_at(unsigned nstems, unsigned i, struct param_ref *ref)
 {
-    if (i >= params_count(nstems))
-        return -1;
+    if (i >= params_count(nstems)) return -1;
     if (i < BUS_NPARAMS) {
         ref->def = row_of(SCOPE_BUS, (int)i);
         ref->stem = -1;
@@ -134,15 +129,12 @@ static int match_name(const struct param_def *d, const char *s, unsigned *index,
         return strcmp(d->name, s) == 0;
     }
     size_t pre = (size_t)(pct - d->name);
-    if (strncmp(d->name, s, pre) != 0)
-        return 0;
+    if (strncmp(d->name, s, pre) != 0) return 0;
     const char *num = s + pre;
-    if (!isdigit((unsigned char)num[0]))
-        return 0;
+    if (!isdigit((unsigned char)num[0])) return 0;
     char *end;
     long v = strtol(num, &end, 10);
-    if (strcmp(end, pct + 2) != 0)
-        return 0;
+    if (strcmp(end, pct + 2) != 0) return 0;
     if (v < 1 || v > d->count || (num[0] == '0')) {
         *bad_index = 1;
         return 0;
@@ -154,15 +146,12 @@ static int match_name(const struct param_def *d, const char *s, unsigned *index,
 static int find_stem(const char *tok, size_t len, const struct params_names *names)
 {
     unsigned n = names ? names->n : 0;
-    if (len == 0)
-        return -1;
+    if (len == 0) return -1;
     if (isdigit((unsigned char)tok[0])) {
-        if (tok[0] == '0' || len > 4)
-            return -1;
+        if (tok[0] == '0' || len > 4) return -1;
         unsigned v = 0;
         for (size_t i = 0; i < len; i++) {
-            if (!isdigit((unsigned char)tok[i]))
-                return -1;
+            if (!isdigit((unsigned char)tok[i])) return -1;
             v = v * 10 + (unsigned)(tok[i] - '0');
         }
         return v >= 1 && v <= n ? (int)v - 1 : -1;
@@ -181,8 +170,7 @@ static void list_stems(const struct params_names *names, char *buf, size_t len)
     for (unsigned k = 0; names && k < names->n && o + 1 < len; k++) {
         const char *nm = names->names && names->names[k] ? names->names[k] : "?";
         int w = snprintf(buf + o, len - o, "%s%u=%s", k ? ", " : "", k + 1, nm);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         o += (size_t)w;
     }
 }
@@ -238,8 +226,8 @@ int params_resolve(const char *path, const struct params_names *names, struct pa
         }
         if (bad) {
             bad_index = 1;
-            snprintf(err, errlen, "no parameter '%.60s': '%s' has indices 1-%d", rest,
-                     rows[r].name, rows[r].count);
+            snprintf(err, errlen, "no parameter '%.60s': '%s' has indices 1-%d", rest, rows[r].name,
+                     rows[r].count);
         }
     }
     if (!bad_index)
@@ -258,8 +246,7 @@ int params_path(const struct param_ref *ref, const struct params_names *names, c
                  ref->index + 1, pct + 2);
     else
         snprintf(name, sizeof name, "%s", ref->def->name);
-    if (ref->stem < 0)
-        return snprintf(buf, len, "/bus/%s", name);
+    if (ref->stem < 0) return snprintf(buf, len, "/bus/%s", name);
     if (names && names->names && (unsigned)ref->stem < names->n && names->names[ref->stem])
         return snprintf(buf, len, "/stem/%s/%s", names->names[ref->stem], name);
     return snprintf(buf, len, "/stem/%d/%s", ref->stem + 1, name);
@@ -267,8 +254,7 @@ int params_path(const struct param_ref *ref, const struct params_names *names, c
 
 static float row_max(const struct param_ref *ref, unsigned nstems)
 {
-    if (ref->def->type == PT_STEM)
-        return (float)nstems;
+    if (ref->def->type == PT_STEM) return (float)nstems;
     return ref->def->max;
 }
 
@@ -296,15 +282,13 @@ int params_check(const struct param_ref *ref, float v, unsigned nstems, char *er
 float params_clamp(const struct param_ref *ref, float v, unsigned nstems)
 {
     float hi = row_max(ref, nstems);
-    if (ref->def->type != PT_FLOAT)
-        v = roundf(v);
+    if (ref->def->type != PT_FLOAT) v = roundf(v);
     return v < ref->def->min ? ref->def->min : v > hi ? hi : v;
 }
 
 unsigned params_enum_count(const struct param_def *def)
 {
-    if (!def->enums)
-        return 0;
+    if (!def->enums) return 0;
     unsigned n = 1;
     for (const char *c = def->enums; *c; c++)
         n += *c == '|';
@@ -314,18 +298,15 @@ unsigned params_enum_count(const struct param_def *def)
 const char *params_enum_name(const struct param_def *def, unsigned i, char *buf, size_t len)
 {
     const char *s = def->enums;
-    if (!s || len == 0)
-        return NULL;
+    if (!s || len == 0) return NULL;
     while (i > 0) {
         s = strchr(s, '|');
-        if (!s)
-            return NULL;
+        if (!s) return NULL;
         s++;
         i--;
     }
     size_t l = strcspn(s, "|");
-    if (l >= len)
-        l = len - 1;
+    if (l >= len) l = len - 1;
     memcpy(buf, s, l);
     buf[l] = 0;
     return buf;
@@ -353,12 +334,11 @@ int params_parse_value(const struct param_ref *ref, const char *text,
     }
     /* Not a number: a word. */
     if (d->type == PT_BOOL) {
-        static const char *const yes[] = {"on", "true", "yes"}, *const no[] = {"off", "false", "no"};
+        static const char *const yes[] = {"on", "true", "yes"}, *const no[] = {"off", "false",
+                                                                               "no"};
         for (unsigned i = 0; i < 3; i++) {
-            if (strcasecmp(text, yes[i]) == 0)
-                return *out = 1.0f, 0;
-            if (strcasecmp(text, no[i]) == 0)
-                return *out = 0.0f, 0;
+            if (strcasecmp(text, yes[i]) == 0) return *out = 1.0f, 0;
+            if (strcasecmp(text, no[i]) == 0) return *out = 0.0f, 0;
         }
         snprintf(err, errlen, "'%.40s' is not a switch value (0/1, on/off)", text);
         return -1;
@@ -375,11 +355,9 @@ int params_parse_value(const struct param_ref *ref, const char *text,
         return -1;
     }
     if (d->type == PT_STEM) {
-        if (strcasecmp(text, "self") == 0 || strcasecmp(text, "none") == 0)
-            return *out = 0.0f, 0;
+        if (strcasecmp(text, "self") == 0 || strcasecmp(text, "none") == 0) return *out = 0.0f, 0;
         int k = find_stem(text, strlen(text), names);
-        if (k >= 0)
-            return *out = (float)(k + 1), 0;
+        if (k >= 0) return *out = (float)(k + 1), 0;
         snprintf(err, errlen, "unknown stem '%.40s'", text);
         return -1;
     }
@@ -410,22 +388,17 @@ int params_format_label(const struct param_ref *ref, float v, const struct param
     case PT_ENUM:
         return params_format_value(ref, v, names, buf, len);
     case PT_STEM:
-        if (v == 0)
-            return snprintf(buf, len, "self");
+        if (v == 0) return snprintf(buf, len, "self");
         return params_format_value(ref, v, names, buf, len);
     case PT_FLOAT:
         break;
     }
-    if (d->taper == TAPER_FADER && v <= d->min)
-        return snprintf(buf, len, "-inf %s", d->unit);
+    if (d->taper == TAPER_FADER && v <= d->min) return snprintf(buf, len, "-inf %s", d->unit);
     if (strcmp(d->unit, "Hz") == 0 && v >= 1000)
         return snprintf(buf, len, "%.2f kHz", (double)v / 1000);
-    if (strcmp(d->unit, "Hz") == 0)
-        return snprintf(buf, len, "%.0f Hz", (double)v);
-    if (strcmp(d->unit, ":1") == 0)
-        return snprintf(buf, len, "%.1f:1", (double)v);
-    if (d->unit[0])
-        return snprintf(buf, len, "%.*f %s", fabsf(v) < 10 ? 2 : 1, (double)v, d->unit);
+    if (strcmp(d->unit, "Hz") == 0) return snprintf(buf, len, "%.0f Hz", (double)v);
+    if (strcmp(d->unit, ":1") == 0) return snprintf(buf, len, "%.1f:1", (double)v);
+    if (d->unit[0]) return snprintf(buf, len, "%.*f %s", fabsf(v) < 10 ? 2 : 1, (double)v, d->unit);
     return snprintf(buf, len, "%.2f", (double)v);
 }
 
@@ -472,7 +445,6 @@ float params_from_norm(const struct param_def *d, float n)
     default:
         v = d->min + n * (d->max - d->min);
     }
-    if (d->type != PT_FLOAT)
-        v = roundf(v);
+    if (d->type != PT_FLOAT) v = roundf(v);
     return v < d->min ? d->min : v > d->max ? d->max : v;
 }

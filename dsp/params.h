@@ -21,14 +21,14 @@ enum bus_param { STEMD_BUS_PARAMS(PARAMS_ENUM_ROW) BUS_NPARAMS };
 
 struct param_def {
     enum param_scope scope;
-    int id;             /* first slot, an enum stem_param or enum bus_param */
-    int count;          /* slots (1, or the band count of an indexed row) */
+    int id;    /* first slot, an enum stem_param or enum bus_param */
+    int count; /* slots (1, or the band count of an indexed row) */
     enum param_type type;
-    const char *name;   /* below /stem/<s>/ or /bus/, "%d" for the 1-based index */
-    const char *unit;   /* "" when unitless */
+    const char *name; /* below /stem/<s>/ or /bus/, "%d" for the 1-based index */
+    const char *unit; /* "" when unitless */
     float min, max, def;
     enum param_taper taper;
-    const char *enums;  /* "a|b|c" for PT_ENUM, else NULL */
+    const char *enums; /* "a|b|c" for PT_ENUM, else NULL */
     const char *desc;
 };
 

@@ -20,17 +20,14 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
     }
     memcpy(buf, line, len);
     buf[len] = 0;
-    if ((s = strchr(buf, '#')))
-        *s = 0;
+    if ((s = strchr(buf, '#'))) *s = 0;
     for (s = buf; isspace((unsigned char)*s); s++)
         ;
-    if (!*s)
-        return 0;
+    if (!*s) return 0;
     path = s;
     while (*s && !isspace((unsigned char)*s) && *s != '=')
         s++;
-    if (*s)
-        *s++ = 0;
+    if (*s) *s++ = 0;
     while (isspace((unsigned char)*s) || *s == '=')
         s++;
     val = s;
@@ -44,15 +41,13 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
         return -1;
     }
     *end = 0;
-    if (params_resolve(path, names, ref, err, errlen) < 0)
-        return -1;
+    if (params_resolve(path, names, ref, err, errlen) < 0) return -1;
     if (!*val) {
         snprintf(err, errlen, "%.200s has no value", path);
         return -1;
     }
     /* In a file, out of range is an error too: stemd never writes such a value. */
-    if (params_parse_value(ref, val, names, v, err, errlen) != 0)
-        return -1;
+    if (params_parse_value(ref, val, names, v, err, errlen) != 0) return -1;
     return 1;
 }
 
@@ -63,8 +58,7 @@ int preset_apply(struct params *p, const char *text, const char *fname,
     unsigned lineno = 0;
     int bad = 0;
 
-    if (!tmp)
-        return -1;
+    if (!tmp) return -1;
     for (const char *line = text; *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -73,22 +67,18 @@ int preset_apply(struct params *p, const char *text, const char *fname,
         char err[256];
 
         lineno++;
-        if (len && line[len - 1] == '\r')
-            len--;
+        if (len && line[len - 1] == '\r') len--;
         int r = parse_line(line, len, names, &ref, &v, err, sizeof err);
         if (r < 0) {
             bad++;
-            if (fn)
-                fn(ctx, fname, lineno, err);
+            if (fn) fn(ctx, fname, lineno, err);
         } else if (r > 0) {
             *params_slot(tmp, &ref) = v;
         }
-        if (!nl)
-            break;
+        if (!nl) break;
         line = nl + 1;
     }
-    if (!bad)
-        memcpy(p, tmp, params_size(p->nstems));
+    if (!bad) memcpy(p, tmp, params_size(p->nstems));
     params_free(tmp);
     return bad;
 }
@@ -97,8 +87,7 @@ char *preset_format(const struct params *p, const struct params_names *names, in
 {
     size_t cap = 4096, len = 0;
     char *out = malloc(cap);
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     len = (size_t)snprintf(out, cap, "# stemd %s preset: one 'path value' a line\n", STEMD_VERSION);
     unsigned n = params_count(p->nstems);
     for (unsigned i = 0; i < n; i++) {
@@ -106,8 +95,7 @@ char *preset_format(const struct params *p, const struct params_names *names, in
         char path[128], val[64];
         params_ref_at(p->nstems, i, &ref);
         float v = params_get(p, &ref);
-        if (only_changed && v == ref.def->def)
-            continue;
+        if (only_changed && v == ref.def->def) continue;
         params_path(&ref, names, path, sizeof path);
         params_format_value(&ref, v, names, val, sizeof val);
         if (len + strlen(path) + strlen(val) + 3 > cap) {

@@ -12,7 +12,7 @@
  * sub-block the samples ramp linearly from the previous value to the new one, so the gain curve
  * has no steps. Within SMOOTH_SNAP of the target it lands exactly on it: a gain returned to 1.0
  * is 1.0, and the unit can skip its multiply (neutral is bit-exact). */
-#define SMOOTH_SNAP 1e-6f
+#define SMOOTH_SNAP   1e-6f
 #define SMOOTH_TAU_MS 4.0 /* per stage: 99 % of a jump in ~27 ms, fast on a fader, no click */
 
 struct smooth {
@@ -34,8 +34,7 @@ static inline void smooth_jump(struct smooth *s, float v)
 static inline void smooth_tick(struct smooth *s, float k)
 {
     s->prev = s->cur;
-    if (s->cur == s->target && s->mid == s->target)
-        return;
+    if (s->cur == s->target && s->mid == s->target) return;
     s->mid += k * (s->target - s->mid);
     s->cur += k * (s->mid - s->cur);
     if (fabsf(s->target - s->cur) <= SMOOTH_SNAP && fabsf(s->target - s->mid) <= SMOOTH_SNAP)
@@ -58,8 +57,7 @@ static inline float smooth_at(const struct smooth *s, unsigned i)
 static inline void smooth_apply(const struct smooth *s, float *x, unsigned off, unsigned n)
 {
     if (smooth_still(s)) {
-        if (s->cur == 1.0f)
-            return;
+        if (s->cur == 1.0f) return;
         for (unsigned j = 0; j < n; j++)
             x[j] *= s->cur;
         return;

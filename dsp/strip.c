@@ -44,8 +44,7 @@ void strip_reset(struct strip *s)
  * skipped. */
 static int unchanged(float *cache, int *valid, const float *sp)
 {
-    if (*valid && memcmp(cache, sp, sizeof(float) * STEM_NPARAMS) == 0)
-        return 1;
+    if (*valid && memcmp(cache, sp, sizeof(float) * STEM_NPARAMS) == 0) return 1;
     memcpy(cache, sp, sizeof(float) * STEM_NPARAMS);
     *valid = 1;
     return 0;
@@ -69,7 +68,6 @@ void strip_set_pre(struct strip *s, const float *sp)
     for (unsigned b = 0; b < STEMD_EQ_BANDS; b++)
         eq_set_band(&s->eq, b, sp[STEM_EQ_ON + b] != 0.0f, (enum eq_type)sp[STEM_EQ_TYPE + b],
                     sp[STEM_EQ_FREQ + b], sp[STEM_EQ_GAIN + b], sp[STEM_EQ_Q + b]);
-
 }
 
 void strip_set_post(struct strip *s, const float *sp, int audible)

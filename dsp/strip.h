@@ -16,14 +16,14 @@
 #include "dsp/smooth.h"
 
 struct strip {
-    float k;                /* smoothing coefficient per sub-block */
-    struct smooth in[2];    /* trim x polarity, per channel */
+    float k;             /* smoothing coefficient per sub-block */
+    struct smooth in[2]; /* trim x polarity, per channel */
     struct passfilter hpf, lpf;
     struct eq eq;
     struct compressor comp;
-    struct smooth mat[4];   /* width, balance, fader, mute: out = [a b; c d] x in */
-    int mat_still;          /* the matrix rests: constant coefficients */
-    int mat_identity;       /* ... at the identity: skip it */
+    struct smooth mat[4]; /* width, balance, fader, mute: out = [a b; c d] x in */
+    int mat_still;        /* the matrix rests: constant coefficients */
+    int mat_identity;     /* ... at the identity: skip it */
     float last_pre[STEM_NPARAMS], last_post[STEM_NPARAMS]; /* what the setters last saw */
     int pre_valid, post_valid, last_audible;
     /* meters, since the last take */

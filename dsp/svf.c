@@ -93,8 +93,7 @@ void svf_process2(const struct svf_coefs *c, struct svf_state *s, float *l, floa
     s->ic1[0] = p1, s->ic2[0] = p2, s->ic1[1] = q1, s->ic2[1] = q2;
 }
 
-void svf_process1(const struct svf_coefs *c, struct svf_state *s, unsigned ch, float *x,
-                  unsigned n)
+void svf_process1(const struct svf_coefs *c, struct svf_state *s, unsigned ch, float *x, unsigned n)
 {
     const float a1 = c->a1, a2 = c->a2, a3 = c->a3, m0 = c->m0, m1 = c->m1, m2 = c->m2;
     float p1 = s->ic1[ch], p2 = s->ic2[ch];
@@ -114,8 +113,7 @@ void svf_process1(const struct svf_coefs *c, struct svf_state *s, unsigned ch, f
 int svf_sanitize(struct svf_state *s)
 {
     float sum = s->ic1[0] + s->ic1[1] + s->ic2[0] + s->ic2[1];
-    if (isfinite(sum))
-        return 0;
+    if (isfinite(sum)) return 0;
     svf_reset(s);
     return 1;
 }

@@ -30,11 +30,11 @@
 #ifndef STEMD_TRUEPEAK_H
 #define STEMD_TRUEPEAK_H
 
-#define TRUEPEAK_TAPS_4X  24 /* taps per fractional phase at 4x (3 such phases) */
-#define TRUEPEAK_TAPS_2X  32 /* at 2x (1 such phase) */
-#define TRUEPEAK_TAPS_MAX 48
+#define TRUEPEAK_TAPS_4X    24 /* taps per fractional phase at 4x (3 such phases) */
+#define TRUEPEAK_TAPS_2X    32 /* at 2x (1 such phase) */
+#define TRUEPEAK_TAPS_MAX   48
 #define TRUEPEAK_FACTOR_MAX 8
-#define TRUEPEAK_BLOCK    64 /* frames per internal block */
+#define TRUEPEAK_BLOCK      64 /* frames per internal block */
 
 struct truepeak {
     unsigned factor; /* 1, 2 or 4 */

@@ -47,8 +47,9 @@ static inline float xfade_curve(float w)
     return w * w * (3.0f - 2.0f * w);
 }
 
-/* RT: wet[i] = dry[i]*(1-c) + wet[i]*c, c = xfade_curve(w), for n samples, w moving one step per sample towards the
- * target. Call only when neither idle_off nor full_on holds (the callers skip the work then). */
+/* RT: wet[i] = dry[i]*(1-c) + wet[i]*c, c = xfade_curve(w), for n samples, w moving one step per
+ * sample towards the target. Call only when neither idle_off nor full_on holds (the callers skip
+ * the work then). */
 static inline void xfade_mix(struct xfade *x, const float *dry, float *wet, unsigned n)
 {
     float w = x->w, d = x->target ? x->step : -x->step;

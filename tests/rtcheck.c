@@ -25,17 +25,68 @@
 #include <unistd.h>
 
 enum {
-    F_MALLOC, F_CALLOC, F_REALLOC, F_FREE, F_POSIX_MEMALIGN, F_ALIGNED_ALLOC, F_MUTEX_LOCK,
-    F_COND_WAIT, F_COND_TIMEDWAIT, F_SEM_WAIT, F_NANOSLEEP, F_CLOCK_NANOSLEEP, F_USLEEP, F_SLEEP,
-    F_OPEN, F_OPEN64, F_READ, F_WRITE, F_SEND, F_RECV, F_SENDTO, F_RECVFROM, F_PRINTF, F_FPRINTF,
-    F_VPRINTF, F_VFPRINTF, F_PUTS, F_SYSLOG, F_SYSCALL_FUTEX, F_SYSCALL_OTHER, F_N
+    F_MALLOC,
+    F_CALLOC,
+    F_REALLOC,
+    F_FREE,
+    F_POSIX_MEMALIGN,
+    F_ALIGNED_ALLOC,
+    F_MUTEX_LOCK,
+    F_COND_WAIT,
+    F_COND_TIMEDWAIT,
+    F_SEM_WAIT,
+    F_NANOSLEEP,
+    F_CLOCK_NANOSLEEP,
+    F_USLEEP,
+    F_SLEEP,
+    F_OPEN,
+    F_OPEN64,
+    F_READ,
+    F_WRITE,
+    F_SEND,
+    F_RECV,
+    F_SENDTO,
+    F_RECVFROM,
+    F_PRINTF,
+    F_FPRINTF,
+    F_VPRINTF,
+    F_VFPRINTF,
+    F_PUTS,
+    F_SYSLOG,
+    F_SYSCALL_FUTEX,
+    F_SYSCALL_OTHER,
+    F_N
 };
-static const char *const fname[F_N] = {
-    "malloc", "calloc", "realloc", "free", "posix_memalign", "aligned_alloc",
-    "pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait", "sem_wait", "nanosleep",
-    "clock_nanosleep", "usleep", "sleep", "open", "open64", "read", "write", "send", "recv",
-    "sendto", "recvfrom", "printf", "fprintf", "vprintf", "vfprintf", "puts", "syslog",
-    "syscall(futex)", "syscall(other)"};
+static const char *const fname[F_N] = {"malloc",
+                                       "calloc",
+                                       "realloc",
+                                       "free",
+                                       "posix_memalign",
+                                       "aligned_alloc",
+                                       "pthread_mutex_lock",
+                                       "pthread_cond_wait",
+                                       "pthread_cond_timedwait",
+                                       "sem_wait",
+                                       "nanosleep",
+                                       "clock_nanosleep",
+                                       "usleep",
+                                       "sleep",
+                                       "open",
+                                       "open64",
+                                       "read",
+                                       "write",
+                                       "send",
+                                       "recv",
+                                       "sendto",
+                                       "recvfrom",
+                                       "printf",
+                                       "fprintf",
+                                       "vprintf",
+                                       "vfprintf",
+                                       "puts",
+                                       "syslog",
+                                       "syscall(futex)",
+                                       "syscall(other)"};
 
 #define BT_DEPTH 24
 static _Atomic unsigned long counts[F_N];
@@ -62,8 +113,7 @@ void stemd_rt_leave(void)
 
 static void hit(int f)
 {
-    if (!in_rt || in_hook)
-        return;
+    if (!in_rt || in_hook) return;
     atomic_fetch_add(&counts[f], 1);
     if (!atomic_flag_test_and_set(&first_taken[f])) {
         in_hook = 1; /* backtrace() may allocate the first time: not the callback's fault */
@@ -82,8 +132,7 @@ static int is_boot(void *p)
 static void *boot_alloc(size_t n)
 {
     n = (n + 15) & ~(size_t)15;
-    if (boot_used + n > sizeof boot_arena)
-        return NULL;
+    if (boot_used + n > sizeof boot_arena) return NULL;
     void *p = boot_arena + boot_used;
     boot_used += n;
     return p;
@@ -93,8 +142,7 @@ static void *boot_alloc(size_t n)
     static ret(*real_##name) args;                                                                 \
     static ret(*get_##name(void)) args                                                             \
     {                                                                                              \
-        if (!real_##name)                                                                          \
-            real_##name = (ret(*) args)dlsym(RTLD_NEXT, #name);                                    \
+        if (!real_##name) real_##name = (ret(*) args)dlsym(RTLD_NEXT, #name);                      \
         return real_##name;                                                                        \
     }
 
@@ -130,8 +178,7 @@ REAL(syscall, long, (long, ...))
 void *malloc(size_t n)
 {
     if (!real_malloc) {
-        if (resolving)
-            return boot_alloc(n);
+        if (resolving) return boot_alloc(n);
         resolving = 1;
         get_malloc();
         resolving = 0;
@@ -145,8 +192,7 @@ void *calloc(size_t n, size_t m)
     if (!real_calloc) {
         if (resolving) {
             void *p = boot_alloc(n * m);
-            if (p)
-                memset(p, 0, n * m);
+            if (p) memset(p, 0, n * m);
             return p;
         }
         resolving = 1;
@@ -162,8 +208,7 @@ void *realloc(void *p, size_t n)
     hit(F_REALLOC);
     if (is_boot(p)) {
         void *q = malloc(n);
-        if (q)
-            memcpy(q, p, n < sizeof boot_arena ? n : sizeof boot_arena);
+        if (q) memcpy(q, p, n < sizeof boot_arena ? n : sizeof boot_arena);
         return q;
     }
     return get_realloc()(p, n);
@@ -171,8 +216,7 @@ void *realloc(void *p, size_t n)
 
 void free(void *p)
 {
-    if (is_boot(p))
-        return;
+    if (is_boot(p)) return;
     hit(F_FREE);
     get_free()(p);
 }
@@ -365,8 +409,7 @@ __attribute__((destructor)) static void rtcheck_report(void)
     const char *tmpl = getenv("STEMD_RTCHECK_REPORT");
     char path[4096];
     unsigned long total = 0;
-    if (!tmpl)
-        return;
+    if (!tmpl) return;
     /* "%p" in the name becomes the pid: one report per process. */
     const char *pp = strstr(tmpl, "%p");
     if (pp)
@@ -375,8 +418,7 @@ __attribute__((destructor)) static void rtcheck_report(void)
         snprintf(path, sizeof path, "%s", tmpl);
     in_hook = 1;
     FILE *f = fopen(path, "w");
-    if (!f)
-        return;
+    if (!f) return;
     fprintf(f, "rtcheck: pid %d, process callbacks observed %lu\n", (int)getpid(),
             atomic_load(&rt_cycles));
     for (int i = 0; i < F_N; i++) {

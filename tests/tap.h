@@ -20,8 +20,7 @@ static inline int tap_ok(int cond, const char *fmt, ...)
     va_end(ap);
     printf("\n");
     fflush(stdout);
-    if (!cond)
-        tap_failed++;
+    if (!cond) tap_failed++;
     return cond;
 }
 #define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)

@@ -192,7 +192,8 @@ static void test_ceiling(void)
     diag("worst output true peak re ceiling: %+.4f dB (%s, %.0f Hz, ceiling %.1f)", worst,
          worst_sig, worst_rate, worst_c);
     ok(worst_own <= 0.02,
-       "the limiter's own detector on the outputs: at most %+.4f dB over the aimed level (gain motion)",
+       "the limiter's own detector on the outputs: at most %+.4f dB over the aimed level (gain "
+       "motion)",
        worst_own);
 }
 

@@ -62,8 +62,7 @@ static void run(struct mix *m, const struct params *p, const struct sig *s, floa
     const float *il[64], *ir[64];
     for (unsigned done = 0; done < s->n;) {
         unsigned n = block ? block : 1 + (unsigned)((urand() + 1.0f) * 150);
-        if (n > s->n - done)
-            n = s->n - done;
+        if (n > s->n - done) n = s->n - done;
         for (unsigned k = 0; k < s->nstems; k++)
             il[k] = s->l[k] + done, ir[k] = s->r[k] + done;
         mix_process(m, p, il, ir, ol + done, or_ + done, n);
@@ -139,11 +138,11 @@ static void test_latency(void)
         run(m, p, &s, ol, or_, 100);
         unsigned peak = 0;
         for (unsigned j = 0; j < 2048; j++)
-            if (fabsf(ol[j]) > fabsf(ol[peak]))
-                peak = j;
+            if (fabsf(ol[j]) > fabsf(ol[peak])) peak = j;
         if (peak != 10 + want || ol[peak] != 0.5f) {
             good = 0;
-            diag("%.0f Hz: impulse at %u (%g), want %u", rates[i], peak, (double)ol[peak], 10 + want);
+            diag("%.0f Hz: impulse at %u (%g), want %u", rates[i], peak, (double)ol[peak],
+                 10 + want);
         }
         sig_free(&s);
         params_free(p);
@@ -268,8 +267,7 @@ static double click_metric(const float *y, unsigned from, unsigned to)
             h.z[s][1] = h.b[s][2] * x - h.a[s][2] * o;
             x = o;
         }
-        if (i >= from && fabs(x) > mx)
-            mx = fabs(x);
+        if (i >= from && fabs(x) > mx) mx = fabs(x);
     }
     return mx;
 }
@@ -298,28 +296,22 @@ static void row_context(struct params *p, const struct param_ref *ref)
     for (unsigned r = 0; r < n; r++) {
         const char *on = rows[r].name;
         size_t len = strlen(on);
-        if (rows[r].type != PT_BOOL || len < 2 || strcmp(on + len - 2, "on") != 0)
-            continue;
-        if (strncmp(on, name, len - 2) == 0)
-            v[rows[r].id + (rows[r].count > 1 ? b : 0)] = 1;
+        if (rows[r].type != PT_BOOL || len < 2 || strcmp(on + len - 2, "on") != 0) continue;
+        if (strncmp(on, name, len - 2) == 0) v[rows[r].id + (rows[r].count > 1 ? b : 0)] = 1;
     }
     if (!strncmp(name, "eq/", 3)) {
         int gain = ref->stem < 0 ? BUS_EQ_GAIN : STEM_EQ_GAIN;
-        if (ref->def->id != gain)
-            v[gain + b] = 6;
+        if (ref->def->id != gain) v[gain + b] = 6;
     } else if (!strncmp(name, "comp/", 5)) {
         v[STEM_COMP_ON] = 1;
-        if (ref->def->id != STEM_COMP_THRESHOLD)
-            v[STEM_COMP_THRESHOLD] = -30;
+        if (ref->def->id != STEM_COMP_THRESHOLD) v[STEM_COMP_THRESHOLD] = -30;
     } else if (!strncmp(name, "mb/", 3)) {
         v[BUS_MB_ON] = 1;
         for (unsigned i = 0; i < STEMD_MB_BANDS; i++)
-            if (ref->def->id != BUS_MB_THRESHOLD || i != b)
-                v[BUS_MB_THRESHOLD + i] = -30;
+            if (ref->def->id != BUS_MB_THRESHOLD || i != b) v[BUS_MB_THRESHOLD + i] = -30;
     } else if (!strncmp(name, "limiter/", 8)) {
         v[BUS_LIM_ON] = 1;
-        if (ref->def->id != BUS_LIM_DRIVE)
-            v[BUS_LIM_DRIVE] = 6;
+        if (ref->def->id != BUS_LIM_DRIVE) v[BUS_LIM_DRIVE] = 6;
     }
 }
 
@@ -368,7 +360,8 @@ static void test_clicks(void)
         }
         tested++;
         for (int c = 0; c < 2; c++) {
-            double steady = fmax(click_metric(ra[c], SEG / 2, LEN), click_metric(rb[c], SEG / 2, LEN));
+            double steady =
+                fmax(click_metric(ra[c], SEG / 2, LEN), click_metric(rb[c], SEG / 2, LEN));
             double pk = fmax(peak(ra[c], SEG / 2, LEN), peak(rb[c], SEG / 2, LEN));
             double bound = 2 * steady + 1e-3 * pk + 1e-7;
             double got = click_metric(y[c], SEG / 2, LEN);
@@ -394,7 +387,8 @@ static void test_clicks(void)
     for (unsigned i = at; i < LEN; i++)
         y[0][i] *= 0.99f;
     double bound = 2 * click_metric(ra[0], SEG / 2, LEN) + 1e-3 * peak(ra[0], SEG / 2, LEN);
-    ok(click_metric(y[0], SEG / 2, LEN) > bound, "a hard 1 %% gain step is flagged as a click (%.2e > %.2e)",
+    ok(click_metric(y[0], SEG / 2, LEN) > bound,
+       "a hard 1 %% gain step is flagged as a click (%.2e > %.2e)",
        click_metric(y[0], SEG / 2, LEN), bound);
     mix_destroy(m);
     params_free(lo), params_free(hi), params_free(base);
@@ -429,7 +423,8 @@ static void test_nan_recovery(void)
         bad += !isfinite(ol[i]) || !isfinite(or_[i]);
     ok(bad == 0, "NaN, inf and denormal bursts: every output sample finite (%u not)", bad);
     float after1s = peak(ol, 24000 + 48000, LEN);
-    ok(after1s < 1e-9f, "1 s into the silence the output is below -180 dBFS (%.1e)", (double)after1s);
+    ok(after1s < 1e-9f, "1 s into the silence the output is below -180 dBFS (%.1e)",
+       (double)after1s);
     /* The slowest decay is a 50 Hz Q 8 bell (tau ~ 50 ms): float reaches the flush-to-zero
      * threshold (1e-38) after ~87 tau, so 5 s of silence end in exact zeros. */
     for (unsigned i = LEN - 24000; i < LEN; i++)
@@ -461,7 +456,8 @@ static void test_routing(void)
     /* stem k: a sine at its own frequency in both channels */
     for (unsigned k = 0; k < N; k++)
         for (unsigned i = 0; i < LEN; i++)
-            s.l[k][i] = s.r[k][i] = 0.1f * sinf(2 * (float)M_PI * 1000.0f * (k + 1) * i / (float)RATE);
+            s.l[k][i] = s.r[k][i] =
+                0.1f * sinf(2 * (float)M_PI * 1000.0f * (k + 1) * i / (float)RATE);
     mix_create(&m, N, RATE);
 
     p->stem[1][STEM_SOLO] = 1;

@@ -20,8 +20,7 @@ struct errs {
 static void collect(void *ctx, const char *file, unsigned line, const char *reason)
 {
     struct errs *e = ctx;
-    if (e->n < 16)
-        e->lines[e->n] = line;
+    if (e->n < 16) e->lines[e->n] = line;
     e->n++;
     snprintf(e->last, sizeof e->last, "%s:%u: %s", file, line, reason);
 }
@@ -38,8 +37,8 @@ static void test_table(void)
         for (unsigned j = 0; j < i; j++)
             dup += strcmp(paths[i], paths[j]) == 0;
         char err[128];
-        if (params_check(&ref, d->def, 4, err, sizeof err) != 0 || !(d->min < d->max) ||
-            !d->desc || !d->desc[0]) {
+        if (params_check(&ref, d->def, 4, err, sizeof err) != 0 || !(d->min < d->max) || !d->desc ||
+            !d->desc[0]) {
             bad_range++;
             diag("bad row %s: %s", paths[i], err);
         }
@@ -47,13 +46,11 @@ static void test_table(void)
             bad_enum++;
             diag("enum %s has %u names for max %g", paths[i], params_enum_count(d), (double)d->max);
         }
-        if (d->taper == TAPER_LOG && d->min <= 0)
-            bad_range++;
+        if (d->taper == TAPER_LOG && d->min <= 0) bad_range++;
         /* norm round trip at a few points */
         for (int k = 0; k <= 4; k++) {
             float v = d->min + (d->max - d->min) * (float)k / 4;
-            if (d->type != PT_FLOAT)
-                v = roundf(v);
+            if (d->type != PT_FLOAT) v = roundf(v);
             float back = params_from_norm(d, params_to_norm(d, v));
             if (fabsf(back - v) > 1e-3f * (fabsf(v) + 1)) {
                 bad_norm++;
@@ -89,11 +86,13 @@ static void test_resolve(void)
     ok(params_resolve("/bus/limiter/ceiling", &pn4, &r, err, sizeof err) == 0 && r.stem == -1 &&
            r.def->id == BUS_LIM_CEILING,
        "/bus/limiter/ceiling resolves");
-    static const char *const bad[] = {"/stem/0/fader", "/stem/5/fader", "/stem/bas/fader",
-                                      "/stem/2/eq/7/gain", "/stem/2/eq/0/gain",
-                                      "/stem/2/eq/01/gain", "/bus/nothing", "/stem/2",
-                                      "/stem/2/", "", "bus/input", "/bus/eq/1/gain/x",
-                                      "/stem//fader", "/bus/mb/4/ratio"};
+    static const char *const bad[] = {"/stem/0/fader",     "/stem/5/fader",
+                                      "/stem/bas/fader",   "/stem/2/eq/7/gain",
+                                      "/stem/2/eq/0/gain", "/stem/2/eq/01/gain",
+                                      "/bus/nothing",      "/stem/2",
+                                      "/stem/2/",          "",
+                                      "bus/input",         "/bus/eq/1/gain/x",
+                                      "/stem//fader",      "/bus/mb/4/ratio"};
     int all_bad = 1;
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;

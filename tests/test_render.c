@@ -19,11 +19,10 @@ static void write_wav(const char *name, int channels, int rate, int frames,
 {
     char path[600];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    SF_INFO info = {.samplerate = rate, .channels = channels,
-                    .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+    SF_INFO info = {
+        .samplerate = rate, .channels = channels, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
     SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-    if (!sf)
-        bail("cannot write a test stem");
+    if (!sf) bail("cannot write a test stem");
     float *buf = malloc(sizeof(float) * channels * frames);
     for (int i = 0; i < frames; i++)
         for (int c = 0; c < channels; c++)
@@ -40,8 +39,7 @@ static long read_wav(const char *name, float **out, SF_INFO *info)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     memset(info, 0, sizeof *info);
     SNDFILE *sf = sf_open(path, SFM_READ, info);
-    if (!sf)
-        return -1;
+    if (!sf) return -1;
     *out = malloc(sizeof(float) * info->channels * (info->frames + 1));
     long n = (long)sf_readf_float(sf, *out, info->frames);
     sf_close(sf);
@@ -54,8 +52,7 @@ static int run(const char *args, char *out, size_t outlen)
     snprintf(cmd, sizeof cmd, "cd %s && %s -q %s 2>&1", dir, render, args);
     FILE *f = popen(cmd, "r");
     size_t got = 0;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     if (out) {
         got = fread(out, 1, outlen - 1, f);
         out[got] = 0;
@@ -103,7 +100,8 @@ static float g_square(int i, int ch)
 
 static double ebu_measure(const float *x, long n, int rate, double *tp_db)
 {
-    ebur128_state *st = ebur128_init(2, (unsigned long)rate, EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+    ebur128_state *st =
+        ebur128_init(2, (unsigned long)rate, EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
     double lufs, tp0, tp1;
     ebur128_add_frames_float(st, x, (size_t)n);
     ebur128_loudness_global(st, &lufs);
@@ -119,8 +117,7 @@ int main(void)
     char out[8192];
     const char *b = getenv("STEMD_BUILD") ? getenv("STEMD_BUILD") : "build";
     char cwd[400];
-    if (!getcwd(cwd, sizeof cwd))
-        bail("getcwd");
+    if (!getcwd(cwd, sizeof cwd)) bail("getcwd");
     snprintf(render, sizeof render, "%s/%s/stemd-render", cwd, b);
     snprintf(dir, sizeof dir, "/tmp/stemd-render-test.%d", (int)getpid());
     mkdir(dir, 0700);
@@ -136,8 +133,10 @@ int main(void)
     float *x = NULL;
     SF_INFO info;
     long n = read_wav("a.wav", &x, &info);
-    ok(rc == 0 && n == 4800 && info.channels == 2, "renders 2 stems to a float WAV of the longest "
-                                                   "stem's length (%ld frames)", n);
+    ok(rc == 0 && n == 4800 && info.channels == 2,
+       "renders 2 stems to a float WAV of the longest "
+       "stem's length (%ld frames)",
+       n);
     ok(n == 4800 && x[2 * 1000] == 0.5f && x[2 * 1000 + 1] == -0.25f && x[2 * 500] == 0.25f &&
            x[2 * 500 + 1] == 0.25f,
        "output aligned with the stems, sample for sample; a mono stem feeds both channels");
@@ -146,7 +145,7 @@ int main(void)
 
     rc = run("-o b.wav click.wav other.wav", out, sizeof out);
     ok(rc != 0 && strstr(out, "44100") && !exists("b.wav"), "different sample rates: a clear "
-                                                           "error, nothing written");
+                                                            "error, nothing written");
 
     /* a preset with bad lines is refused whole, each line reported */
     char path[600];
@@ -216,10 +215,8 @@ int main(void)
     ok(rc != 0 && strstr(out, "missing.wav"), "a missing stem is named");
 
     char cmd[300];
-    if (getenv("STEMD_KEEP"))
-        return done_testing();
+    if (getenv("STEMD_KEEP")) return done_testing();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    if (system(cmd) != 0) diag("could not remove %s", dir);
     return done_testing();
 }

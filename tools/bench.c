@@ -14,9 +14,9 @@
 #include "dsp/preset.h"
 #include "tools/busy.h"
 
-#define RATE   48000.0
-#define REPS   7
-#define INLEN  48000 /* one second of input, looped */
+#define RATE  48000.0
+#define REPS  7
+#define INLEN 48000 /* one second of input, looped */
 
 static double now(void)
 {
@@ -52,7 +52,8 @@ static void make_input(float *l, float *r, unsigned k)
 
 /* ns per output frame of a mix of nstems stems (busy_stems of them busy, the bus busy or not),
  * processed in blocks of `block` frames for `seconds` of audio. Median of REPS. */
-static double cost(unsigned nstems, unsigned busy_stems, int bus_busy, unsigned block, double seconds)
+static double cost(unsigned nstems, unsigned busy_stems, int bus_busy, unsigned block,
+                   double seconds)
 {
     struct mix *m;
     struct params *p = params_new(nstems);
@@ -78,8 +79,7 @@ static double cost(unsigned nstems, unsigned busy_stems, int bus_busy, unsigned 
     for (int rep = 0; rep < REPS; rep++) {
         double t0 = now();
         for (unsigned done = 0, pos = 0; done < frames; done += block) {
-            if (pos + block > INLEN)
-                pos = 0;
+            if (pos + block > INLEN) pos = 0;
             for (unsigned k = 0; k < nstems; k++)
                 il[k] = l[k] + pos, ir[k] = r[k] + pos;
             mix_process(m, p, il, ir, ol, or_, block);
@@ -103,11 +103,10 @@ static int write_stems(const char *dir, unsigned n, double seconds)
     for (unsigned k = 0; k < n; k++) {
         char path[512];
         snprintf(path, sizeof path, "%s/stem%u.wav", dir, k + 1);
-        SF_INFO info = {.samplerate = (int)RATE, .channels = 2,
-                        .format = SF_FORMAT_WAV | SF_FORMAT_PCM_24};
+        SF_INFO info = {
+            .samplerate = (int)RATE, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_24};
         SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-        if (!sf)
-            return -1;
+        if (!sf) return -1;
         make_input(l, r, k);
         for (unsigned i = 0; i < INLEN; i++)
             buf[2 * i] = l[i], buf[2 * i + 1] = r[i];
@@ -183,17 +182,17 @@ int main(int argc, char **argv)
         double bus = cost(1, 0, 1, block, secs);
         double neutral_stem = (cost(N + 1, 0, 0, block, secs / 4) - base) / N;
         double master = bus - neutral_stem;
-        printf("block %4u: stem strip, every module on: %6.1f ns/frame (%.2f %% of a core)\n", block,
-               strip, 100 * strip / core_ns);
-        printf("block %4u: master bus, every module on: %6.1f ns/frame (%.2f %% of a core)\n", block,
-               master, 100 * master / core_ns);
+        printf("block %4u: stem strip, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
+               block, strip, 100 * strip / core_ns);
+        printf("block %4u: master bus, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
+               block, master, 100 * master / core_ns);
         printf("block %4u: neutral stem (plain sum):    %6.1f ns/frame\n", block, neutral_stem);
-        if (block == 64)
-            strip64 = strip, master64 = master;
+        if (block == 64) strip64 = strip, master64 = master;
     }
     /* Half of a 64-frame period, minus the master, divided by one strip. */
     unsigned fit = (unsigned)((0.5 * core_ns - master64) / strip64);
-    printf("stems one core carries with the master within 50 %% of each 64-frame period: %u\n", fit);
+    printf("stems one core carries with the master within 50 %% of each 64-frame period: %u\n",
+           fit);
     if (argc == 3)
         bench_render(argv[1], argv[2]);
     else if (argc != 1)

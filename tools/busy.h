@@ -8,13 +8,13 @@
     "/stem/%s/trim 3\n/stem/%s/polarity/r 1\n"                                                     \
     "/stem/%s/hpf/on 1\n/stem/%s/hpf/freq 40\n/stem/%s/hpf/slope 24dB\n"                           \
     "/stem/%s/lpf/on 1\n/stem/%s/lpf/freq 16000\n/stem/%s/lpf/slope 12dB\n"                        \
-    "/stem/%s/eq/1/on 1\n/stem/%s/eq/1/type lowshelf\n/stem/%s/eq/1/freq 100\n"                   \
+    "/stem/%s/eq/1/on 1\n/stem/%s/eq/1/type lowshelf\n/stem/%s/eq/1/freq 100\n"                    \
     "/stem/%s/eq/1/gain 3\n"                                                                       \
-    "/stem/%s/eq/2/on 1\n/stem/%s/eq/2/freq 300\n/stem/%s/eq/2/gain -4\n/stem/%s/eq/2/q 2\n"      \
+    "/stem/%s/eq/2/on 1\n/stem/%s/eq/2/freq 300\n/stem/%s/eq/2/gain -4\n/stem/%s/eq/2/q 2\n"       \
     "/stem/%s/eq/3/on 1\n/stem/%s/eq/3/freq 1000\n/stem/%s/eq/3/gain 2\n"                          \
-    "/stem/%s/eq/4/on 1\n/stem/%s/eq/4/freq 3000\n/stem/%s/eq/4/gain -3\n/stem/%s/eq/4/q 3\n"     \
-    "/stem/%s/eq/5/on 1\n/stem/%s/eq/5/freq 6000\n/stem/%s/eq/5/gain -2\n/stem/%s/eq/5/q 4\n"     \
-    "/stem/%s/eq/6/on 1\n/stem/%s/eq/6/type highshelf\n/stem/%s/eq/6/freq 10000\n"                \
+    "/stem/%s/eq/4/on 1\n/stem/%s/eq/4/freq 3000\n/stem/%s/eq/4/gain -3\n/stem/%s/eq/4/q 3\n"      \
+    "/stem/%s/eq/5/on 1\n/stem/%s/eq/5/freq 6000\n/stem/%s/eq/5/gain -2\n/stem/%s/eq/5/q 4\n"      \
+    "/stem/%s/eq/6/on 1\n/stem/%s/eq/6/type highshelf\n/stem/%s/eq/6/freq 10000\n"                 \
     "/stem/%s/eq/6/gain 2\n"                                                                       \
     "/stem/%s/comp/on 1\n/stem/%s/comp/threshold -30\n/stem/%s/comp/ratio 4\n"                     \
     "/stem/%s/comp/attack 5\n/stem/%s/comp/release 80\n/stem/%s/comp/makeup 6\n"                   \
@@ -24,13 +24,13 @@
 /* The master: EQ, multiband compressor with per-band width, bass mono, the limiter driven. */
 #define BUSY_BUS                                                                                   \
     "/bus/input 1\n"                                                                               \
-    "/bus/eq/1/on 1\n/bus/eq/1/type lowshelf\n/bus/eq/1/freq 60\n/bus/eq/1/gain 1\n"              \
+    "/bus/eq/1/on 1\n/bus/eq/1/type lowshelf\n/bus/eq/1/freq 60\n/bus/eq/1/gain 1\n"               \
     "/bus/eq/2/on 1\n/bus/eq/2/freq 400\n/bus/eq/2/gain -1.5\n"                                    \
     "/bus/eq/3/on 1\n/bus/eq/3/freq 2500\n/bus/eq/3/gain 1\n"                                      \
-    "/bus/eq/4/on 1\n/bus/eq/4/type highshelf\n/bus/eq/4/freq 12000\n/bus/eq/4/gain 1.5\n"        \
-    "/bus/eq/5/on 1\n/bus/eq/5/freq 50\n/bus/eq/5/gain -2\n/bus/eq/5/q 8\n"                     \
-    "/bus/eq/6/on 1\n/bus/eq/6/freq 8000\n/bus/eq/6/gain -1\n/bus/eq/6/q 1.5\n"                  \
-    "/bus/mb/on 1\n/bus/mb/1/threshold -24\n/bus/mb/2/threshold -24\n/bus/mb/3/threshold -24\n"  \
+    "/bus/eq/4/on 1\n/bus/eq/4/type highshelf\n/bus/eq/4/freq 12000\n/bus/eq/4/gain 1.5\n"         \
+    "/bus/eq/5/on 1\n/bus/eq/5/freq 50\n/bus/eq/5/gain -2\n/bus/eq/5/q 8\n"                        \
+    "/bus/eq/6/on 1\n/bus/eq/6/freq 8000\n/bus/eq/6/gain -1\n/bus/eq/6/q 1.5\n"                    \
+    "/bus/mb/on 1\n/bus/mb/1/threshold -24\n/bus/mb/2/threshold -24\n/bus/mb/3/threshold -24\n"    \
     "/bus/mb/1/ratio 3\n/bus/mb/2/ratio 2\n/bus/mb/3/ratio 2.5\n"                                  \
     "/bus/imager/1/width 80\n/bus/imager/3/width 130\n"                                            \
     "/bus/imager/bassmono/on 1\n/bus/limiter/drive 6\n/bus/limiter/ceiling -1\n"
@@ -45,8 +45,7 @@ static inline char *busy_preset(unsigned busy_stems, int bus_busy)
 {
     size_t cap = 256 + (size_t)busy_stems * (sizeof(BUSY_STEM) + 200) + sizeof(BUSY_BUS);
     char *out = malloc(cap), *o = out;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     *o = 0;
     for (unsigned k = 1; k <= busy_stems; k++) {
         char idx[16];
@@ -61,8 +60,7 @@ static inline char *busy_preset(unsigned busy_stems, int bus_busy)
         }
     }
     *o = 0;
-    if (bus_busy)
-        strcat(o, BUSY_BUS);
+    if (bus_busy) strcat(o, BUSY_BUS);
     return out;
 }
 

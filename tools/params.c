@@ -26,8 +26,7 @@ static void range_text(const struct param_def *d, char *buf, size_t len)
             else
                 buf[o++] = *c;
         buf[o] = 0;
-    }
-    else if (d->type == PT_STEM)
+    } else if (d->type == PT_STEM)
         snprintf(buf, len, "0..N");
     else if (d->taper == TAPER_FADER)
         snprintf(buf, len, "-inf (%g)..%g", (double)d->min, (double)d->max);
@@ -41,8 +40,8 @@ static void markdown(void)
     for (int sc = 0; sc < 2; sc++) {
         unsigned n;
         const struct param_def *rows = params_rows(sc ? SCOPE_STEM : SCOPE_BUS, &n);
-        printf("\n%s\n\n", sc ? "Per stem, below `/stem/<index or name>/`:"
-                              : "Master bus, below `/bus/`:");
+        printf("\n%s\n\n",
+               sc ? "Per stem, below `/stem/<index or name>/`:" : "Master bus, below `/bus/`:");
         printf("| path | unit | range | default | taper | description |\n");
         printf("|---|---|---|---|---|---|\n");
         for (unsigned r = 0; r < n; r++) {
@@ -76,8 +75,7 @@ int main(int argc, char **argv)
             return 2;
         }
         struct params *p = params_new((unsigned)n);
-        if (!p)
-            return 1;
+        if (!p) return 1;
         for (unsigned i = 0; i < params_count((unsigned)n); i++) {
             struct param_ref ref;
             char path[128], val[64];

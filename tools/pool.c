@@ -46,12 +46,10 @@ static void *worker(void *arg)
         }
         while (p->gen == seen && !p->quit)
             pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit)
-            break;
+        if (p->quit) break;
         seen = p->gen;
         drain(p);
-        if (--p->busy == 0)
-            pthread_cond_signal(&p->done);
+        if (--p->busy == 0) pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -59,17 +57,14 @@ static void *worker(void *arg)
 
 struct pool *pool_new(unsigned nthreads)
 {
-    if (nthreads < 2)
-        return NULL;
+    if (nthreads < 2) return NULL;
     struct pool *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
     for (unsigned i = 0; i + 1 < nthreads && i < POOL_MAX; i++) {
-        if (pthread_create(&p->th[i], NULL, worker, p) != 0)
-            break;
+        if (pthread_create(&p->th[i], NULL, worker, p) != 0) break;
         p->nth++;
     }
     if (p->nth == 0) {
@@ -81,8 +76,7 @@ struct pool *pool_new(unsigned nthreads)
 
 void pool_free(struct pool *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     pthread_mutex_lock(&p->mu);
     p->quit = 1;
     pthread_cond_broadcast(&p->go);

@@ -74,8 +74,7 @@ static int stem_name(const char *arg, char *name, const char **path)
     char tmp[4096];
     if (eq && eq != arg) {
         size_t len = (size_t)(eq - arg);
-        if (len >= STEMD_STEM_NAME_MAX)
-            len = STEMD_STEM_NAME_MAX - 1;
+        if (len >= STEMD_STEM_NAME_MAX) len = STEMD_STEM_NAME_MAX - 1;
         memcpy(name, arg, len);
         name[len] = 0;
         *path = eq + 1;
@@ -83,11 +82,9 @@ static int stem_name(const char *arg, char *name, const char **path)
         snprintf(tmp, sizeof tmp, "%s", arg);
         const char *base = basename(tmp);
         size_t len = strcspn(base, ".");
-        if (len >= STEMD_STEM_NAME_MAX - 1)
-            len = STEMD_STEM_NAME_MAX - 2;
+        if (len >= STEMD_STEM_NAME_MAX - 1) len = STEMD_STEM_NAME_MAX - 2;
         int pre = !((base[0] >= 'A' && base[0] <= 'Z') || (base[0] >= 'a' && base[0] <= 'z'));
-        if (pre)
-            name[0] = 's';
+        if (pre) name[0] = 's';
         memcpy(name + pre, base, len);
         name[len + pre] = 0;
         *path = arg;
@@ -107,12 +104,10 @@ static int open_stems(struct render *rd, char **args, unsigned n)
 {
     rd->nstems = n;
     rd->stems = calloc(n, sizeof *rd->stems);
-    if (!rd->stems)
-        return -1;
+    if (!rd->stems) return -1;
     for (unsigned k = 0; k < n; k++) {
         struct stem_in *s = &rd->stems[k];
-        if (stem_name(args[k], s->name, &s->path) < 0)
-            return -1;
+        if (stem_name(args[k], s->name, &s->path) < 0) return -1;
         for (unsigned j = 0; j < k; j++)
             if (strcmp(rd->stems[j].name, s->name) == 0) {
                 fprintf(stderr, "stemd-render: two stems are named '%s': name them, e.g. %s2=%s\n",
@@ -139,12 +134,10 @@ static int open_stems(struct render *rd, char **args, unsigned n)
                     s->path, s->info.samplerate, rd->stems[0].path, rd->rate);
             return -1;
         }
-        if (s->info.frames > rd->frames)
-            rd->frames = s->info.frames;
+        if (s->info.frames > rd->frames) rd->frames = s->info.frames;
         s->l = calloc(CHUNK, sizeof(float));
         s->r = calloc(CHUNK, sizeof(float));
-        if (!s->l || !s->r)
-            return -1;
+        if (!s->l || !s->r) return -1;
     }
     if (rd->rate < 44100 || rd->rate > 192000) {
         fprintf(stderr, "stemd-render: sample rate %.0f Hz is outside 44100..192000\n", rd->rate);
@@ -152,8 +145,9 @@ static int open_stems(struct render *rd, char **args, unsigned n)
     }
     for (unsigned k = 0; k < n; k++)
         if (rd->stems[k].info.frames < rd->frames)
-            fprintf(stderr, "stemd-render: %s (%s) is %.2f s shorter than the longest stem: padded "
-                            "with silence\n",
+            fprintf(stderr,
+                    "stemd-render: %s (%s) is %.2f s shorter than the longest stem: padded "
+                    "with silence\n",
                     rd->stems[k].path, rd->stems[k].name,
                     (double)(rd->frames - rd->stems[k].info.frames) / rd->rate);
     rd->pn.n = n;
@@ -168,8 +162,7 @@ static int read_stems(struct render *rd, unsigned n)
         struct stem_in *s = &rd->stems[k];
         int ch = s->info.channels;
         sf_count_t got = sf_readf_float(s->sf, rd->ibuf, n);
-        if (got < 0)
-            got = 0;
+        if (got < 0) got = 0;
         for (sf_count_t i = 0; i < got; i++) {
             s->l[i] = rd->ibuf[i * ch];
             s->r[i] = rd->ibuf[i * ch + ch - 1]; /* mono: both channels */
@@ -206,13 +199,12 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
         read_stems(rd, n);
         mix_process(rd->mix, p, inl, inr, rd->out_l, rd->out_r, n);
         unsigned skip = pos < (sf_count_t)lat ? (unsigned)((sf_count_t)lat - pos) : 0;
-        if (skip > n)
-            skip = n;
+        if (skip > n) skip = n;
         unsigned m = n - skip;
         float *ol = rd->out_l + skip, *or_ = rd->out_r + skip;
         if (dither_bits)
             dither_process(&dith, dither_bits == 16 ? DITHER_16 : DITHER_24, ol, or_, m);
-        rep && m ? report_add(rep, ol, or_, m) : (void)0;
+        rep &&m ? report_add(rep, ol, or_, m) : (void)0;
         if (out && m) {
             for (unsigned i = 0; i < m; i++) {
                 obuf[2 * i] = ol[i];
@@ -230,8 +222,7 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
             next_tick = pos + total / 50 + 1;
         }
     }
-    if (rd->progress)
-        fprintf(stderr, "\rstemd-render: 100%%\n");
+    if (rd->progress) fprintf(stderr, "\rstemd-render: 100%%\n");
     return 0;
 }
 
@@ -240,7 +231,8 @@ static int out_format(const char *path, int is_float, int bits, int *fmt)
     const char *dot = strrchr(path, '.');
     int major;
     if (!dot) {
-        fprintf(stderr, "stemd-render: '%s' has no extension; use .wav, .flac, .aiff, .w64 or .caf\n",
+        fprintf(stderr,
+                "stemd-render: '%s' has no extension; use .wav, .flac, .aiff, .w64 or .caf\n",
                 path);
         return -1;
     }
@@ -255,8 +247,9 @@ static int out_format(const char *path, int is_float, int bits, int *fmt)
     else if (!strcasecmp(dot, ".caf"))
         major = SF_FORMAT_CAF;
     else {
-        fprintf(stderr, "stemd-render: unknown output format '%s'; use .wav, .flac, .aiff, .w64 or "
-                        ".caf\n",
+        fprintf(stderr,
+                "stemd-render: unknown output format '%s'; use .wav, .flac, .aiff, .w64 or "
+                ".caf\n",
                 dot);
         return -1;
     }
@@ -307,20 +300,17 @@ static char *read_file(const char *path)
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     for (;;) {
         if (len + 4096 + 1 > cap) {
             cap = cap ? 2 * cap : 8192;
             char *g = realloc(buf, cap);
-            if (!g)
-                break;
+            if (!g) break;
             buf = g;
         }
         size_t got = fread(buf + len, 1, 4096, f);
         len += got;
-        if (got < 4096)
-            break;
+        if (got < 4096) break;
     }
     if (ferror(f) || !buf) {
         free(buf);
@@ -363,8 +353,7 @@ static int measure(struct render *rd, const struct params *p, int bits, double *
 {
     struct report rep;
     struct report_values v;
-    if (report_init(&rep, rd->rate) < 0)
-        return -1;
+    if (report_init(&rep, rd->rate) < 0) return -1;
     int err = render_pass(rd, p, NULL, bits, &rep);
     report_values(&rep, &v);
     report_free(&rep);
@@ -375,12 +364,11 @@ static int measure(struct render *rd, const struct params *p, int bits, double *
 /* Find the boost that lands the integrated loudness within 0.05 LU of target: the output's
  * loudness rises monotonically (and, below the ceiling, one for one) with the boost, so a few
  * secant steps converge. */
-static int find_target(struct render *rd, struct params *p, const struct params *user, double target,
-                       int bits)
+static int find_target(struct render *rd, struct params *p, const struct params *user,
+                       double target, int bits)
 {
     double b0 = 0, l0, b1, l1;
-    if (measure(rd, user, bits, &l0) < 0)
-        return -1;
+    if (measure(rd, user, bits, &l0) < 0) return -1;
     if (!isfinite(l0)) {
         fprintf(stderr, "stemd-render: the master is silent; no gain reaches %.1f LUFS\n", target);
         return -1;
@@ -389,39 +377,43 @@ static int find_target(struct render *rd, struct params *p, const struct params 
     for (int it = 0; it < 12; it++) {
         apply_boost(p, user, (float)b1);
         if (!boost_ok(p)) {
-            fprintf(stderr, "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
-                            "(24 dB) or the output gain (-24 dB) gives\n",
+            fprintf(stderr,
+                    "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
+                    "(24 dB) or the output gain (-24 dB) gives\n",
                     target, b1);
             return -1;
         }
-        if (measure(rd, p, bits, &l1) < 0)
-            return -1;
-        if (rd->progress)
-            fprintf(stderr, "stemd-render: gain %+.2f dB gives %.2f LUFS\n", b1, l1);
-        if (fabs(l1 - target) <= 0.05)
-            return 0;
+        if (measure(rd, p, bits, &l1) < 0) return -1;
+        if (rd->progress) fprintf(stderr, "stemd-render: gain %+.2f dB gives %.2f LUFS\n", b1, l1);
+        if (fabs(l1 - target) <= 0.05) return 0;
         double slope = (l1 - l0) / (b1 - b0);
         if (!(slope > 0.05))
             slope = 0.05; /* deep in the limiter the loudness barely moves: step boldly */
         b0 = b1, l0 = l1;
         b1 = b1 + (target - l1) / slope;
     }
-    fprintf(stderr, "stemd-render: could not reach %.1f LUFS (stuck at %.2f): the limiter is at "
-                    "its limit; lower the target\n",
+    fprintf(stderr,
+            "stemd-render: could not reach %.1f LUFS (stuck at %.2f): the limiter is at "
+            "its limit; lower the target\n",
             target, l1);
     return -1;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"preset", required_argument, 0, 'p'},
-        {"set", required_argument, 0, 's'},    {"target-lufs", required_argument, 0, 't'},
-        {"float", no_argument, 0, 'F'},        {"bits", required_argument, 0, 'b'},
-        {"no-dither", no_argument, 0, 'D'},    {"json", no_argument, 0, 'j'},
-        {"analyze", required_argument, 0, 'a'}, {"quiet", no_argument, 0, 'q'},
-        {"threads", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"preset", required_argument, 0, 'p'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"target-lufs", required_argument, 0, 't'},
+                                         {"float", no_argument, 0, 'F'},
+                                         {"bits", required_argument, 0, 'b'},
+                                         {"no-dither", no_argument, 0, 'D'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"analyze", required_argument, 0, 'a'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"threads", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *out_path = NULL, *preset = NULL, *analyze_path = NULL;
     const char *sets[256];
     unsigned nsets = 0;
@@ -436,8 +428,12 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "o:p:s:t:ja:qT:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out_path = optarg; break;
-        case 'p': preset = optarg; break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'p':
+            preset = optarg;
+            break;
         case 's':
             if (nsets == 256) {
                 fprintf(stderr, "stemd-render: at most 256 --set options; use a preset\n");
@@ -454,7 +450,9 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'F': is_float = 1; break;
+        case 'F':
+            is_float = 1;
+            break;
         case 'b':
             bits = atoi(optarg);
             if (bits != 16 && bits != 24) {
@@ -462,10 +460,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'D': no_dither = 1; break;
-        case 'j': json = 1; break;
-        case 'a': analyze_path = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'D':
+            no_dither = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'a':
+            analyze_path = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
         case 'T':
             threads = atol(optarg);
             if (threads < 1 || threads > 16) {
@@ -473,13 +479,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     dsp_flush_denormals();
-    if (analyze_path)
-        return analyze(analyze_path, json);
+    if (analyze_path) return analyze(analyze_path, json);
     if (!out_path || optind >= argc) {
         usage(stderr);
         return 2;
@@ -488,13 +497,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "stemd-render: at most %d stems\n", STEMD_MAX_STEMS);
         return 2;
     }
-    if (open_stems(&rd, argv + optind, (unsigned)(argc - optind)) < 0)
-        goto done;
+    if (open_stems(&rd, argv + optind, (unsigned)(argc - optind)) < 0) goto done;
     rd.progress = !quiet && isatty(2);
 
     user = params_new(rd.nstems);
-    if (!user)
-        goto oom;
+    if (!user) goto oom;
     if (preset) {
         char *text = read_file(preset);
         if (!text) {
@@ -513,38 +520,31 @@ int main(int argc, char **argv)
         char line[1100];
         snprintf(line, sizeof line, "%s", sets[i]);
         char *eq = strchr(line, '=');
-        if (eq)
-            *eq = ' ';
+        if (eq) *eq = ' ';
         if (!eq || preset_apply(user, line, "--set", &rd.pn, preset_err, NULL) != 0) {
-            if (!eq)
-                fprintf(stderr, "--set:1: '%s' is not PATH=VALUE\n", sets[i]);
+            if (!eq) fprintf(stderr, "--set:1: '%s' is not PATH=VALUE\n", sets[i]);
             fprintf(stderr, "stemd-render: nothing rendered\n");
             goto done;
         }
     }
     p = params_dup(user);
     int fmt;
-    if (!p || out_format(out_path, is_float, bits, &fmt) < 0)
-        goto done;
+    if (!p || out_format(out_path, is_float, bits, &fmt) < 0) goto done;
     /* Integer files get TPDF dither at their word length unless the bus already dithers. */
     int dither_bits = (!is_float && !no_dither && user->bus[BUS_DITHER] == 0) ? bits : 0;
 
-    if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0)
-        goto oom;
+    if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0) goto oom;
     /* The stems of each pass are shared out; the sum keeps stem order, so the samples are the
      * same with any number of threads (and the same as the live server's). */
-    if (threads > (long)rd.nstems)
-        threads = rd.nstems;
+    if (threads > (long)rd.nstems) threads = rd.nstems;
     if ((pool = pool_new(threads > 16 ? 16 : (unsigned)threads)))
         mix_set_parallel(rd.mix, pool_for, pool);
     rd.ibuf = malloc(sizeof(float) * 2 * CHUNK);
     rd.out_l = malloc(sizeof(float) * CHUNK);
     rd.out_r = malloc(sizeof(float) * CHUNK);
-    if (!rd.ibuf || !rd.out_l || !rd.out_r)
-        goto oom;
+    if (!rd.ibuf || !rd.out_l || !rd.out_r) goto oom;
 
-    if (isfinite(target) && find_target(&rd, p, user, target, dither_bits) < 0)
-        goto done;
+    if (isfinite(target) && find_target(&rd, p, user, target, dither_bits) < 0) goto done;
 
     /* Write beside the destination, then rename: a failed render never leaves a broken file. */
     SF_INFO oi = {.samplerate = (int)rd.rate, .channels = 2, .format = fmt};
@@ -557,8 +557,7 @@ int main(int argc, char **argv)
     }
     sf_command(out, SFC_SET_CLIPPING, NULL, SF_TRUE);
     struct report rep;
-    if (report_init(&rep, rd.rate) < 0)
-        goto oom;
+    if (report_init(&rep, rd.rate) < 0) goto oom;
     int err = render_pass(&rd, p, out, dither_bits, &rep);
     if (sf_close(out) != 0 && !err) {
         fprintf(stderr, "stemd-render: finishing %s failed\n", tmp_path);
@@ -582,13 +581,10 @@ int main(int argc, char **argv)
 oom:
     fprintf(stderr, "stemd-render: out of memory\n");
 done:
-    if (out)
-        sf_close(out);
-    if (tmp_path[0])
-        unlink(tmp_path);
+    if (out) sf_close(out);
+    if (tmp_path[0]) unlink(tmp_path);
     for (unsigned k = 0; k < rd.nstems; k++) {
-        if (rd.stems[k].sf)
-            sf_close(rd.stems[k].sf);
+        if (rd.stems[k].sf) sf_close(rd.stems[k].sf);
         free(rd.stems[k].l);
         free(rd.stems[k].r);
     }

@@ -6,8 +6,7 @@
 int report_init(struct report *r, double rate)
 {
     int err = loudness_meter_init(&r->lm, rate);
-    if (err < 0)
-        return err;
+    if (err < 0) return err;
     truepeak_init(&r->tp, rate);
     r->true_peak = r->sample_peak = 0.0f;
     return 0;
@@ -23,14 +22,11 @@ void report_add(struct report *r, const float *l, const float *r_, unsigned n)
     loudness_meter_process(&r->lm, l, r_, n);
     truepeak_process(&r->tp, l, r_, n, NULL);
     float tp = truepeak_take_max(&r->tp);
-    if (tp > r->true_peak)
-        r->true_peak = tp;
+    if (tp > r->true_peak) r->true_peak = tp;
     for (unsigned i = 0; i < n; i++) {
         float a = fabsf(l[i]), b = fabsf(r_[i]);
-        if (a > r->sample_peak)
-            r->sample_peak = a;
-        if (b > r->sample_peak)
-            r->sample_peak = b;
+        if (a > r->sample_peak) r->sample_peak = a;
+        if (b > r->sample_peak) r->sample_peak = b;
     }
 }
 

@@ -39,6 +39,14 @@ n=$(grep -c "went away" "$TMP/s.log"); is "$n" 5 "each loss logged"
 n=$(grep -c "back on JACK server" "$TMP/s.log"); is "$n" 5 "each return logged"
 grep "back on JACK server" "$TMP/s.log" | sed 's/^/# /'
 
+# A connection someone undoes on purpose is forgotten; the --connect ones stay.
+jack_disconnect system:capture_2 stemd:in_02_bass_L
+sleep 1.5
+stop_jackd
+start_jackd
+wait_for connected stemd:master_R system:playback_2; ok $? "after a deliberate disconnect and one more restart: --connect ones back"
+connected stemd:in_02_bass_L system:capture_2; ok $((!$?)) "and the undone connection stays undone"
+
 kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "SIGTERM: exit 0"
 grep -q "^/stem/bass/fader -6.5$" "$TMP/state/stemd.state" && grep -q "^/bus/limiter/ceiling -2$" "$TMP/state/stemd.state"
 ok $? "parameters kept across the restarts (saved state)"

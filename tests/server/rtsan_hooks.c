@@ -1,6 +1,7 @@
-/* tests/server/rtsan_hooks.c: stemd's RT hooks for clang's RealtimeSanitizer (LLVM 19 runtime linked by
- * hand, since -fsanitize=realtime needs LLVM 20): the process callback's extent becomes an RTSan
- * real-time context, and any allocation, lock or blocking call in it aborts with a report. */
+/* tests/server/rtsan_hooks.c: stemd's RT hooks for clang's RealtimeSanitizer (LLVM 19 runtime
+ * linked by hand, since -fsanitize=realtime needs LLVM 20): the process callback's extent becomes
+ * an RTSan real-time context, and any allocation, lock or blocking call in it aborts with a report.
+ */
 void __rtsan_realtime_enter(void);
 void __rtsan_realtime_exit(void);
 void __rtsan_init(void);

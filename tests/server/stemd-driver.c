@@ -31,7 +31,7 @@
 struct probe {
     jack_client_t *src, *rec;
     jack_port_t *out, *in[2];
-    float *buf;             /* master L, recorded */
+    float *buf;                  /* master L, recorded */
     jack_nframes_t *cycle_frame; /* the frame time of each recorded cycle's first frame */
     unsigned *cycle_pos;
     atomic_uint pos, ncycles;
@@ -52,11 +52,9 @@ static int rec_process(jack_nframes_t n, void *arg)
 {
     struct probe *p = arg;
     const float *l = jack_port_get_buffer(p->in[0], n);
-    if (!atomic_load(&p->recording))
-        return 0;
+    if (!atomic_load(&p->recording)) return 0;
     unsigned pos = atomic_load(&p->pos), c = atomic_load(&p->ncycles);
-    if (pos + n > REC_FRAMES || c >= REC_FRAMES / 16)
-        return 0;
+    if (pos + n > REC_FRAMES || c >= REC_FRAMES / 16) return 0;
     p->cycle_frame[c] = jack_last_frame_time(p->rec);
     p->cycle_pos[c] = pos;
     memcpy(p->buf + pos, l, n * sizeof *l);
@@ -82,23 +80,19 @@ static int probe_start(struct stemd *sd, struct probe *p)
     p->cycle_pos = calloc(REC_FRAMES / 16, sizeof *p->cycle_pos);
     p->src = jack_client_open("probe_src", o, NULL, server);
     p->rec = jack_client_open("probe_rec", o, NULL, server);
-    if (!p->src || !p->rec || !p->buf)
-        return -1;
+    if (!p->src || !p->rec || !p->buf) return -1;
     p->out = jack_port_register(p->src, "out", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
     p->in[0] = jack_port_register(p->rec, "in_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     p->in[1] = jack_port_register(p->rec, "in_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     jack_set_process_callback(p->src, src_process, p);
     jack_set_process_callback(p->rec, rec_process, p);
-    if (jack_activate(p->src) || jack_activate(p->rec))
-        return -1;
+    if (jack_activate(p->src) || jack_activate(p->rec)) return -1;
     for (int ch = 0; ch < 2; ch++) {
         snprintf(port, sizeof port, "%s:in_01_%s_%c", sd->cfg.jack_name, sd->cfg.names[0],
                  ch ? 'R' : 'L');
-        if (jack_connect(p->src, "probe_src:out", port))
-            return -1;
+        if (jack_connect(p->src, "probe_src:out", port)) return -1;
         snprintf(port, sizeof port, "%s:master_%c", sd->cfg.jack_name, ch ? 'R' : 'L');
-        if (jack_connect(p->rec, port, jack_port_name(p->in[ch])))
-            return -1;
+        if (jack_connect(p->rec, port, jack_port_name(p->in[ch]))) return -1;
     }
     return 0;
 }
@@ -150,8 +144,7 @@ static int step_once(struct stemd *sd, struct probe *p, const char *path, float 
         for (unsigned i = p->cycle_pos[c] ? p->cycle_pos[c] : 1; i < end; i++) {
             long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
             float d = fabsf(p->buf[i] - p->buf[i - 1]);
-            if (frame - (long)t0 >= -64 && d > maxstep)
-                maxstep = d;
+            if (frame - (long)t0 >= -64 && d > maxstep) maxstep = d;
         }
     }
     unsigned period = jack_get_buffer_size(p->rec), lat = atomic_load(&sd->eng.latency_frames);
@@ -161,8 +154,8 @@ static int step_once(struct stemd *sd, struct probe *p, const char *path, float 
              "cycle_late=%ld after_seen=%ld dsp_limit=%u",
              delay, period + lat + DSP_SUB, (double)maxstep, (double)steady,
              seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0,
-             (unsigned long long)xr,
-             (long)atomic_load(&sd->eng.seen_cycle) - (long)c_set, after_seen, lat + 2 * DSP_SUB);
+             (unsigned long long)xr, (long)atomic_load(&sd->eng.seen_cycle) - (long)c_set,
+             after_seen, lat + 2 * DSP_SUB);
     return xr ? -1 : 0;
 }
 
@@ -185,8 +178,8 @@ static void step(struct stemd *sd, struct probe *p, const char *path, float v)
 
 static void storm(struct stemd *sd, int rate, double seconds)
 {
-    static const char *const paths[] = {"fader", "pan", "width", "eq/1/gain", "eq/2/freq",
-                                        "comp/threshold", "trim", "hpf/freq"};
+    static const char *const paths[] = {
+        "fader", "pan", "width", "eq/1/gain", "eq/2/freq", "comp/threshold", "trim", "hpf/freq"};
     static const float lo[] = {-20, -1, 0, -12, 100, -40, -6, 20};
     static const float hi[] = {6, 1, 200, 12, 8000, 0, 6, 200};
     char path[128], err[256], preset[4096];
@@ -198,8 +191,7 @@ static void storm(struct stemd *sd, int rate, double seconds)
         unsigned k = (unsigned)rand() % sd->cfg.nstems, j = (unsigned)rand() % 8;
         snprintf(path, sizeof path, "/stem/%u/%s", k + 1, paths[j]);
         float v = lo[j] + (hi[j] - lo[j]) * (float)rand() / (float)RAND_MAX;
-        if (stemd_set(sd, path, v, STEMD_SRC_API, NULL, err, sizeof err) < 0)
-            bad++;
+        if (stemd_set(sd, path, v, STEMD_SRC_API, NULL, err, sizeof err) < 0) bad++;
         n++;
         if (i % (rate / 10 ? rate / 10 : 1) == 0) {
             snprintf(preset, sizeof preset,
@@ -215,8 +207,7 @@ static void storm(struct stemd *sd, int rate, double seconds)
         clock_gettime(CLOCK_MONOTONIC, &now);
         double el = (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) * 1e-9;
         double due = (double)(i + 1) / rate;
-        if (due > el)
-            msleep((long)((due - el) * 1000));
+        if (due > el) msleep((long)((due - el) * 1000));
     }
     printf("ok %u bad=%u\n", n, bad);
 }
@@ -246,23 +237,19 @@ int main(int argc, char **argv)
 
     memset(&probe, 0, sizeof probe);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (config_from_args(&sd->cfg, argc, argv) != 0 || stemd_init(sd) < 0)
-        return 2;
+    if (config_from_args(&sd->cfg, argc, argv) != 0 || stemd_init(sd) < 0) return 2;
     pthread_create(&th, NULL, run_thread, &r);
     while (fgets(line, sizeof line, stdin)) {
         char cmd[32] = "", a[1024] = "", b[1024] = "", err[512];
         float v;
-        if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 1)
-            continue;
-        if (!strcmp(cmd, "quit"))
-            break;
+        if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 1) continue;
+        if (!strcmp(cmd, "quit")) break;
         if (!strcmp(cmd, "wait-running")) {
             struct stemd_status st;
             int i;
             for (i = 0; i < 100; i++) {
                 stemd_status(sd, &st);
-                if (st.connected && st.cycles > 10)
-                    break;
+                if (st.connected && st.cycles > 10) break;
                 msleep(50);
             }
             puts(i < 100 ? "ok" : "error not running");
@@ -293,25 +280,25 @@ int main(int argc, char **argv)
             struct stemd_status st;
             stemd_status(sd, &st);
             printf("status connected=%d rate=%u period=%u latency=%u xruns=%llu load=%.2f "
-                   "cycles=%llu grace=%llu freewheel=%d\n", st.connected, st.rate_hz, st.period_frames,
-                   st.latency_frames, (unsigned long long)st.xruns, (double)st.dsp_load_percent,
-                   (unsigned long long)st.cycles, (unsigned long long)sd->ctl.grace_periods, st.freewheel);
+                   "cycles=%llu grace=%llu freewheel=%d\n",
+                   st.connected, st.rate_hz, st.period_frames, st.latency_frames,
+                   (unsigned long long)st.xruns, (double)st.dsp_load_percent,
+                   (unsigned long long)st.cycles, (unsigned long long)sd->ctl.grace_periods,
+                   st.freewheel);
         } else if (!strcmp(cmd, "meters")) {
             struct mix_meters *m = mix_meters_new(stemd_nstems(sd));
             struct stemd_loudness l;
             stemd_take_meters(sd, m, &l);
             printf("meters peak=%g tp=%g m=%g s=%g i=%g lra=%g\n", (double)m->bus.peak_l,
-                   (double)m->bus.true_peak, l.momentary_lufs, l.short_term_lufs,
-                   l.integrated_lufs, l.lra_lu);
+                   (double)m->bus.true_peak, l.momentary_lufs, l.short_term_lufs, l.integrated_lufs,
+                   l.lra_lu);
             free(m);
         } else {
             printf("error unknown command %s\n", cmd);
         }
     }
-    if (probe.src)
-        jack_client_close(probe.src);
-    if (probe.rec)
-        jack_client_close(probe.rec);
+    if (probe.src) jack_client_close(probe.src);
+    if (probe.rec) jack_client_close(probe.rec);
     atomic_store(&r.stop, 1);
     pthread_join(th, NULL);
     stemd_fini(sd);
