@@ -113,6 +113,8 @@ static void meter(struct bus *b, const float *l, const float *r, unsigned off, u
         b->corr_ll += k * (b->acc[1] / DSP_SUB - b->corr_ll);
         b->corr_rr += k * (b->acc[2] / DSP_SUB - b->corr_rr);
         b->acc[0] = b->acc[1] = b->acc[2] = 0.0;
+        if (!isfinite(b->corr_lr + b->corr_ll + b->corr_rr))
+            b->corr_lr = b->corr_ll = b->corr_rr = 0.0;
     }
     truepeak_process(&b->tp, l, r, n, NULL);
 }

@@ -14,7 +14,8 @@
  * every stem's second half (each may read any stem's first-half output: the sidechain tap), then
  * the sum in stem order and the bus. Within a pass the stems are independent, so a host may run
  * them on several threads (mix_set_parallel) and still get the same samples. */
-#define MIX_BLOCK 2048
+#define MIX_BLOCK     2048
+#define MIX_INPUT_MAX 1048576.0f /* 2^20: +120 dBFS */
 
 struct mix {
     unsigned nstems;
@@ -71,6 +72,11 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
         if (strip_init(&m->strips[k], rate) < 0) goto fail;
     }
     loudness_kw_init(&m->kw, rate);
+    /* Bring every unit to the table's defaults (a unit's own init values need not be them). */
+    struct params *def = params_new(nstems);
+    if (!def) goto fail;
+    mix_reset(m, def);
+    params_free(def);
     *out = m;
     return 0;
 fail:
@@ -153,8 +159,12 @@ static void load_input(float *dst, const float *src, unsigned n)
         memset(dst, 0, n * sizeof *dst);
         return;
     }
-    for (unsigned j = 0; j < n; j++)
-        dst[j] = dsp_finite_or_zero(src[j]);
+    for (unsigned j = 0; j < n; j++) {
+        /* NaN/inf become 0; a finite but absurd sample (beyond +120 dBFS) is clamped, so no
+         * gain, sum or filter downstream can overflow to inf. Real audio is never touched. */
+        float x = dsp_finite_or_zero(src[j]);
+        dst[j] = x > MIX_INPUT_MAX ? MIX_INPUT_MAX : x < -MIX_INPUT_MAX ? -MIX_INPUT_MAX : x;
+    }
 }
 
 /* Job: stem k's first half over the block, in sub-block pieces. */
@@ -237,8 +247,10 @@ static void run_block(struct mix *m, float *out_l, float *out_r)
         done += n;
         off = (off + n) % DSP_SUB;
     }
-    memcpy(out_l, m->sum[0], len * sizeof *out_l);
-    memcpy(out_r, m->sum[1], len * sizeof *out_r);
+    if (out_l != m->sum[0]) {
+        memcpy(out_l, m->sum[0], len * sizeof *out_l);
+        memcpy(out_r, m->sum[1], len * sizeof *out_r);
+    }
     double q[MIX_BLOCK / 4410 + 2];
     unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q, sizeof q / sizeof q[0]);
     push_quarters(m, q, nq);

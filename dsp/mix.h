@@ -59,9 +59,10 @@ void mix_set_parallel(struct mix *m, mix_for_fn fn, void *ctx);
 void mix_reset(struct mix *m, const struct params *p);
 
 /* RT: process n frames (any n). in_l[k], in_r[k] are stem k's channels (NULL = silence);
- * non-finite input samples are replaced by 0 so they never stick. p is the parameter snapshot
- * (p->nstems == mix_nstems(m)); it must stay valid for the call. out_l/out_r receive the
- * master. The output does not depend on how a signal is cut into calls. */
+ * non-finite input samples are replaced by 0 and finite ones beyond +-2^20 (+120 dBFS) clamped, so
+ * nothing downstream overflows. p is the parameter snapshot (p->nstems == mix_nstems(m)); it must
+ * stay valid for the call. out_l/out_r receive the master. The output does not depend on how a
+ * signal is cut into calls. */
 void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
                  const float *const *in_r, float *out_l, float *out_r, unsigned n);
 

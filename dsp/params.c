@@ -77,6 +77,33 @@ void params_free(struct params *p)
     free(p);
 }
 
+int params_stem_name_valid(const char *name, char *err, size_t errlen)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len >= STEMD_STEM_NAME_MAX) {
+        snprintf(err, errlen, "a stem name has 1 to %d characters", STEMD_STEM_NAME_MAX - 1);
+        return -1;
+    }
+    if (!isalpha((unsigned char)name[0])) {
+        snprintf(err, errlen, "stem name '%.40s' must start with a letter", name);
+        return -1;
+    }
+    for (const char *c = name; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-') {
+            snprintf(err, errlen, "stem name '%.40s' may hold only letters, digits, _ and -", name);
+            return -1;
+        }
+    /* A sidechain value of "self" or "none" means the stem's own signal. */
+    if (strcasecmp(name, "self") == 0 || strcasecmp(name, "none") == 0) {
+        snprintf(err, errlen,
+                 "'%s' is reserved (it means 'no other stem'); name the stem "
+                 "otherwise",
+                 name);
+        return -1;
+    }
+    return 0;
+}
+
 unsigned params_count(unsigned nstems)
 {
     return BUS_NPARAMS + nstems * STEM_NPARAMS;

@@ -63,6 +63,11 @@ struct param_ref {
     int stem;       /* 0-based, or -1 on the bus */
 };
 
+/* Is name a valid stem name: 1..STEMD_STEM_NAME_MAX-1 bytes of [A-Za-z0-9_-], starting with a
+ * letter, and not a word with a meaning of its own in a value ("self", "none", case aside)?
+ * Returns 0, or -1 with the reason in err. */
+int params_stem_name_valid(const char *name, char *err, size_t errlen);
+
 /* Addressable parameters of a mix with nstems stems (bus first, then stem 1, stem 2, ...). */
 unsigned params_count(unsigned nstems);
 /* The i-th of those, 0 <= i < params_count(). Returns 0, or -1 when i is out of range. */

@@ -41,9 +41,17 @@ static inline void smooth_tick(struct smooth *s, float k)
         s->cur = s->mid = s->target;
 }
 
+/* The value did not move in this sub-block (the samples may use one constant). */
 static inline int smooth_still(const struct smooth *s)
 {
     return s->prev == s->cur;
+}
+
+/* The glide is over: value and inner stage on the target. A glide whose step rounds to nothing
+ * for a tick is still, not settled: keep ticking it. */
+static inline int smooth_settled(const struct smooth *s)
+{
+    return s->cur == s->target && s->mid == s->target;
 }
 
 /* The value at sample i (0..DSP_SUB-1) of the current sub-block. */

@@ -70,20 +70,24 @@ void strip_set_pre(struct strip *s, const float *sp)
                     sp[STEM_EQ_FREQ + b], sp[STEM_EQ_GAIN + b], sp[STEM_EQ_Q + b]);
 }
 
+/* One sub-block's step of the output matrix's glide, and what the samples may skip. */
+static void mat_tick(struct strip *s)
+{
+    int still = 1;
+    for (int i = 0; i < 4; i++) {
+        smooth_tick(&s->mat[i], s->k);
+        still &= smooth_still(&s->mat[i]);
+    }
+    s->mat_still = still;
+    s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
+                      s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
+}
+
 void strip_set_post(struct strip *s, const float *sp, int audible)
 {
     if (audible == s->last_audible && s->post_valid &&
         memcmp(s->last_post, sp, sizeof(float) * STEM_NPARAMS) == 0) {
-        if (!s->mat_still) {
-            int still = 1;
-            for (int i = 0; i < 4; i++) {
-                smooth_tick(&s->mat[i], s->k);
-                still &= smooth_still(&s->mat[i]);
-            }
-            s->mat_still = still;
-            s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
-                              s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
-        }
+        mat_tick(s); /* cheap once settled: each tick returns at once */
         return;
     }
     s->last_audible = audible;
@@ -108,22 +112,16 @@ void strip_set_post(struct strip *s, const float *sp, int audible)
      * keeps the centre at unity and turns the far side down along a quarter cosine, then fader
      * and mute. At the defaults this is exactly the identity. */
     float w = sp[STEM_WIDTH] * 0.01f, pan = sp[STEM_PAN];
-    float bl = pan > 0.0f ? cosf(pan * (float)M_PI_2) : 1.0f;
-    float br = pan < 0.0f ? cosf(-pan * (float)M_PI_2) : 1.0f;
+    /* sin((1 - |pan|) pi/2): exactly 0 at the end stop, where cos(pi/2) in float is -4e-8 */
+    float bl = pan > 0.0f ? sinf((1.0f - pan) * (float)M_PI_2) : 1.0f;
+    float br = pan < 0.0f ? sinf((1.0f + pan) * (float)M_PI_2) : 1.0f;
     float g = audible ? dsp_db_to_lin(sp[STEM_FADER]) : 0.0f;
     float direct = (1.0f + w) * 0.5f, cross = (1.0f - w) * 0.5f;
     s->mat[0].target = bl * g * direct;
     s->mat[1].target = bl * g * cross;
     s->mat[2].target = br * g * cross;
     s->mat[3].target = br * g * direct;
-    int still = 1;
-    for (int i = 0; i < 4; i++) {
-        smooth_tick(&s->mat[i], s->k);
-        still &= smooth_still(&s->mat[i]);
-    }
-    s->mat_still = still;
-    s->mat_identity = still && s->mat[0].cur == 1.0f && s->mat[1].cur == 0.0f &&
-                      s->mat[2].cur == 0.0f && s->mat[3].cur == 1.0f;
+    mat_tick(s);
 }
 
 void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n)

@@ -214,6 +214,37 @@ int main(void)
     rc = run("-o e.wav missing.wav", out, sizeof out);
     ok(rc != 0 && strstr(out, "missing.wav"), "a missing stem is named");
 
+    /* a damaged stem is an error, not silence */
+    {
+        char fp[600];
+        SF_INFO fi = {
+            .samplerate = 48000, .channels = 2, .format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16};
+        snprintf(fp, sizeof fp, "%s/dmg.flac", dir);
+        SNDFILE *sf = sf_open(fp, SFM_WRITE, &fi);
+        float *buf = malloc(sizeof(float) * 2 * 48000 * 4);
+        for (int i = 0; i < 48000 * 4; i++)
+            buf[2 * i] = buf[2 * i + 1] = g_loud(i, 0) * 0.5f;
+        sf_writef_float(sf, buf, 48000 * 4);
+        sf_close(sf);
+        free(buf);
+        FILE *df = fopen(fp, "r+b");
+        fseek(df, 0, SEEK_END);
+        long sz = ftell(df);
+        fseek(df, sz / 2, SEEK_SET);
+        for (int i = 0; i < 20000; i++)
+            fputc(0x55, df);
+        fclose(df);
+        rc = run("-o f.wav dmg.flac", out, sizeof out);
+        ok(rc != 0 && strstr(out, "cannot read dmg.flac") && !exists("f.wav") &&
+               !exists("f.wav.partial"),
+           "a damaged stem stops the render with its name and time, no file left: %.80s", out);
+    }
+    rc = run("-o g.wav self=click.wav", out, sizeof out);
+    ok(rc != 0 && strstr(out, "reserved"), "a stem may not be named 'self'");
+    rc = run("--bits 16 --set /bus/dither=24bit -o g.wav click.wav", out, sizeof out);
+    ok(rc != 0 && strstr(out, "/bus/dither") && !exists("g.wav"),
+       "bus dither to 24 bits into a 16-bit file is refused with the way out");
+
     char cmd[300];
     if (getenv("STEMD_KEEP")) return done_testing();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

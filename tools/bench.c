@@ -127,6 +127,7 @@ static void bench_render(const char *render, const char *dir)
     FILE *f = fopen(preset, "w");
     if (!f || write_stems(dir, 8, 60.0) < 0) {
         printf("render: cannot write the bench stems in %s\n", dir);
+        if (f) fclose(f);
         return;
     }
     for (unsigned k = 1; k <= 8; k++)
@@ -190,7 +191,8 @@ int main(int argc, char **argv)
         if (block == 64) strip64 = strip, master64 = master;
     }
     /* Half of a 64-frame period, minus the master, divided by one strip. */
-    unsigned fit = (unsigned)((0.5 * core_ns - master64) / strip64);
+    double room = 0.5 * core_ns - master64;
+    unsigned fit = room > 0 && strip64 > 0 ? (unsigned)(room / strip64) : 0;
     printf("stems one core carries with the master within 50 %% of each 64-frame period: %u\n",
            fit);
     if (argc == 3)

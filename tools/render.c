@@ -1,6 +1,7 @@
 /* tools/render.c: stemd-render, offline mastering of stem files through the live server's graph. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,14 @@
 #include "tools/report.h"
 
 #define CHUNK 4096
+
+/* Set by SIGINT/SIGTERM: the render stops at the next chunk and removes its partial file. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
 
 struct stem_in {
     char name[STEMD_STEM_NAME_MAX];
@@ -93,8 +102,9 @@ static int stem_name(const char *arg, char *name, const char **path)
         if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
               *c == '_' || *c == '-'))
             *c = '_';
-    if (!((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'))) {
-        fprintf(stderr, "stemd-render: stem name '%s' must start with a letter\n", name);
+    char err[128];
+    if (params_stem_name_valid(name, err, sizeof err) < 0) {
+        fprintf(stderr, "stemd-render: %s: %s (name it: NAME=%s)\n", arg, err, *path);
         return -1;
     }
     return 0;
@@ -155,14 +165,22 @@ static int open_stems(struct render *rd, char **args, unsigned n)
     return 0;
 }
 
-/* Read up to n frames of every stem into its l/r buffers (zeros past its end). */
-static int read_stems(struct render *rd, unsigned n)
+/* Read n frames of every stem at frame pos into its l/r buffers (zeros past its end). A stem
+ * that ends early although its header promised more is a damaged file: an error, not silence. */
+static int read_stems(struct render *rd, sf_count_t pos, unsigned n)
 {
     for (unsigned k = 0; k < rd->nstems; k++) {
         struct stem_in *s = &rd->stems[k];
         int ch = s->info.channels;
-        sf_count_t got = sf_readf_float(s->sf, rd->ibuf, n);
-        if (got < 0) got = 0;
+        sf_count_t want = pos >= s->info.frames ? 0 : s->info.frames - pos;
+        want = want < n ? want : n;
+        sf_count_t got = want ? sf_readf_float(s->sf, rd->ibuf, want) : 0;
+        if (got < want) {
+            fprintf(stderr, "stemd-render: cannot read %s at %.2f s: %s\n", s->path,
+                    (double)(pos + got) / rd->rate,
+                    sf_error(s->sf) ? sf_strerror(s->sf) : "the file ends before its header says");
+            return -1;
+        }
         for (sf_count_t i = 0; i < got; i++) {
             s->l[i] = rd->ibuf[i * ch];
             s->r[i] = rd->ibuf[i * ch + ch - 1]; /* mono: both channels */
@@ -196,7 +214,11 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
     mix_reset(rd->mix, p);
     while (pos < total) {
         unsigned n = total - pos < CHUNK ? (unsigned)(total - pos) : CHUNK;
-        read_stems(rd, n);
+        if (stop_signal) {
+            fprintf(stderr, "\nstemd-render: interrupted; nothing written\n");
+            return -1;
+        }
+        if (read_stems(rd, pos, n) < 0) return -1;
         mix_process(rd->mix, p, inl, inr, rd->out_l, rd->out_r, n);
         unsigned skip = pos < (sf_count_t)lat ? (unsigned)((sf_count_t)lat - pos) : 0;
         if (skip > n) skip = n;
@@ -272,7 +294,7 @@ static int analyze(const char *path, int json)
     }
     if (info.channels < 1 || info.channels > 2 || info.samplerate < 8000 ||
         report_init(&rep, info.samplerate) < 0) {
-        fprintf(stderr, "stemd-render: %s: need a mono or stereo file at 8..384 kHz\n", path);
+        fprintf(stderr, "stemd-render: %s: need a mono or stereo file at 8 kHz or more\n", path);
         sf_close(sf);
         return 1;
     }
@@ -454,8 +476,8 @@ int main(int argc, char **argv)
             is_float = 1;
             break;
         case 'b':
-            bits = atoi(optarg);
-            if (bits != 16 && bits != 24) {
+            bits = !strcmp(optarg, "16") ? 16 : !strcmp(optarg, "24") ? 24 : 0;
+            if (!bits) {
                 fprintf(stderr, "stemd-render: --bits is 16 or 24\n");
                 return 2;
             }
@@ -472,13 +494,15 @@ int main(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
-        case 'T':
-            threads = atol(optarg);
-            if (threads < 1 || threads > 16) {
+        case 'T': {
+            char *end;
+            threads = strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 16) {
                 fprintf(stderr, "stemd-render: --threads is 1..16\n");
                 return 2;
             }
             break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -488,6 +512,10 @@ int main(int argc, char **argv)
         }
     }
     dsp_flush_denormals();
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     if (analyze_path) return analyze(analyze_path, json);
     if (!out_path || optind >= argc) {
         usage(stderr);
@@ -532,6 +560,19 @@ int main(int argc, char **argv)
     if (!p || out_format(out_path, is_float, bits, &fmt) < 0) goto done;
     /* Integer files get TPDF dither at their word length unless the bus already dithers. */
     int dither_bits = (!is_float && !no_dither && user->bus[BUS_DITHER] == 0) ? bits : 0;
+    int bus_bits = user->bus[BUS_DITHER] == 1 ? 16 : user->bus[BUS_DITHER] == 2 ? 24 : 0;
+    if (bus_bits && (is_float || bus_bits != bits)) {
+        fprintf(stderr,
+                "stemd-render: /bus/dither dithers to %d bits but the file holds %s; set "
+                "/bus/dither to off (the renderer then dithers to the file's word length) "
+                "or write %d-bit integers\n",
+                bus_bits,
+                is_float     ? "floats"
+                : bits == 16 ? "16 bits"
+                             : "24 bits",
+                bus_bits);
+        goto done;
+    }
 
     if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0) goto oom;
     /* The stems of each pass are shared out; the sum keeps stem order, so the samples are the
@@ -559,6 +600,7 @@ int main(int argc, char **argv)
     struct report rep;
     if (report_init(&rep, rd.rate) < 0) goto oom;
     int err = render_pass(&rd, p, out, dither_bits, &rep);
+    sf_write_sync(out); /* on disk before the rename makes it the master */
     if (sf_close(out) != 0 && !err) {
         fprintf(stderr, "stemd-render: finishing %s failed\n", tmp_path);
         err = -1;
