@@ -59,6 +59,10 @@ $(B)/stemd-render: $(B)/tools/render.o $(B)/tools/report.o $(B)/tools/pool.o $(D
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,sndfile) -lm -lpthread
 $(B)/stemd-bench: $(B)/tools/bench.o $(DSP_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,sndfile) -lm
+$(B)/tools/jackload.o: override CFLAGS += $(call pc_cflags,jack)
+$(B)/stemd-jackload: $(B)/tools/jackload.o
+	$(call need,jack,libjack-jackd2-dev)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,jack)
 $(B)/stemd-params: $(B)/tools/params.o $(DSP_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lm
 
@@ -84,6 +88,9 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd-bench build/stemd-render
 	@mkdir -p build/bench
 	build/stemd-bench build/stemd-render build/bench
+	@$(MAKE) --no-print-directory B=build build/stemd build/stemd-jackio build/stemd-synth \
+		build/stemd-jackload
+	tools/bench-jack.sh build
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
 # systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)
