@@ -37,6 +37,7 @@ BENCH_SRC := $(sort $(wildcard tools/bench*.c))
 .PHONY: all deps test unit-tests bench clean install format format-check demo
 all: deps
 	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory server osc demo-build
 
 deps:
 	@tools/install-deps build
@@ -78,10 +79,20 @@ TEST_SCRIPTS = $(sort $(wildcard tests/*.t))
 unit-tests: $(TEST_BIN) $(TOOLS)
 	STEMD_BUILD=$(B) prove -f $(TEST_BIN) $(TEST_SCRIPTS)
 
+# Everything, in order of speed: DSP unit and standards tests; the daemon against a real jackd
+# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the fuzzer
+# for a bounded time; then the unit, server and OSC suites again under ASan+UBSan.
 test:
 	@tools/install-deps test
+	@$(MAKE) --no-print-directory B=build build-all server osc demo-build
 	@$(MAKE) --no-print-directory B=build unit-tests
+	@$(MAKE) --no-print-directory B=build server-tests
+	@$(MAKE) --no-print-directory B=build osc-tests
+	@$(MAKE) --no-print-directory B=build demo-test
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
+	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests
+	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 osc-tests
 
 # Figures, not pass/fail: the machine is shared, so medians of repeated runs in one process.
 bench: deps

@@ -1,6 +1,9 @@
 /* tools/jackio_rt.c: stemd-jackio's JACK callbacks. The process callbacks only copy preloaded
- * buffers out and the inputs into a ring buffer, as jack.h asks of a process callback ("must
- * not ... call functions that might block for a long time": no allocation, lock, I/O). */
+ * buffers out and the inputs into a ring buffer: jack.h, jack_set_process_callback: "The code in
+ * the supplied function must be suitable for real-time execution. That means that it cannot call
+ * functions that might block for a long time. This includes malloc, free, printf,
+ * pthread_mutex_lock, sleep, wait, poll, select, pthread_join, pthread_cond_wait, etc". So the
+ * disk thread is not woken (that takes a lock or a syscall): it polls every 5 ms. */
 #include <stdint.h>
 #include <string.h>
 
@@ -133,7 +136,9 @@ int jackio_on_xrun(void *arg)
     return 0;
 }
 
-/* Called by JACK when the server goes away: only flag it (no exit(), no I/O). */
+/* Called by JACK when the server goes away. jack.h, jack_on_shutdown: "The function must be
+ * written as if it were an asynchonrous POSIX signal handler": so it only sets a flag for the
+ * main thread (no exit(), no I/O, no jack_client_close). */
 void jackio_on_shutdown(void *arg)
 {
     struct jackio *x = arg;

@@ -24,7 +24,7 @@
 struct opts {
     const char *host, *bind;
     unsigned port, lport;
-    int wait_ms, count;
+    int wait_ms, count, verbose;
 };
 
 static double now_ms(void)
@@ -52,16 +52,15 @@ static int drain(struct oscc *c, const struct opts *o, int total_ms)
         int t = o->wait_ms;
         if (end) {
             t = (int)(end - now_ms());
-            if (t <= 0)
-                break;
+            if (t <= 0) break;
         }
         ssize_t len = oscc_recv(c, buf, sizeof buf, t);
-        if (len <= 0)
-            break;
+        if (len <= 0) break;
+        if (o->verbose)
+            printf("dgram %zd %s\n", len, oscw_is_bundle(buf, (size_t)len) ? "bundle" : "message");
         if (oscc_each(buf, (size_t)len, print_msg, &n) < 0)
             printf("! malformed datagram (%zd bytes)\n", len);
-        if (o->count && n >= o->count)
-            break;
+        if (o->count && n >= o->count) break;
     }
     fflush(stdout);
     return n;
@@ -72,8 +71,7 @@ static int build_one(unsigned char *buf, size_t cap, int argc, char **argv)
     char err[256];
     const char *types = argc > 1 ? argv[1] : "";
     int len = oscc_build(buf, cap, argv[0], types, argv + 2, argc - 2, err, sizeof err);
-    if (len < 0)
-        fprintf(stderr, "osc-client: %s\n", err);
+    if (len < 0) fprintf(stderr, "osc-client: %s\n", err);
     return len;
 }
 
@@ -100,11 +98,10 @@ static void on_list(void *ctx, const char *path, lo_message m)
         c->end = 1;
         return;
     }
-    if (strcmp(path, "/list/reply") || c->n == c->cap)
-        return;
+    if (strcmp(path, "/list/reply") || c->n == c->cap) return;
     struct param *p = &c->p[c->n++];
-    snprintf(p->path, sizeof p->path, "%s", &a[0]->s);
-    snprintf(p->type, sizeof p->type, "%s", &a[1]->s);
+    snprintf(p->path, sizeof p->path, "%s", (const char *)a[0]);
+    snprintf(p->type, sizeof p->type, "%s", (const char *)a[1]);
     p->min = (float)oscc_num(m, 3);
     p->max = (float)oscc_num(m, 4);
 }
@@ -114,14 +111,14 @@ static void on_value(void *ctx, const char *path, lo_message m)
     struct collect *c = ctx;
     if (!strcmp(path, "/error")) {
         c->errors++;
-        printf("# /error %s: %s\n", &lo_message_get_argv(m)[0]->s, &lo_message_get_argv(m)[1]->s);
+        printf("# /error %s: %s\n", (const char *)lo_message_get_argv(m)[0],
+               (const char *)lo_message_get_argv(m)[1]);
         return;
     }
-    if (strcmp(path, c->want))
-        return;
+    if (strcmp(path, c->want)) return;
     const char *t = lo_message_get_types(m);
     if (t[0] == 's')
-        snprintf(c->text, sizeof c->text, "%s", &lo_message_get_argv(m)[0]->s);
+        snprintf(c->text, sizeof c->text, "%s", (const char *)lo_message_get_argv(m)[0]);
     else
         c->value = (float)oscc_num(m, 0);
     c->got = 1;
@@ -134,8 +131,7 @@ static int wait_for(struct oscc *s, struct collect *c, int ms)
     c->got = 0;
     while (!c->got && now_ms() < end) {
         ssize_t len = oscc_recv(s, buf, sizeof buf, (int)(end - now_ms()) + 1);
-        if (len > 0)
-            oscc_each(buf, (size_t)len, on_value, c);
+        if (len > 0) oscc_each(buf, (size_t)len, on_value, c);
     }
     return c->got;
 }
@@ -164,8 +160,7 @@ static int roundtrip(struct oscc *s, unsigned seed)
     double end = now_ms() + 10000;
     while (!c.end && now_ms() < end) {
         ssize_t l = oscc_recv(s, buf, sizeof buf, 1000);
-        if (l > 0)
-            oscc_each(buf, (size_t)l, on_list, &c);
+        if (l > 0) oscc_each(buf, (size_t)l, on_list, &c);
     }
     if (!c.end || c.n == 0) {
         printf("# no complete /list (%d rows)\n", c.n);
@@ -177,13 +172,12 @@ static int roundtrip(struct oscc *s, unsigned seed)
         int whole = strcmp(p->type, "float") != 0;
         float r = (float)rand() / (float)RAND_MAX;
         float v = p->min + r * (p->max - p->min);
-        if (whole)
-            v = roundf(v);
+        if (whole) v = roundf(v);
         n++;
         /* Units: set, then query: the same value back (a float survives the trip exactly). */
         if (!set_and_query(s, &c, p->path, v) || c.value != v) {
-            printf("# units %s: sent %.9g, got %.9g (%s)\n", p->path, (double)v,
-                   (double)c.value, c.got ? "answer" : "no answer");
+            printf("# units %s: sent %.9g, got %.9g (%s)\n", p->path, (double)v, (double)c.value,
+                   c.got ? "answer" : "no answer");
             bad++;
             continue;
         }
@@ -242,29 +236,142 @@ static int flood(struct oscc *s, double seconds)
     return 0;
 }
 
+/* --- two subscribers ------------------------------------------------------------------------ */
+
+struct seen {
+    const char *path;
+    int hits;
+    float v;
+};
+
+static void on_seen(void *ctx, const char *path, lo_message m)
+{
+    struct seen *s = ctx;
+    if (!strcmp(path, s->path)) {
+        s->hits++;
+        s->v = (float)oscc_num(m, 0);
+    }
+}
+
+/* Wait up to ms for path on c; returns the time it took (ms) or -1. */
+static double await(struct oscc *c, const char *path, int ms, float *v)
+{
+    static unsigned char buf[65536];
+    struct seen s = {path, 0, 0};
+    double t0 = now_ms(), end = t0 + ms;
+    while (!s.hits && now_ms() < end) {
+        ssize_t l = oscc_recv(c, buf, sizeof buf, (int)(end - now_ms()) + 1);
+        if (l > 0) oscc_each(buf, (size_t)l, on_seen, &s);
+    }
+    if (v) *v = s.v;
+    return s.hits ? now_ms() - t0 : -1;
+}
+
+static void quiet(struct oscc *c, int ms) /* drop what arrives for ms */
+{
+    static unsigned char buf[65536];
+    double end = now_ms() + ms;
+    while (now_ms() < end)
+        oscc_recv(c, buf, sizeof buf, (int)(end - now_ms()) + 1);
+}
+
+/* Two clients subscribe; A sets PATH: B must see it (print the delay), A must not (no echo);
+ * then A sets PATH out of range: A gets the clamped echo. */
+static int feedback2(const struct opts *o, const char *path)
+{
+    struct oscc a, b;
+    char err[256];
+    unsigned char m[512];
+    float v;
+    if (oscc_open(&a, o->host, o->port, NULL, 0, err, sizeof err) < 0 ||
+        oscc_open(&b, o->host, o->port, NULL, 0, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    int len = oscw_message(m, sizeof m, "/subscribe", "");
+    oscc_send(&a, m, (size_t)len);
+    oscc_send(&b, m, (size_t)len);
+    len = oscw_message(m, sizeof m, "/meters", "i", 0);
+    oscc_send(&a, m, (size_t)len);
+    oscc_send(&b, m, (size_t)len);
+    printf("dump_a %s\n", await(&a, "/dump/end", 2000, NULL) >= 0 ? "yes" : "no");
+    printf("dump_b %s\n", await(&b, "/dump/end", 2000, NULL) >= 0 ? "yes" : "no");
+    quiet(&a, 100);
+    quiet(&b, 100);
+    len = oscw_message(m, sizeof m, path, "f", -7.5);
+    double t0 = now_ms();
+    oscc_send(&a, m, (size_t)len);
+    double d = await(&b, path, 1000, &v);
+    printf("b_latency_ms %.2f value %g\n", d < 0 ? -1 : now_ms() - t0, (double)v);
+    printf("a_echo %s\n", await(&a, path, 300, NULL) >= 0 ? "yes" : "no");
+    len = oscw_message(m, sizeof m, path, "f", 1000.0);
+    oscc_send(&a, m, (size_t)len);
+    d = await(&a, path, 500, &v);
+    printf("a_clamped_echo %s value %g\n", d >= 0 ? "yes" : "no", (double)v);
+    d = await(&b, path, 500, &v);
+    printf("b_sees_clamped %s value %g\n", d >= 0 ? "yes" : "no", (double)v);
+    /* A burst of 50 changes within 100 ms reaches B coalesced: at most ~30 Hz, last value wins. */
+    quiet(&b, 100);
+    for (int i = 0; i < 50; i++) {
+        len = oscw_message(m, sizeof m, path, "f", -20.0 + i * 0.2);
+        oscc_send(&a, m, (size_t)len);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    static unsigned char buf[65536];
+    struct seen s = {path, 0, 0};
+    double end = now_ms() + 300;
+    while (now_ms() < end) {
+        ssize_t l = oscc_recv(&b, buf, sizeof buf, (int)(end - now_ms()) + 1);
+        if (l > 0) oscc_each(buf, (size_t)l, on_seen, &s);
+    }
+    printf("burst_messages %d last %g\n", s.hits, (double)s.v);
+    len = oscw_message(m, sizeof m, "/unsubscribe", "");
+    oscc_send(&a, m, (size_t)len);
+    oscc_send(&b, m, (size_t)len);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    struct opts o = {"127.0.0.1", NULL, 7770, 0, 300, 0};
+    struct opts o = {"127.0.0.1", NULL, 7770, 0, 300, 0, 0};
     struct oscc c;
     char err[256];
     int opt;
     unsigned char buf[65536];
-    while ((opt = getopt(argc, argv, "+H:p:b:l:w:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "+H:p:b:l:w:n:v")) != -1) {
         switch (opt) {
-        case 'H': o.host = optarg; break;
-        case 'p': o.port = (unsigned)atoi(optarg); break;
-        case 'b': o.bind = optarg; break;
-        case 'l': o.lport = (unsigned)atoi(optarg); break;
-        case 'w': o.wait_ms = atoi(optarg); break;
-        case 'n': o.count = atoi(optarg); break;
-        default: return 2;
+        case 'v':
+            o.verbose = 1;
+            break;
+        case 'H':
+            o.host = optarg;
+            break;
+        case 'p':
+            o.port = (unsigned)atoi(optarg);
+            break;
+        case 'b':
+            o.bind = optarg;
+            break;
+        case 'l':
+            o.lport = (unsigned)atoi(optarg);
+            break;
+        case 'w':
+            o.wait_ms = atoi(optarg);
+            break;
+        case 'n':
+            o.count = atoi(optarg);
+            break;
+        default:
+            return 2;
         }
     }
     argc -= optind;
     argv += optind;
     if (argc < 1) {
-        fprintf(stderr, "usage: osc-client [-H h] [-p port] [-b bind] [-l lport] [-w ms] [-n count] "
-                        "send|bundle|raw|listen|ping|roundtrip|flood ...\n");
+        fprintf(stderr,
+                "usage: osc-client [-H h] [-p port] [-b bind] [-l lport] [-w ms] [-n count] "
+                "send|bundle|raw|listen|ping|roundtrip|flood ...\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -275,8 +382,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[0];
     if (!strcmp(cmd, "send") && argc >= 2) {
         int len = build_one(buf, sizeof buf, argc - 1, argv + 1);
-        if (len < 0)
-            return 2;
+        if (len < 0) return 2;
         oscc_send(&c, buf, (size_t)len);
         drain(&c, &o, 0);
     } else if (!strcmp(cmd, "bundle")) {
@@ -288,8 +394,7 @@ int main(int argc, char **argv)
             while (j < argc && strcmp(argv[j], "--"))
                 j++;
             int len = build_one(buf, sizeof buf, j - i, argv + i);
-            if (len < 0 || oscw_bundle_add(b, buf, (size_t)len) < 0)
-                return 2;
+            if (len < 0 || oscw_bundle_add(b, buf, (size_t)len) < 0) return 2;
             i = j + 1;
         }
         oscc_send(&c, b->buf, b->len); /* always a bundle, even of one */
@@ -308,17 +413,18 @@ int main(int argc, char **argv)
         double t0 = now_ms();
         oscc_send(&c, buf, (size_t)len);
         for (;;) {
-            ssize_t l = oscc_recv(&c, buf, sizeof buf, 2000);
+            ssize_t l = oscc_recv(&c, buf, sizeof buf, o.wait_ms);
             if (l <= 0) {
                 printf("no pong\n");
                 return 1;
             }
-            if (l >= 5 && !memcmp(buf, "/pong", 5))
-                break;
+            if (l >= 5 && !memcmp(buf, "/pong", 5)) break;
         }
         printf("pong %.3f\n", now_ms() - t0);
     } else if (!strcmp(cmd, "roundtrip") && argc == 2) {
         return roundtrip(&c, (unsigned)atoi(argv[1]));
+    } else if (!strcmp(cmd, "feedback2") && argc == 2) {
+        return feedback2(&o, argv[1]);
     } else if (!strcmp(cmd, "flood") && argc == 2) {
         return flood(&c, atof(argv[1]));
     } else {

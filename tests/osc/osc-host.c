@@ -22,8 +22,7 @@ static void *stdin_thread(void *arg)
     char line[4096], a[1024], b[1024], cmd[32], err[512];
     float v;
     while (fgets(line, sizeof line, stdin)) {
-        if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 2)
-            continue;
+        if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 2) continue;
         if (!strcmp(cmd, "set") && stemd_set_text(sd, a, b, STEMD_SRC_API, &v, err, sizeof err) < 0)
             fprintf(stderr, "host: set: %s\n", err);
         if (!strcmp(cmd, "preset") &&
@@ -41,19 +40,16 @@ int main(int argc, char **argv)
     char err[512];
     pthread_t th;
 
-    if (!sd)
-        return 1;
+    if (!sd) return 1;
     osc_config_defaults(&oc);
     if (osc_config_take_args(&oc, &argc, argv, err, sizeof err) < 0) {
         fprintf(stderr, "osc-host: %s\n", err);
         return 2;
     }
-    if (config_from_args(&sd->cfg, argc, argv) != 0)
-        return 2;
+    if (config_from_args(&sd->cfg, argc, argv) != 0) return 2;
     snprintf(oc.name, sizeof oc.name, "%s", sd->cfg.jack_name);
     int rc = stemd_init(sd);
-    if (rc == 0 && (rc = osc_start(sd, &oc, &osc, err, sizeof err)) < 0)
-        log_err("%s", err);
+    if (rc == 0 && (rc = osc_start(sd, &oc, &osc, err, sizeof err)) < 0) log_err("%s", err);
     if (rc == 0) {
         pthread_create(&th, NULL, stdin_thread, sd);
         pthread_detach(th);

@@ -8,6 +8,9 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     local spec=$1; shift
     local n=$# name=st$RANDOM
     start_stemd "$name" --jack-name "$name" --stems "$spec"
+    # No JACK client may close while stemd broadcasts its port metadata: jack2 1.9.21 then
+    # deadlocks (the server blocks notifying the closing client). Wait for stemd's word first.
+    wait_for grep -q "running on JACK server" "$TMP/$name.log"
     wait_for ports_are "$name" $((2 * n + 2)); ok $? "--stems $spec: $((2 * n + 2)) ports"
     local want="" k=1 w=2
     [ "$n" -gt 99 ] && w=3
@@ -18,12 +21,14 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     want="$want$name:master_L"$'\n'"$name:master_R"
     is "$(jack_lsp -s "$JACK" | grep "^$name:" | LC_ALL=C sort)" "$want" "--stems $spec: names in stem order when sorted"
     local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
+    if [ "${META:-1}" = 1 ]; then
     local props; props=$(jack_property --port -l "$first" 2>&1)
     local cap; cap=$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}
     grep -q "pretty-name value: $cap L" <<<"$props" && grep -q "port-group value: $cap" <<<"$props" \
         && grep -q "order value: 1" <<<"$props"; ok $? "--stems $spec: metadata of $first (pretty '$cap L', group, order)"
     props=$(jack_property --port -l "$name:master_R" 2>&1)
     grep -q "pretty-name value: Master R" <<<"$props" && grep -q "order value: 2" <<<"$props"; ok $? "--stems $spec: master_R metadata"
+    fi
     local lat; lat=$(jack_lsp -s "$JACK" -l "$name:master_L" | grep "capture latency")
     grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($lat)"
     lat=$(jack_lsp -s "$JACK" -l "$first" | grep "playback latency")
@@ -34,6 +39,10 @@ check_stems drums,bass,music,vocals drums bass music vocals
 check_stems 3 stem1 stem2 stem3
 check_stems kick-in,Snare_2 kick-in Snare_2
 check_stems 12 stem1 stem2 stem3 stem4 stem5 stem6 stem7 stem8 stem9 stem10 stem11 stem12
+# 66 ports: jack_client_close used to deadlock jack2 here (see engine_close).
+# (Metadata not checked here: jack2 keeps one metadata store for every server of the user,
+# keyed by port index, so other servers' clients on this machine can overwrite or delete it.)
+META=0 check_stems 32 $(seq -f 'stem%g' 32)
 
 # Latency is added to what flows through: feed capture (64 frames) in, expect 64 + 96 out.
 start_stemd conn --connect drums=system:capture_1,system:capture_2 --connect-out system:playback_1,system:playback_2

@@ -1,0 +1,516 @@
+/* osc/dispatch.c: one received packet: every message is validated first (a bundle as a whole),
+ * then the changes are applied together (one snapshot: the same audio cycle), clamped values
+ * echoed, and queries and commands answered. Anything bad: /error s:PATH s:REASON, and nothing
+ * changes. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osc/internal.h"
+
+enum act_kind {
+    A_QUERY,
+    A_LIST,
+    A_DUMP,
+    A_INFO,
+    A_STATUS,
+    A_PING,
+    A_SUB,
+    A_UNSUB,
+    A_METERS,
+    A_LRESET
+};
+
+struct osc_action {
+    enum act_kind kind;
+    lo_message m;
+    char base[OSC_PATH_MAX]; /* A_QUERY: the path (pattern) without its flavour */
+    const char *reply_addr;  /* A_QUERY: answer on this address (NULL: canonical paths) */
+    enum osc_flavour fl;
+    const char *prefix; /* A_LIST, A_DUMP */
+    unsigned port;      /* A_SUB: 0 = the source port */
+    int by_name;
+    unsigned hz; /* A_METERS */
+};
+
+struct osc_req {
+    struct osc *o;
+    struct osc_client *c;
+    const struct osc_addr *from;
+    struct osc_out out;
+    int64_t now;
+    int source;
+    unsigned nchg, nact, nerr;
+    int in_bundle;
+    struct osc_action *acts;
+    lo_message msgs[OSC_MAX_ELEMS];
+    unsigned nmsgs;
+};
+
+int osc_dispatch_init(struct osc *o)
+{
+    o->acts = calloc(OSC_MAX_ACTS + 1, sizeof *o->acts);
+    o->req = calloc(1, sizeof *o->req);
+    o->chg_cap = o->nparams + OSC_MAX_ELEMS;
+    o->chg = calloc(o->chg_cap, sizeof *o->chg);
+    o->preset_cap = (size_t)o->chg_cap * (OSC_PATH_MAX + 32);
+    o->preset_buf = malloc(o->preset_cap);
+    return o->acts && o->req && o->chg && o->preset_buf ? 0 : -ENOMEM;
+}
+
+void osc_dispatch_fini(struct osc *o)
+{
+    free(o->acts);
+    free(o->req);
+    free(o->chg);
+    free(o->preset_buf);
+}
+
+static void fail(struct osc_req *r, const char *path, const char *reason)
+{
+    if (r->nerr++ < OSC_MAX_ERRORS) out_error(&r->out, path, reason);
+}
+
+static int add_change(struct osc_req *r, const struct param_ref *ref, enum osc_flavour fl,
+                      const char *addr, char type, lo_arg *arg, const char *errpath)
+{
+    struct osc *o = r->o;
+    char err[256];
+    if (r->nchg == o->chg_cap) {
+        fail(r, errpath, "too many changes in one packet: split it");
+        return -1;
+    }
+    struct osc_change *ch = &o->chg[r->nchg];
+    if (osc_coerce(o, ref, fl, type, arg, &ch->value, &ch->sent, err, sizeof err) < 0) {
+        char p[OSC_PATH_MAX];
+        if (!addr) { /* a pattern's match: name the parameter that refused */
+            osc_param_path(o, ref, 1, fl, p, sizeof p);
+            errpath = p;
+        }
+        fail(r, errpath, err);
+        return -1;
+    }
+    ch->ref = *ref;
+    ch->flavour = fl;
+    ch->addr = addr;
+    r->nchg++;
+    return 0;
+}
+
+struct pattern_set {
+    struct osc_req *r;
+    enum osc_flavour fl;
+    char type;
+    lo_arg *arg;
+    const char *errpath;
+};
+
+static int pattern_set_one(void *ctx, const struct param_ref *ref)
+{
+    struct pattern_set *ps = ctx;
+    return add_change(ps->r, ref, ps->fl, NULL, ps->type, ps->arg, ps->errpath);
+}
+
+static int count_match(void *ctx, const struct param_ref *ref)
+{
+    (void)ref;
+    (*(unsigned *)ctx)++;
+    return 0;
+}
+
+/* Check that a query's path names something now, so a bad one fails in the validation pass. */
+static int check_query(struct osc_req *r, const char *base, const char *errpath)
+{
+    char err[256];
+    struct param_ref ref;
+    if (osc_is_pattern(base)) {
+        unsigned n = 0;
+        int rc = osc_match_params(r->o, base, count_match, &n, err, sizeof err);
+        if (rc < 0 || n == 0) {
+            fail(r, errpath, rc < 0 ? err : "no parameter matches this pattern (send /list)");
+            return -1;
+        }
+        return 0;
+    }
+    if (params_resolve(base, r->o->names, &ref, err, sizeof err) < 0) {
+        fail(r, errpath, err);
+        return -1;
+    }
+    return 0;
+}
+
+static struct osc_action *new_act(struct osc_req *r, enum act_kind k, lo_message m)
+{
+    if (r->nact == OSC_MAX_ACTS) { /* a scratch slot past the end, never run: r failed */
+        fail(r, "#bundle", "more than 256 queries and commands in one bundle: split it");
+        return &r->acts[OSC_MAX_ACTS];
+    }
+    struct osc_action *a = &r->acts[r->nact++];
+    memset(a, 0, sizeof *a);
+    a->kind = k;
+    a->m = m;
+    return a;
+}
+
+static int whole(char type, lo_arg *arg, double lo, double hi, unsigned *out)
+{
+    double d;
+    if (osc_arg_number(type, arg, &d) < 0 || !isfinite(d) || d != floor(d) || d < lo || d > hi)
+        return -1;
+    *out = (unsigned)d;
+    return 0;
+}
+
+/* Validate one message and record what it asks for. */
+static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
+{
+    struct osc *o = r->o;
+    char ep[OSC_PATH_MAX];
+    if (len == 0 || data[0] != '/') {
+        fail(r, "",
+             data[0] == '#' ? "nested bundles are not accepted: send one flat bundle"
+                            : "not an OSC message (an address starts with /)");
+        return;
+    }
+    /* The address for error replies, cut short (a 10 kB address is not echoed whole). */
+    size_t al = strnlen((const char *)data, len);
+    snprintf(ep, sizeof ep, "%.*s", (int)(al > 200 ? 200 : al), (const char *)data);
+    int res = 0;
+    lo_message m = lo_message_deserialise((void *)data, len, &res);
+    if (!m) {
+        fail(r, ep, "malformed OSC message (address, type tags or argument sizes): nothing done");
+        return;
+    }
+    r->msgs[r->nmsgs++] = m;
+    const char *addr = (const char *)data;
+    const char *types = lo_message_get_types(m);
+    lo_arg **argv = lo_message_get_argv(m);
+    int argc = lo_message_get_argc(m);
+    char base[OSC_PATH_MAX], err[256];
+    enum osc_flavour fl;
+
+    if (strcmp(addr, "/get") == 0) {
+        if (argc != 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL) ||
+            osc_split_flavour((const char *)argv[0], base, &fl) < 0) {
+            fail(r, ep, "give the parameter: /get s:PATH (under /bus/ or /stem/)");
+            return;
+        }
+        if (check_query(r, base, (const char *)argv[0]) < 0) return;
+        struct osc_action *a = new_act(r, A_QUERY, m);
+        memcpy(a->base, base, sizeof base);
+        a->fl = fl;
+        a->reply_addr = osc_is_pattern(base) ? NULL : (const char *)argv[0];
+        return;
+    }
+    if (strcmp(addr, "/list") == 0 || strcmp(addr, "/dump") == 0) {
+        if (argc > 1 || (argc == 1 && types[0] != LO_STRING)) {
+            fail(r, ep, "give at most a path prefix: /list [s:PREFIX]");
+            return;
+        }
+        if (argc == 1 && strlen((const char *)argv[0]) >= OSC_PATH_MAX) {
+            fail(r, ep, "path prefix too long");
+            return;
+        }
+        struct osc_action *a = new_act(r, addr[1] == 'l' ? A_LIST : A_DUMP, m);
+        a->prefix = argc ? (const char *)argv[0] : "";
+        a->by_name = 1;
+        return;
+    }
+    if (strcmp(addr, "/info") == 0 || strcmp(addr, "/status") == 0) {
+        new_act(r, addr[1] == 'i' ? A_INFO : A_STATUS, m);
+        return;
+    }
+    if (strcmp(addr, "/ping") == 0) {
+        new_act(r, A_PING, m);
+        return;
+    }
+    if (strcmp(addr, "/subscribe") == 0) {
+        struct osc_action *a = new_act(r, A_SUB, m);
+        a->fl = FL_UNITS;
+        for (int i = 0; i < argc; i++) {
+            if (types[i] == LO_STRING || types[i] == LO_SYMBOL) {
+                const char *s = (const char *)argv[i];
+                if (!strcmp(s, "units") || !strcmp(s, "norm"))
+                    a->fl = s[0] == 'n' ? FL_NORM : FL_UNITS;
+                else if (!strcmp(s, "names") || !strcmp(s, "index"))
+                    a->by_name = s[0] == 'n';
+                else
+                    goto bad_sub;
+            } else if (whole(types[i], argv[i], 1, 65535, &a->port) < 0) {
+                goto bad_sub;
+            }
+        }
+        return;
+    bad_sub:
+        if (r->nact && &r->acts[r->nact - 1] == a) r->nact--;
+        fail(r, ep, "use /subscribe [i:REPLY_PORT 1-65535] [s:units|norm] [s:index|names]");
+        return;
+    }
+    if (strcmp(addr, "/unsubscribe") == 0) {
+        new_act(r, A_UNSUB, m);
+        return;
+    }
+    if (strcmp(addr, "/meters") == 0) {
+        unsigned hz;
+        if (argc != 1 || whole(types[0], argv[0], 0, 100, &hz) < 0) {
+            fail(r, ep, "use /meters i:HZ (0 = off, at most 100)");
+            return;
+        }
+        new_act(r, A_METERS, m)->hz = hz;
+        return;
+    }
+    if (strcmp(addr, "/loudness/reset") == 0) {
+        new_act(r, A_LRESET, m);
+        return;
+    }
+    if (osc_split_flavour(addr, base, &fl) < 0) {
+        fail(r, ep,
+             "unknown address: parameters are under /bus/ and /stem/ (send /list); "
+             "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
+             "/meters /loudness/reset");
+        return;
+    }
+    if (argc == 0) {
+        if (check_query(r, base, ep) < 0) return;
+        struct osc_action *a = new_act(r, A_QUERY, m);
+        memcpy(a->base, base, sizeof base);
+        a->fl = fl;
+        a->reply_addr = osc_is_pattern(base) ? NULL : addr;
+        return;
+    }
+    if (argc > 1) {
+        fail(r, ep, "give one value (or none to query)");
+        return;
+    }
+    if (osc_is_pattern(base)) {
+        struct pattern_set ps = {r, fl, types[0], argv[0], ep};
+        unsigned before = r->nerr;
+        int n = osc_match_params(o, base, pattern_set_one, &ps, err, sizeof err);
+        if (n < 0 && r->nerr == before)
+            fail(r, ep, err);
+        else if (n == 0)
+            fail(r, ep, "no parameter matches this pattern (send /list)");
+        return;
+    }
+    struct param_ref ref;
+    if (params_resolve(base, o->names, &ref, err, sizeof err) < 0) {
+        fail(r, ep, err);
+        return;
+    }
+    add_change(r, &ref, fl, addr, types[0], argv[0], ep);
+}
+
+static int differs(const struct osc_change *ch)
+{
+    if (ch->flavour == FL_NORM)
+        return fabsf(params_to_norm(ch->ref.def, ch->value) - ch->sent) > 1e-6f;
+    return ch->value != ch->sent;
+}
+
+/* Apply every change as one snapshot: one stemd_set, or a preset text of them all. */
+static int apply_changes(struct osc_req *r)
+{
+    struct osc *o = r->o;
+    char err[512], path[OSC_PATH_MAX];
+    int rc;
+    if (r->nchg == 0) return 0;
+    if (r->nchg == 1) {
+        float applied;
+        osc_param_path(o, &o->chg[0].ref, 1, FL_UNITS, path, sizeof path);
+        rc = stemd_set(o->sd, path, o->chg[0].value, r->source, &applied, err, sizeof err);
+        if (rc == 0) o->chg[0].value = applied;
+    } else {
+        size_t pos = 0;
+        for (unsigned i = 0; i < r->nchg; i++) {
+            osc_param_path(o, &o->chg[i].ref, 1, FL_UNITS, path, sizeof path);
+            /* %.9g: a float survives the text exactly (6 digits would move it). */
+            int w = snprintf(o->preset_buf + pos, o->preset_cap - pos, "%s %.9g\n", path,
+                             (double)o->chg[i].value);
+            if (w < 0 || (size_t)w >= o->preset_cap - pos)
+                return fail(r, "#bundle", "bundle too large: split it"), -1;
+            pos += (size_t)w;
+        }
+        rc = stemd_apply_preset(o->sd, o->preset_buf, "OSC bundle", 0, r->source, err, sizeof err);
+    }
+    if (rc < 0) {
+        fail(r, r->nchg == 1 ? path : "#bundle",
+             rc == -ENOMEM ? "out of memory: nothing "
+                             "changed"
+                           : err);
+        return -1;
+    }
+    for (unsigned i = 0; i < r->nchg; i++) {
+        const struct osc_change *ch = &o->chg[i];
+        if (!differs(ch)) continue; /* the sender already shows what it sent */
+        if (ch->addr) {
+            osc_add_value(o, &r->out, ch->addr, &ch->ref, ch->value, ch->flavour);
+        } else {
+            osc_param_path(o, &ch->ref, 1, ch->flavour, path, sizeof path);
+            osc_add_value(o, &r->out, path, &ch->ref, ch->value, ch->flavour);
+        }
+    }
+    return 0;
+}
+
+struct query_ctx {
+    struct osc_req *r;
+    enum osc_flavour fl;
+};
+
+static int query_one(void *ctx, const struct param_ref *ref)
+{
+    struct query_ctx *q = ctx;
+    struct osc *o = q->r->o;
+    char path[OSC_PATH_MAX], reply[OSC_PATH_MAX], err[64];
+    float v;
+    osc_param_path(o, ref, 1, FL_UNITS, path, sizeof path);
+    if (stemd_get(o->sd, path, &v, err, sizeof err) < 0) return 0;
+    osc_param_path(o, ref, 1, q->fl, reply, sizeof reply);
+    osc_add_value(o, &q->r->out, reply, ref, v, q->fl);
+    return 0;
+}
+
+static void ping(struct osc_req *r, lo_message m)
+{
+    struct oscw_builder *b = &r->o->bld;
+    const char *types = lo_message_get_types(m);
+    lo_arg **argv = lo_message_get_argv(m);
+    oscw_b_init(b);
+    for (int i = 0; i < lo_message_get_argc(m); i++) {
+        double d;
+        if (types[i] == LO_STRING || types[i] == LO_SYMBOL)
+            oscw_b_str(b, (const char *)argv[i]);
+        else if (types[i] == LO_INT32 && osc_arg_number(types[i], argv[i], &d) == 0)
+            oscw_b_int(b, (int32_t)d);
+        else if (osc_arg_number(types[i], argv[i], &d) == 0)
+            oscw_b_float(b, (float)d);
+    }
+    int len = oscw_b_finish(b, "/pong", r->o->bigmsg, sizeof r->o->bigmsg);
+    if (len > 0) out_add(&r->out, r->o->bigmsg, len);
+}
+
+static void run_action(struct osc_req *r, struct osc_action *a)
+{
+    struct osc *o = r->o;
+    char err[256];
+    switch (a->kind) {
+    case A_QUERY:
+        if (a->reply_addr) {
+            struct param_ref ref;
+            float v;
+            if (params_resolve(a->base, o->names, &ref, err, sizeof err) == 0 &&
+                stemd_get(o->sd, a->base, &v, err, sizeof err) == 0)
+                osc_add_value(o, &r->out, a->reply_addr, &ref, v, a->fl);
+        } else {
+            /* Many matches (a pattern over hundreds of stems) are paced out like /dump, so
+             * the client's socket buffer does not overflow and the loop keeps serving. */
+            unsigned n = 0;
+            struct query_ctx q = {r, a->fl};
+            osc_match_params(o, a->base, count_match, &n, err, sizeof err);
+            if (n <= OSC_INLINE_MATCHES ||
+                osc_job_start(o, JOB_QUERY, r->from, a->fl, 1, a->base) < 0)
+                osc_match_params(o, a->base, query_one, &q, err, sizeof err);
+        }
+        break;
+    case A_LIST:
+    case A_DUMP:
+        if (osc_job_start(o, a->kind == A_LIST ? JOB_LIST : JOB_DUMP, r->from, FL_UNITS, a->by_name,
+                          a->prefix) < 0)
+            fail(r, a->kind == A_LIST ? "/list" : "/dump",
+                 "busy with other long answers: "
+                 "try again in a moment");
+        break;
+    case A_INFO:
+        osc_answer_info(o, &r->out);
+        break;
+    case A_STATUS:
+        osc_answer_status(o, &r->out);
+        break;
+    case A_PING:
+        ping(r, a->m);
+        break;
+    case A_SUB: {
+        struct osc_addr dst = *r->from;
+        if (a->port) {
+            if (dst.ss.ss_family == AF_INET)
+                ((struct sockaddr_in *)(void *)&dst.ss)->sin_port = htons((uint16_t)a->port);
+            else
+                ((struct sockaddr_in6 *)(void *)&dst.ss)->sin6_port = htons((uint16_t)a->port);
+        }
+        int rc = osc_subscribe(o, r->c, &dst, a->fl, a->by_name, 0, r->now);
+        if (rc < 0) {
+            fail(r, "/subscribe",
+                 rc == -ENOSPC ? "too many subscribers: wait for a lease to "
+                                 "end or /unsubscribe another client"
+                               : "out of memory");
+            break;
+        }
+        if (osc_job_start(o, JOB_DUMP, &dst, a->fl, a->by_name, "") < 0)
+            fail(r, "/subscribe", "subscribed, but the state dump is busy: send /dump later");
+        break;
+    }
+    case A_UNSUB:
+        osc_unsubscribe(o, r->c);
+        break;
+    case A_METERS:
+        if (!r->c->sub) {
+            fail(r, "/meters", "subscribe first (/subscribe), then choose the meter rate");
+            break;
+        }
+        r->c->meter_hz = a->hz;
+        r->c->next_meter_ms = r->now;
+        break;
+    case A_LRESET:
+        stemd_reset_loudness(o->sd);
+        break;
+    }
+}
+
+void osc_dispatch(struct osc *o, struct osc_client *c, const struct osc_addr *from,
+                  const unsigned char *data, size_t len, int64_t now)
+{
+    struct osc_req *r = o->req;
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->c = c;
+    r->from = from;
+    r->now = now;
+    r->source = STEMD_SRC_USER + (int)c->id;
+    r->acts = o->acts;
+    out_init(&r->out, o, from);
+
+    if (oscw_is_bundle(data, len)) {
+        size_t off = 0, elen;
+        const unsigned char *elem;
+        const char *why;
+        int rc;
+        unsigned n = 0;
+        r->in_bundle = 1;
+        while ((rc = oscw_bundle_next(data, len, &off, &elem, &elen, &why)) == 1) {
+            if (++n > OSC_MAX_ELEMS) {
+                fail(r, "#bundle", "more than 2048 messages in one bundle: split it");
+                break;
+            }
+            parse_msg(r, elem, elen);
+        }
+        if (rc < 0) fail(r, "#bundle", why);
+    } else {
+        parse_msg(r, data, len);
+    }
+    if (r->nerr) {
+        if (r->in_bundle) {
+            char why[128];
+            snprintf(why, sizeof why, "bundle not applied: %u bad element%s, nothing changed",
+                     r->nerr, r->nerr == 1 ? "" : "s");
+            out_error(&r->out, "#bundle", why);
+        }
+    } else if (apply_changes(r) == 0) {
+        for (unsigned i = 0; i < r->nact; i++)
+            run_action(r, &r->acts[i]);
+    }
+    out_flush(&r->out);
+    for (unsigned i = 0; i < r->nmsgs; i++)
+        lo_message_free(r->msgs[i]);
+}

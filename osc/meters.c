@@ -1,0 +1,128 @@
+/* osc/meters.c: meters to subscribers at their own rate (--meter-rate, /meters HZ), as bundles
+ * of float messages under 1400 bytes. The server holds peaks until taken and has one taker:
+ * this file takes at the fastest rate wanted and keeps a per-subscriber accumulator, so a slow
+ * subscriber still sees every peak since its last bundle. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osc/internal.h"
+
+#define METER_FLOOR_DB (-120.0) /* silence, and loudness not measured yet */
+
+int osc_meter_acc_init(struct osc *o, struct osc_meter_acc *a)
+{
+    a->m = mix_meters_new(o->nstems);
+    a->takes = 0;
+    return a->m ? 0 : -ENOMEM;
+}
+
+void osc_meter_acc_free(struct osc_meter_acc *a)
+{
+    free(a->m);
+    a->m = NULL;
+    a->takes = 0;
+}
+
+static float maxf(float a, float b)
+{
+    return a > b ? a : b;
+}
+
+static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
+{
+    struct mix_meters *m = a->m;
+    for (unsigned k = 0; k < t->nstems; k++) {
+        m->stem[k].peak_l = maxf(m->stem[k].peak_l, t->stem[k].peak_l);
+        m->stem[k].peak_r = maxf(m->stem[k].peak_r, t->stem[k].peak_r);
+        m->stem[k].gr_db = maxf(m->stem[k].gr_db, t->stem[k].gr_db);
+        m->stem[k].rms += t->stem[k].rms * t->stem[k].rms; /* mean square over the takes */
+    }
+    m->bus.peak_l = maxf(m->bus.peak_l, t->bus.peak_l);
+    m->bus.peak_r = maxf(m->bus.peak_r, t->bus.peak_r);
+    m->bus.true_peak = maxf(m->bus.true_peak, t->bus.true_peak);
+    m->bus.gr_limiter_db = maxf(m->bus.gr_limiter_db, t->bus.gr_limiter_db);
+    for (int b = 0; b < STEMD_MB_BANDS; b++)
+        m->bus.gr_band_db[b] = maxf(m->bus.gr_band_db[b], t->bus.gr_band_db[b]);
+    m->bus.correlation = t->bus.correlation;
+    a->takes++;
+}
+
+static double db(double lin)
+{
+    double d = lin > 0 ? 20 * log10(lin) : METER_FLOOR_DB;
+    return d < METER_FLOOR_DB ? METER_FLOOR_DB : d;
+}
+
+static double lufs(double v)
+{
+    return isfinite(v) && v > METER_FLOOR_DB ? v : METER_FLOOR_DB;
+}
+
+static void send_meters(struct osc *o, struct osc_client *c, const struct stemd_loudness *l)
+{
+    struct mix_meters *m = c->acc.m;
+    struct osc_out out;
+    char addr[64];
+    static const char *const sn[] = {"peak_l", "peak_r", "rms", "gr"};
+    out_init(&out, o, &c->dst);
+    for (unsigned k = 0; k < m->nstems; k++) {
+        double rms = c->acc.takes ? sqrt(m->stem[k].rms / c->acc.takes) : 0;
+        double v[4] = {db(m->stem[k].peak_l), db(m->stem[k].peak_r), db(rms), m->stem[k].gr_db};
+        for (int j = 0; j < 4; j++) {
+            snprintf(addr, sizeof addr, "/stem/%u/meter/%s", k + 1, sn[j]);
+            out_msg(&out, addr, "f", v[j]);
+        }
+    }
+    const struct mix_bus_meters *b = &m->bus;
+    struct {
+        const char *name;
+        double v;
+    } bus[] = {{"peak_l", db(b->peak_l)},
+               {"peak_r", db(b->peak_r)},
+               {"true_peak", db(b->true_peak)},
+               {"lufs_m", lufs(l->momentary_lufs)},
+               {"lufs_s", lufs(l->short_term_lufs)},
+               {"lufs_i", lufs(l->integrated_lufs)},
+               {"lra", isfinite(l->lra_lu) ? l->lra_lu : 0},
+               {"correlation", b->correlation},
+               {"gr_limiter", b->gr_limiter_db},
+               {"gr_band1", b->gr_band_db[0]},
+               {"gr_band2", b->gr_band_db[1]},
+               {"gr_band3", b->gr_band_db[2]}};
+    for (size_t j = 0; j < sizeof bus / sizeof bus[0]; j++) {
+        snprintf(addr, sizeof addr, "/bus/meter/%s", bus[j].name);
+        out_msg(&out, addr, "f", bus[j].v);
+    }
+    out_flush(&out);
+    unsigned n = m->nstems;
+    memset(m, 0, sizeof *m + n * sizeof m->stem[0]);
+    m->nstems = n;
+    c->acc.takes = 0;
+}
+
+void osc_meters_tick(struct osc *o, int64_t now)
+{
+    int due = 0;
+    for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++) {
+        struct osc_client *c = &o->clients[i];
+        if (c->used && c->sub && c->meter_hz && c->acc.m && now >= c->next_meter_ms) due = 1;
+    }
+    if (!due) return;
+    struct stemd_loudness loud;
+    if (stemd_take_meters(o->sd, o->mtake, &loud) < 0) return;
+    for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++) {
+        struct osc_client *c = &o->clients[i];
+        if (!c->used || !c->sub || !c->meter_hz || !c->acc.m) continue;
+        merge(&c->acc, o->mtake);
+        if (now >= c->next_meter_ms) {
+            send_meters(o, c, &loud);
+            int64_t period = 1000 / c->meter_hz;
+            c->next_meter_ms += period;
+            if (c->next_meter_ms <= now) /* fell behind (a stall): do not burst to catch up */
+                c->next_meter_ms = now + period;
+        }
+    }
+}

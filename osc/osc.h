@@ -1,0 +1,91 @@
+/* osc/osc.h: the OSC control surface of stemd: its options, and starting and stopping it.
+ *
+ * One UDP socket and one control thread serve the whole address space derived from the
+ * parameter table (dsp/params.def). The thread changes parameters only through the server's
+ * C API (server/control.h) and never touches the audio thread otherwise.
+ *
+ * Protocol (replies always leave from the server's socket, to the sender's address and port):
+ *   PARAM [value]          set (i h f d T F, or s: an enum/switch/stem name) or, with no
+ *                          argument, query. PARAM is /bus/... or /stem/S/... (S: 1-based
+ *                          index or name). PARAM/norm: 0..1 through the taper. PARAM/text: a
+ *                          read-only label (s). Patterns (* ? [] {}) match within a segment.
+ *                          Out of range: clamped, applied, the applied value echoed back.
+ *   /get s:PATH            like a query of PATH
+ *   /list [s:PREFIX]       /list/reply s:PATH s:TYPE s:UNIT f:MIN f:MAX f:DEFAULT s:DESC ...,
+ *                          then /list/end i:COUNT (TYPE: float, bool, enum:a|b|c, stem)
+ *   /dump [s:PREFIX]       PATH f:VALUE for every parameter, then /dump/end i:COUNT
+ *   /info                  /info s:NAME s:VERSION i:RATE_HZ i:PERIOD i:NSTEMS s:STEM...
+ *   /status                /status f:DSP_LOAD_% i:XRUNS i:LATENCY_FRAMES f:UPTIME_S
+ *                          i:SUBSCRIBERS i:CONNECTED i:RATE_HZ i:PERIOD
+ *   /ping [args]           /pong [the same args]
+ *   /subscribe [i:PORT] [s:units|norm] [s:index|names]
+ *                          feedback of every change (and meters) to the sender's address at
+ *                          PORT (default: its source port); answered with a /dump
+ *   /unsubscribe, /meters i:HZ (0 = off), /loudness/reset
+ *   errors                 /error s:PATH s:REASON; nothing changes.
+ * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
+ * any bad element changes nothing. Timetags are ignored (applied on arrival). */
+#ifndef STEMD_OSC_H
+#define STEMD_OSC_H
+
+#include <stddef.h>
+
+#define OSC_MAX_ALLOW    32
+#define OSC_MAX_FEEDBACK 16
+#define OSC_HOST_MAX     256
+
+/* One allowed network: family (4 or 6), address bytes (network order), prefix length. */
+struct osc_cidr {
+    int family;
+    unsigned char addr[16];
+    unsigned prefix;
+};
+
+struct osc_config {
+    unsigned port;           /* --osc-port, default 7770; 0 = no OSC at all */
+    char bind[OSC_HOST_MAX]; /* --bind, default 127.0.0.1 (:: or 0.0.0.0 for all) */
+    struct osc_cidr allow[OSC_MAX_ALLOW];
+    unsigned nallow;                               /* --allow, default 127.0.0.1/32 and ::1/128 */
+    int allow_given;                               /* the first --allow replaces the defaults */
+    double lease_s;                                /* --lease, default 60 */
+    char feedback[OSC_MAX_FEEDBACK][OSC_HOST_MAX]; /* --feedback HOST:PORT, never expire */
+    unsigned nfeedback;
+    unsigned meter_rate_hz; /* --meter-rate, default 20; 0 = no meters */
+    unsigned rate_limit;    /* --rate-limit, messages/s per client, default 5000 */
+    char name[64];          /* reported by /info; the daemon puts its JACK name here */
+};
+
+/* The defaults above. */
+void osc_config_defaults(struct osc_config *c);
+
+/* Apply one option by its long name without the dashes ("osc-port", "bind", "allow", "lease",
+ * "feedback", "meter-rate", "rate-limit"), from the command line or a config file. Returns 0;
+ * -ENOENT when key is not an OSC option (the caller tries its own); -EINVAL with a reason a
+ * person can act on in err. */
+int osc_config_option(struct osc_config *c, const char *key, const char *value, char *err,
+                      size_t errlen);
+
+/* Take the OSC options ("--key VALUE" or "--key=VALUE") out of argv, applying them to c, and
+ * close the gap (*argc shrinks; argv[*argc] stays NULL). Stops at "--". Returns 0 or -EINVAL
+ * (err says which option and why). For programs whose own parser rejects unknown options. */
+int osc_config_take_args(struct osc_config *c, int *argc, char **argv, char *err, size_t errlen);
+
+/* The options' lines for --help (each starts with two spaces and ends with a newline). */
+const char *osc_options_help(void);
+
+struct stemd;
+struct osc;
+
+/* Open the socket and start the control thread. Call after stemd_init (the stem names and the
+ * parameter API must be ready; JACK need not be). c is copied. *out is NULL when c->port is 0
+ * (OSC off; returns 0). Returns 0; -EADDRINUSE, -EACCES, -EINVAL (bad --bind or --feedback),
+ * -ENOMEM, with the reason in err. */
+int osc_start(struct stemd *sd, const struct osc_config *c, struct osc **out, char *err,
+              size_t errlen);
+
+/* Stop the thread, close the socket, free everything. NULL is fine. The server API has no way
+ * to remove a listener: call this after stemd_run has returned and before stemd_fini, when
+ * nothing changes parameters any more. */
+void osc_stop(struct osc *o);
+
+#endif

@@ -1,0 +1,51 @@
+/* server/config.h: stemd's settings from the command line and a "key = value" config file. */
+#ifndef STEMD_CONFIG_H
+#define STEMD_CONFIG_H
+
+#include <stdio.h>
+
+#include "dsp/params.h"
+
+#define CONFIG_PORT_MAX    320 /* jack_port_name_size() of jack2: client (64) + port (256) */
+#define CONFIG_NAME_MAX    64  /* a JACK client or server name */
+#define CONFIG_PATH_MAX    1024
+#define CONFIG_CONNECT_MAX STEMD_MAX_STEMS
+
+/* --connect STEM=PORT,PORT: stem (0-based) gets its L and R from these ports. */
+struct config_connect {
+    unsigned stem;
+    char src[2][CONFIG_PORT_MAX];
+};
+
+struct stemd_config {
+    unsigned nstems;
+    char names[STEMD_MAX_STEMS][STEMD_STEM_NAME_MAX];
+    char jack_name[CONFIG_NAME_MAX];
+    char jack_server[CONFIG_NAME_MAX]; /* "" = $JACK_DEFAULT_SERVER or JACK's default */
+    char connect_out[2][CONFIG_PORT_MAX];
+    unsigned nconnect;
+    char connect_spec[CONFIG_CONNECT_MAX][2 * CONFIG_PORT_MAX + 40]; /* resolved at the end */
+    struct config_connect connect[CONFIG_CONNECT_MAX];
+    char preset[CONFIG_PATH_MAX];
+    char state_dir[CONFIG_PATH_MAX];
+    char config[CONFIG_PATH_MAX];
+    int log_level;
+    int no_wait;
+};
+
+/* Parse a stem list: "drums,bass,music,vocals" or a count "8" (names stem1..stem8). Names are
+ * [A-Za-z][A-Za-z0-9_-]*, unique, at most 31 bytes. Returns 0, or -EINVAL with err set. */
+int config_parse_stems(struct stemd_config *c, const char *spec, char *err, size_t errlen);
+
+/* Fill c from defaults, then the config file (--config, if given), then the command line, which
+ * wins. Returns 0 to run; 1 when --help or --version was printed (exit 0); -EINVAL with the
+ * reason printed to stderr (exit 2). */
+int config_from_args(struct stemd_config *c, int argc, char **argv);
+
+/* SIGHUP: parse the config file and the same command line again into c; on error c is
+ * untouched. Returns 0 or -EINVAL, with the reason on stderr. */
+int config_reload(struct stemd_config *c, int argc, char **argv);
+
+void config_usage(FILE *f);
+
+#endif

@@ -1,0 +1,97 @@
+/* server/control.h: the C API of a running stemd: parameters, presets, meters, status, listeners.
+ *
+ * It is the only way to change parameters: the daemon (state, presets, SIGHUP), the OSC layer
+ * and the tests all come through here. Every function is for control threads, none for the JACK
+ * process thread. All are thread-safe: writers are serialised by one lock; readers of meters and
+ * status take none of the RT path's time. */
+#ifndef STEMD_CONTROL_H
+#define STEMD_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsp/mix.h"
+#include "dsp/params.h"
+
+struct stemd;
+
+/* Who made a change, so feedback is not echoed to its sender. Values >= STEMD_SRC_USER are free
+ * for the OSC layer (one per client, say). */
+enum stemd_source {
+    STEMD_SRC_INTERNAL = 0, /* the daemon itself: state load, --preset, SIGHUP */
+    STEMD_SRC_API = 1,      /* a program embedding the API (tests) */
+    STEMD_SRC_USER = 16
+};
+
+/* Set the parameter at path (see params_resolve: stems by name or 1-based index) to value.
+ * A value out of range is clamped; the value actually applied goes to *applied (may be NULL).
+ * The change is published at once: the next JACK cycle that starts uses it (the units ramp).
+ * Returns 0; -EINVAL for an unknown path or a value that can never be right (NaN, inf, not a
+ * whole number for a switch or choice), with the reason in err, and nothing changes; -ENOMEM. */
+int stemd_set(struct stemd *sd, const char *path, float value, int source, float *applied,
+              char *err, size_t errlen);
+
+/* Like stemd_set, with the value as a person writes it: "12.5", "lowshelf", "on", "bass". */
+int stemd_set_text(struct stemd *sd, const char *path, const char *text, int source, float *applied,
+                   char *err, size_t errlen);
+
+/* The current value at path into *value. Returns 0 or -EINVAL (err says why). */
+int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_t errlen);
+
+/* Apply a preset (preset format: "path value" lines, '#' comments) as one snapshot, so every
+ * change lands in the same cycle. Parameters the preset does not mention keep their values
+ * unless reset_first is set (then they return to the defaults first). All or nothing: a bad
+ * line changes nothing. Returns 0; -EINVAL with the first bad line's "file:line: reason" in err
+ * (every bad line is logged); -ENOMEM. fname labels the messages. */
+int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
+                       int source, char *err, size_t errlen);
+/* The same from a file. -errno when it cannot be read. */
+int stemd_apply_preset_file(struct stemd *sd, const char *path, int reset_first, int source,
+                            char *err, size_t errlen);
+
+/* The whole current state as preset text (only values not at their default when only_changed).
+ * malloc'd; NULL when out of memory. */
+char *stemd_format_state(struct stemd *sd, int only_changed);
+
+/* Meters: stem and bus meters since the previous call of stemd_take_meters (peaks are held
+ * until taken: one consumer, the OSC meter sender, should take them), and loudness. LUFS values
+ * are -HUGE_VAL until enough audio was measured (dsp/loudness.h has the rules). */
+struct stemd_loudness {
+    double momentary_lufs, short_term_lufs, integrated_lufs, lra_lu;
+    uint64_t dropped_blocks; /* 100 ms blocks lost because the control side fell behind */
+};
+/* out->nstems must equal the stem count (mix_meters_new(stemd_nstems(sd))). Returns 0 or
+ * -EINVAL. */
+int stemd_take_meters(struct stemd *sd, struct mix_meters *out, struct stemd_loudness *loud);
+/* Restart the integrated loudness and LRA measurement. */
+void stemd_reset_loudness(struct stemd *sd);
+
+struct stemd_status {
+    int connected; /* to a JACK server now */
+    int freewheel;
+    unsigned rate_hz, period_frames, latency_frames;
+    float dsp_load_percent; /* jack_cpu_load(): the whole graph's, as JACK measures it */
+    uint64_t xruns;         /* reported by JACK since stemd started */
+    uint64_t cycles;        /* process callbacks run */
+    uint64_t reconnects;    /* JACK server restarts survived */
+    double uptime_s;
+    unsigned nstems;
+};
+void stemd_status(struct stemd *sd, struct stemd_status *out);
+unsigned stemd_nstems(const struct stemd *sd);
+const char *stemd_stem_name(const struct stemd *sd, unsigned k);
+const struct params_names *stemd_names(const struct stemd *sd);
+
+/* Called after every applied change, in the thread that made it, with the writer lock held
+ * (the lock is recursive: the listener may call stemd_get or even stemd_set). path is the
+ * canonical path (stems by name). Keep it short: it delays the next writer. */
+typedef void (*stemd_listener_fn)(void *ctx, int source, const char *path, float value);
+/* Up to 8 listeners. Returns 0 or -ENOSPC. */
+int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx);
+
+/* For tests: the sequence number of the newest published snapshot, and the JACK frame time of
+ * the first cycle that used it (0 until one did). */
+uint64_t stemd_published_seq(struct stemd *sd);
+int stemd_seen(struct stemd *sd, uint64_t *seq, uint64_t *frame);
+
+#endif

@@ -1,0 +1,422 @@
+/* server/engine.c: the JACK client: open/close, callbacks, and the real-time process callback. */
+#define _LGPL_SOURCE
+#include <errno.h>
+#include <jack/jack.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu-qsbr.h>
+
+#include "dsp/dsp.h"
+#include "server/log.h"
+#include "server/server.h"
+
+#define RAMP_FRAMES 480 /* 10 ms at 48 kHz: resuming after a reset or a new graph fades in */
+
+void graph_free(void *ptr)
+{
+    struct graph *g = ptr;
+    if (g) {
+        mix_destroy(g->mix);
+        free(g->meters);
+        free(g);
+    }
+}
+
+static int graph_new(struct stemd *sd, unsigned rate, struct graph **out)
+{
+    struct graph *g = calloc(1, sizeof *g);
+    if (!g) return -ENOMEM;
+    int rc = mix_create(&g->mix, sd->cfg.nstems, rate);
+    if (rc < 0) {
+        free(g);
+        return rc;
+    }
+    g->meters = mix_meters_new(sd->cfg.nstems);
+    if (!g->meters) {
+        graph_free(g);
+        return -ENOMEM;
+    }
+    g->rate_hz = rate;
+    g->latency_frames = mix_latency(g->mix);
+    *out = g;
+    return 0;
+}
+
+/* ---- the process thread ------------------------------------------------------------------ */
+
+/* Runs in JACK's process thread. jack.h: "The code in the supplied function must be suitable
+ * for real-time execution. That means that it cannot call functions that might block for a
+ * long time. This includes malloc, free, printf, pthread_mutex_lock, sleep, wait, poll,
+ * select, pthread_join, pthread_cond_wait, etc." Everything it touches was allocated before
+ * activation; the snapshot and the graph come through RCU (QSBR: online only in here). */
+static int on_process(jack_nframes_t n, void *arg)
+{
+    struct stemd *sd = arg;
+    struct engine *e = &sd->eng;
+    unsigned ns = sd->cfg.nstems;
+
+    if (stemd_rt_enter) stemd_rt_enter();
+    atomic_store(&e->in_callback, 1);
+    urcu_qsbr_thread_online();
+
+    struct snap *s = rcu_dereference(sd->ctl.cur);
+    struct graph *g = rcu_dereference(e->graph);
+    float *out_l = jack_port_get_buffer(e->out[0], n);
+    float *out_r = jack_port_get_buffer(e->out[1], n);
+
+    if (!g || g->rate_hz != atomic_load_explicit(&e->rate_hz, memory_order_relaxed)) {
+        /* The rate changed and the main thread is building the graph for it: silence. */
+        memset(out_l, 0, n * sizeof *out_l);
+        memset(out_r, 0, n * sizeof *out_r);
+    } else {
+        if (atomic_exchange_explicit(&g->needs_reset, 0, memory_order_acquire)) {
+            mix_reset(g->mix, s->p);
+            e->rt_ramp = RAMP_FRAMES;
+        } else if (g != e->rt_graph && e->rt_graph) {
+            e->rt_ramp = RAMP_FRAMES;
+        }
+        e->rt_graph = g;
+        for (unsigned k = 0; k < ns; k++) {
+            e->in_l[k] = jack_port_get_buffer(e->in[2 * k], n);
+            e->in_r[k] = jack_port_get_buffer(e->in[2 * k + 1], n);
+        }
+        mix_process(g->mix, s->p, e->in_l, e->in_r, out_l, out_r, n);
+        for (unsigned i = 0; e->rt_ramp > 0 && i < n; i++, e->rt_ramp--) {
+            float gain = (float)(RAMP_FRAMES - e->rt_ramp) / RAMP_FRAMES;
+            out_l[i] *= gain;
+            out_r[i] *= gain;
+        }
+        mix_take_meters(g->mix, g->meters);
+        meters_rt_push(e->meters, g->meters, n);
+        unsigned dropped = 0;
+        unsigned nq = mix_take_loudness(g->mix, e->loud_scratch, MIX_LOUDNESS_QUEUE, &dropped);
+        if (nq) {
+            size_t bytes = nq * sizeof(double);
+            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes)
+                jack_ringbuffer_write(e->loud_rb, (const char *)e->loud_scratch, bytes);
+            else
+                dropped += nq;
+        }
+        if (dropped)
+            atomic_fetch_add_explicit(&sd->ctl.loud_dropped, dropped, memory_order_relaxed);
+        if (s->seq != atomic_load_explicit(&e->seen_seq, memory_order_relaxed)) {
+            atomic_store_explicit(&e->seen_frame, jack_last_frame_time(e->client),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&e->seen_cycle,
+                                  atomic_load_explicit(&e->cycles, memory_order_relaxed),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&e->seen_seq, s->seq, memory_order_release);
+        }
+    }
+
+    urcu_qsbr_thread_offline();
+    atomic_store(&e->in_callback, 0);
+    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+    if (e->selftest_malloc) {
+        /* STEMD_RTCHECK_SELFTEST=1: one forbidden call, so the RT check proves it can fail. */
+        e->selftest_malloc = 0;
+        e->selftest_sink = malloc(16);
+        free(e->selftest_sink);
+    }
+    if (stemd_rt_leave) stemd_rt_leave();
+    return 0;
+}
+
+void engine_rt_thread_exit(void *v)
+{
+    (void)v;
+    /* jack2 cancels the process thread on deactivation; this TSD destructor still runs, so
+     * the thread leaves RCU's registry and synchronize_rcu never waits for a dead reader. */
+    urcu_qsbr_unregister_thread();
+}
+
+static void on_thread_init(void *arg)
+{
+    struct stemd *sd = arg;
+    dsp_flush_denormals();
+    if (pthread_getspecific(sd->rt_key)) return;
+    urcu_qsbr_register_thread();
+    urcu_qsbr_thread_offline(); /* online only inside the callback */
+    pthread_setspecific(sd->rt_key, (void *)1);
+}
+
+/* ---- notification callbacks (JACK's non-RT notification thread) --------------------------- */
+
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+    struct stemd *sd = arg;
+    (void)code;
+    (void)reason;
+    /* jack.h: "The function must be written as if it were an asynchronous POSIX signal
+     * handler": only a flag; the main thread logs, closes and reconnects. */
+    atomic_store(&sd->eng.shutdown, 1);
+}
+
+static int on_xrun(void *arg)
+{
+    struct stemd *sd = arg;
+    atomic_fetch_add(&sd->eng.xruns, 1);
+    return 0;
+}
+
+static int on_srate(jack_nframes_t rate, void *arg)
+{
+    struct stemd *sd = arg;
+    /* No allocation here: the main thread builds the new graph and swaps it through RCU. */
+    atomic_store(&sd->eng.pending_rate, rate);
+    atomic_store(&sd->eng.rate_hz, rate);
+    return 0;
+}
+
+static int on_bufsize(jack_nframes_t nframes, void *arg)
+{
+    struct stemd *sd = arg;
+    /* mix_process takes any frame count and its output does not depend on the slicing, so a
+     * new period needs no new state. */
+    atomic_store(&sd->eng.period_frames, nframes);
+    return 0;
+}
+
+static void on_freewheel(int starting, void *arg)
+{
+    struct stemd *sd = arg;
+    atomic_store(&sd->eng.freewheel, starting);
+}
+
+static void on_port_connect(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
+{
+    struct stemd *sd = arg;
+    (void)a;
+    (void)b;
+    (void)connect;
+    atomic_store(&sd->eng.conn_changed, 1);
+}
+
+static void on_port_registration(jack_port_id_t id, int reg, void *arg)
+{
+    struct stemd *sd = arg;
+    (void)id;
+    if (reg) atomic_store(&sd->eng.ports_appeared, 1);
+}
+
+/* JACK's latency rules (jack.h, jack_set_latency_callback): in capture mode, set the capture
+ * latency of our outputs from the largest capture latency of our inputs plus our own delay; in
+ * playback mode, set the playback latency of our inputs from that of our outputs plus ours. */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+    struct stemd *sd = arg;
+    struct engine *e = &sd->eng;
+    unsigned lat = atomic_load(&e->latency_frames), nin = 2 * sd->cfg.nstems;
+    jack_latency_range_t r, acc = {UINT32_MAX, 0};
+
+    if (mode == JackCaptureLatency) {
+        for (unsigned i = 0; i < nin; i++) {
+            jack_port_get_latency_range(e->in[i], JackCaptureLatency, &r);
+            acc.min = r.min < acc.min ? r.min : acc.min;
+            acc.max = r.max > acc.max ? r.max : acc.max;
+        }
+        if (acc.min == UINT32_MAX) acc.min = 0;
+        acc.min += lat;
+        acc.max += lat;
+        for (unsigned c = 0; c < 2; c++)
+            jack_port_set_latency_range(e->out[c], JackCaptureLatency, &acc);
+    } else {
+        for (unsigned c = 0; c < 2; c++) {
+            jack_port_get_latency_range(e->out[c], JackPlaybackLatency, &r);
+            acc.min = r.min < acc.min ? r.min : acc.min;
+            acc.max = r.max > acc.max ? r.max : acc.max;
+        }
+        if (acc.min == UINT32_MAX) acc.min = 0;
+        acc.min += lat;
+        acc.max += lat;
+        for (unsigned i = 0; i < nin; i++)
+            jack_port_set_latency_range(e->in[i], JackPlaybackLatency, &acc);
+    }
+}
+
+/* ---- open, close, tick (main thread) ------------------------------------------------------ */
+
+int engine_init(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    unsigned ns = sd->cfg.nstems;
+    pthread_mutex_init(&e->lock, NULL);
+    e->in = calloc(2 * ns, sizeof *e->in);
+    e->in_l = calloc(ns, sizeof *e->in_l);
+    e->in_r = calloc(ns, sizeof *e->in_r);
+    e->loud_scratch = calloc(MIX_LOUDNESS_QUEUE, sizeof *e->loud_scratch);
+    e->meters = meters_rt_new(ns);
+    /* 8192 quarters = 13 minutes of loudness blocks: the control thread drains every 20 ms. */
+    e->loud_rb = jack_ringbuffer_create(8192 * sizeof(double));
+    if (!e->in || !e->in_l || !e->in_r || !e->loud_scratch || !e->meters || !e->loud_rb)
+        return -ENOMEM;
+    jack_ringbuffer_mlock(e->loud_rb);
+    const char *st = getenv("STEMD_RTCHECK_SELFTEST");
+    e->selftest_malloc = st && strcmp(st, "1") == 0;
+    if (e->selftest_malloc)
+        log_warn("STEMD_RTCHECK_SELFTEST=1: the process callback will call malloc once (a test "
+                 "of the RT check; never set this in production)");
+    return 0;
+}
+
+void engine_fini(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    graph_free(e->graph);
+    e->graph = NULL;
+    free(e->in);
+    free(e->in_l);
+    free(e->in_r);
+    free(e->loud_scratch);
+    free(e->meters);
+    if (e->loud_rb) jack_ringbuffer_free(e->loud_rb);
+    ports_forget(sd);
+    pthread_mutex_destroy(&e->lock);
+}
+
+/* Make sure the graph matches rate: a new one (published through RCU, the old retired) when it
+ * does not; otherwise ask the process thread to reset it (stale filter and delay states from
+ * before a reconnect must not play out). */
+static int ensure_graph(struct stemd *sd, unsigned rate, int reset)
+{
+    struct engine *e = &sd->eng;
+    struct graph *old = e->graph, *g;
+    if (old && old->rate_hz == rate) {
+        if (reset) atomic_store(&old->needs_reset, 1);
+        return 0;
+    }
+    int rc = graph_new(sd, rate, &g);
+    if (rc < 0) {
+        log_err("cannot build the mix for %u Hz: %s", rate, strerror(-rc));
+        return rc;
+    }
+    atomic_store(&e->latency_frames, g->latency_frames);
+    rcu_assign_pointer(e->graph, g);
+    if (old) control_retire(sd, graph_free, old);
+    log_info("mix ready: %u stems at %u Hz, latency %u frames", sd->cfg.nstems, rate,
+             g->latency_frames);
+    return 0;
+}
+
+static int name_taken(struct stemd *sd, const char *server)
+{
+    char probe[64];
+    snprintf(probe, sizeof probe, "stemd-probe-%d", (int)getpid());
+    jack_client_t *c = jack_client_open(
+        probe, (jack_options_t)(JackNoStartServer | (server ? JackServerName : 0)), NULL, server);
+    if (!c) return 0;
+    char *uuid = jack_get_uuid_for_client_name(c, sd->cfg.jack_name);
+    int taken = uuid != NULL;
+    jack_free(uuid);
+    jack_client_close(c);
+    return taken;
+}
+
+int engine_open(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    jack_status_t status = 0;
+    int options = JackNoStartServer | JackUseExactName, rc;
+    const char *server = sd->cfg.jack_server[0] ? sd->cfg.jack_server : NULL;
+
+    if (server) options |= JackServerName;
+    jack_client_t *client =
+        jack_client_open(sd->cfg.jack_name, (jack_options_t)options, &status, server);
+    if (!client) {
+        log_debug("jack_client_open('%s') failed: status 0x%x", sd->cfg.jack_name,
+                  (unsigned)status);
+        if (status & JackNameNotUnique) return -EEXIST;
+        if (status & JackServerFailed) return -ECONNREFUSED;
+        /* jack2 reports a taken name under JackUseExactName as a bare JackServerError (0x21),
+         * not JackNameNotUnique: ask the server with a throw-away client whether the name is
+         * in use, so a second stemd gets a clear error instead of retrying forever. */
+        return name_taken(sd, server) ? -EEXIST : -EIO;
+    }
+    pthread_mutex_lock(&e->lock);
+    e->client = client;
+    atomic_store(&e->shutdown, 0);
+    unsigned rate = jack_get_sample_rate(client);
+    atomic_store(&e->rate_hz, rate);
+    atomic_store(&e->pending_rate, 0);
+    atomic_store(&e->period_frames, jack_get_buffer_size(client));
+    rc = ensure_graph(sd, rate, 1);
+    if (rc == 0) rc = ports_register(sd);
+    if (rc == 0) {
+        jack_set_thread_init_callback(client, on_thread_init, sd);
+        jack_set_process_callback(client, on_process, sd);
+        jack_on_info_shutdown(client, on_shutdown, sd);
+        jack_set_xrun_callback(client, on_xrun, sd);
+        jack_set_sample_rate_callback(client, on_srate, sd);
+        jack_set_buffer_size_callback(client, on_bufsize, sd);
+        jack_set_freewheel_callback(client, on_freewheel, sd);
+        jack_set_latency_callback(client, on_latency, sd);
+        jack_set_port_connect_callback(client, on_port_connect, sd);
+        jack_set_port_registration_callback(client, on_port_registration, sd);
+        if (jack_activate(client)) {
+            log_err("cannot activate the JACK client '%s'", sd->cfg.jack_name);
+            rc = -EIO;
+        }
+    }
+    if (rc < 0) {
+        jack_client_close(client);
+        e->client = NULL;
+        pthread_mutex_unlock(&e->lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&e->lock);
+    ports_set_metadata(sd);
+    ports_restore(sd, 1);
+    atomic_store(&e->conn_changed, 0);
+    return 0;
+}
+
+void engine_close(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    pthread_mutex_lock(&e->lock);
+    if (e->client) {
+        /* After a shutdown jack.h allows only jack_client_close on the dead client. */
+        if (!atomic_load(&e->shutdown)) {
+            /* jack2 1.9.21 deadlocks if a client with many ports just closes: the server
+             * unregisters each port and sends a property-change notification per port to
+             * every client, this one included, whose notification thread is already gone;
+             * its socket fills, the server blocks writing, and jack_client_close waits
+             * forever for the server's answer (seen at 32 stems, 66 ports). So drop the
+             * ports' metadata and unregister them while this client still reads. */
+            jack_deactivate(e->client);
+            ports_clear_metadata(sd);
+            ports_unregister(sd);
+        }
+        jack_client_close(e->client);
+        e->client = NULL;
+        memset(e->in, 0, 2 * sd->cfg.nstems * sizeof *e->in);
+        e->out[0] = e->out[1] = NULL;
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+void engine_tick(struct stemd *sd, int64_t now_ms)
+{
+    struct engine *e = &sd->eng;
+    unsigned rate = atomic_exchange(&e->pending_rate, 0);
+
+    if (rate && (!e->graph || e->graph->rate_hz != rate)) {
+        log_notice("JACK sample rate is now %u Hz: rebuilding the mix", rate);
+        if (ensure_graph(sd, rate, 0) == 0) {
+            pthread_mutex_lock(&e->lock);
+            if (e->client) jack_recompute_total_latencies(e->client);
+            pthread_mutex_unlock(&e->lock);
+        }
+    }
+    if (atomic_exchange(&e->conn_changed, 0)) e->conn_changed_ms = now_ms;
+    /* Re-read our connections once they have been quiet for a second: while a JACK server
+     * stops, the other clients' ports vanish first, and those disconnections must not be
+     * remembered as wanted. */
+    if (e->conn_changed_ms && now_ms - e->conn_changed_ms >= 1000 && !atomic_load(&e->shutdown)) {
+        e->conn_changed_ms = 0;
+        ports_snapshot(sd);
+    }
+    if (atomic_exchange(&e->ports_appeared, 0)) ports_restore(sd, 0);
+}

@@ -1,0 +1,200 @@
+/* server/ports.c: port names and metadata, and the connections stemd remembers and restores. */
+#include <ctype.h>
+#include <errno.h>
+#include <jack/metadata.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/log.h"
+#include "server/server.h"
+
+/* A connection to restore after a JACK restart. port: 0..2n-1 our inputs (stem k: 2k = L,
+ * 2k+1 = R), 2n and 2n+1 the master L, R. permanent: from --connect/--connect-out, kept even
+ * when the other side disconnects; the others mirror what was connected last, plus those to
+ * ports that have gone away (restored when the port reappears). */
+struct conn {
+    unsigned port;
+    int permanent;
+    char other[CONFIG_PORT_MAX];
+};
+
+static jack_port_t *our_port(struct stemd *sd, unsigned port)
+{
+    unsigned nin = 2 * sd->cfg.nstems;
+    return port < nin ? sd->eng.in[port] : sd->eng.out[port - nin];
+}
+
+/* Inputs "in_01_drums_L": the zero-padded index keeps stem order when sorted by name. */
+static void port_short_name(struct stemd *sd, unsigned port, char *buf, size_t len)
+{
+    unsigned nin = 2 * sd->cfg.nstems, width = sd->cfg.nstems > 99 ? 3 : 2;
+    if (port < nin)
+        snprintf(buf, len, "in_%0*u_%s_%c", (int)width, port / 2 + 1, sd->cfg.names[port / 2],
+                 port % 2 ? 'R' : 'L');
+    else
+        snprintf(buf, len, "master_%c", (port - nin) ? 'R' : 'L');
+}
+
+int ports_register(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    unsigned nin = 2 * sd->cfg.nstems;
+    char name[128];
+    for (unsigned p = 0; p < nin + 2; p++) {
+        port_short_name(sd, p, name, sizeof name);
+        jack_port_t *jp = jack_port_register(e->client, name, JACK_DEFAULT_AUDIO_TYPE,
+                                             p < nin ? JackPortIsInput : JackPortIsOutput, 0);
+        if (!jp) {
+            log_err("cannot register JACK port %s:%s", sd->cfg.jack_name, name);
+            return -EIO;
+        }
+        if (p < nin)
+            e->in[p] = jp;
+        else
+            e->out[p - nin] = jp;
+    }
+    return 0;
+}
+
+static void set_prop(struct stemd *sd, jack_port_t *port, const char *key, const char *value,
+                     const char *type)
+{
+    jack_uuid_t uuid = jack_port_uuid(port);
+    if (jack_set_property(sd->eng.client, uuid, key, value, type) != 0)
+        log_debug("JACK metadata %s of %s not set (the server has no metadata store?)", key,
+                  jack_port_short_name(port));
+}
+
+void ports_set_metadata(struct stemd *sd)
+{
+    static const char *const int_type = "http://www.w3.org/2001/XMLSchema#integer";
+    unsigned nin = 2 * sd->cfg.nstems;
+    char pretty[64], group[48], order[16];
+    for (unsigned p = 0; p < nin + 2; p++) {
+        const char *stem = p < nin ? sd->cfg.names[p / 2] : "master";
+        snprintf(group, sizeof group, "%c%s", toupper((unsigned char)stem[0]), stem + 1);
+        snprintf(pretty, sizeof pretty, "%s %c", group, p % 2 ? 'R' : 'L');
+        /* Order counts from 1 within each direction: inputs 1..2n, outputs 1..2. */
+        snprintf(order, sizeof order, "%u", (p < nin ? p : p - nin) + 1);
+        jack_port_t *jp = our_port(sd, p);
+        set_prop(sd, jp, JACK_METADATA_PRETTY_NAME, pretty, "text/plain");
+        set_prop(sd, jp, JACK_METADATA_PORT_GROUP, group, "text/plain");
+        set_prop(sd, jp, JACK_METADATA_ORDER, order, int_type);
+    }
+}
+
+void ports_clear_metadata(struct stemd *sd)
+{
+    unsigned nin = 2 * sd->cfg.nstems;
+    for (unsigned p = 0; p < nin + 2; p++)
+        if (our_port(sd, p))
+            jack_remove_properties(sd->eng.client, jack_port_uuid(our_port(sd, p)));
+}
+
+void ports_unregister(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    unsigned nin = 2 * sd->cfg.nstems;
+    for (unsigned p = 0; p < nin + 2; p++) {
+        jack_port_t **slot = p < nin ? &e->in[p] : &e->out[p - nin];
+        if (*slot) jack_port_unregister(e->client, *slot);
+        *slot = NULL;
+    }
+}
+
+static int add_conn(struct stemd *sd, unsigned port, const char *other, int permanent)
+{
+    struct engine *e = &sd->eng;
+    for (unsigned i = 0; i < e->nconns; i++)
+        if (e->conns[i].port == port && strcmp(e->conns[i].other, other) == 0) {
+            e->conns[i].permanent |= permanent;
+            return 0;
+        }
+    if (e->nconns == e->conns_cap) {
+        unsigned cap = e->conns_cap ? 2 * e->conns_cap : 16;
+        struct conn *n = realloc(e->conns, cap * sizeof *n);
+        if (!n) return -ENOMEM;
+        e->conns = n;
+        e->conns_cap = cap;
+    }
+    struct conn *c = &e->conns[e->nconns++];
+    c->port = port;
+    c->permanent = permanent;
+    snprintf(c->other, sizeof c->other, "%s", other);
+    return 0;
+}
+
+void ports_remember_config(struct stemd *sd)
+{
+    const struct stemd_config *c = &sd->cfg;
+    for (unsigned i = 0; i < c->nconnect; i++)
+        for (unsigned ch = 0; ch < 2; ch++)
+            add_conn(sd, 2 * c->connect[i].stem + ch, c->connect[i].src[ch], 1);
+    for (unsigned ch = 0; ch < 2; ch++)
+        if (c->connect_out[ch][0]) add_conn(sd, 2 * c->nstems + ch, c->connect_out[ch], 1);
+}
+
+void ports_snapshot(struct stemd *sd)
+{
+    struct engine *e = &sd->eng;
+    unsigned nports = 2 * sd->cfg.nstems + 2, kept = 0;
+
+    pthread_mutex_lock(&e->lock);
+    if (!e->client || atomic_load(&e->shutdown)) {
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    /* Keep the --connect ones, and those whose other port has vanished (its client quit, or
+     * the server is dying under us and answers nothing): they come back when the port does.
+     * Forget only a connection whose other port is still there but no longer connected: that
+     * one someone undid on purpose. */
+    for (unsigned i = 0; i < e->nconns; i++)
+        if (e->conns[i].permanent || !jack_port_by_name(e->client, e->conns[i].other))
+            e->conns[kept++] = e->conns[i];
+    e->nconns = kept;
+    for (unsigned p = 0; p < nports; p++) {
+        const char **list = jack_port_get_all_connections(e->client, our_port(sd, p));
+        for (unsigned j = 0; list && list[j]; j++)
+            add_conn(sd, p, list[j], 0);
+        jack_free(list);
+    }
+    pthread_mutex_unlock(&e->lock);
+    log_debug("remembering %u connections", e->nconns);
+}
+
+void ports_restore(struct stemd *sd, int verbose)
+{
+    struct engine *e = &sd->eng;
+    unsigned nin = 2 * sd->cfg.nstems, ok = 0, failed = 0;
+
+    pthread_mutex_lock(&e->lock);
+    for (unsigned i = 0; e->client && i < e->nconns; i++) {
+        struct conn *c = &e->conns[i];
+        const char *ours = jack_port_name(our_port(sd, c->port));
+        const char *src = c->port < nin ? c->other : ours;
+        const char *dst = c->port < nin ? ours : c->other;
+        int rc = jack_connect(e->client, src, dst);
+        if (rc == 0) {
+            ok++;
+            log_info("connected %s -> %s", src, dst);
+        } else if (rc == EEXIST) {
+            ok++;
+        } else {
+            failed++;
+            if (verbose)
+                log_warn("cannot connect %s -> %s yet (is that port there?); retrying when new "
+                         "ports appear",
+                         src, dst);
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (verbose && (ok || failed)) log_notice("connections: %u restored, %u pending", ok, failed);
+}
+
+void ports_forget(struct stemd *sd)
+{
+    free(sd->eng.conns);
+    sd->eng.conns = NULL;
+    sd->eng.nconns = sd->eng.conns_cap = 0;
+}

@@ -1,0 +1,19 @@
+/* server/state.h: the saved parameters: a preset-format text file, replaced atomically. */
+#ifndef STEMD_STATE_H
+#define STEMD_STATE_H
+
+#include <stddef.h>
+
+/* Write text to dir/name atomically: a temporary file in dir, fsync, rename over the old one,
+ * fsync the directory, so a crash leaves either the old file or the new one, never a mix.
+ * Returns 0 or -errno (the reason logged, naming the path). */
+int state_write_atomic(const char *dir, const char *name, const char *text);
+
+/* Read dir/name into a malloc'd NUL-terminated string (*out; free it). Returns 0, -ENOENT when
+ * there is no file, or another -errno (logged). Files over 16 MiB are refused (-EFBIG). */
+int state_read(const char *dir, const char *name, char **out);
+
+/* Read any file the same way (a preset). */
+int state_read_path(const char *path, char **out);
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/bash
+# tests/osc/60-stemctl.t: stemctl set/get/list/dump/load/status (watch by a short run), and its
+# exit status: 0 on success, 1 with the reason on stderr on /error or no answer.
+. "$(dirname "$0")/lib.sh"
+start_jackd
+start_host --meter-rate 10
+S() { "$STEMCTL" --port "$PORT" --timeout 1000 "$@"; }
+
+S set /stem/1/fader -3; ok $? "set: exit 0"
+is "$(S get /stem/1/fader)" "/stem/1/fader -3" "get prints 'path value'"
+S set /stem/drums/eq/1/type lowshelf /bus/limiter/ceiling -2; ok $? "set of two: one bundle, exit 0"
+is "$(S get /stem/1/eq/1/type/text)" "/stem/1/eq/1/type/text lowshelf" "get of a /text twin"
+is "$(S set /stem/1/trim 99)" "/stem/1/trim 24 (clamped)" "set out of range: the clamped value shown"
+err=$(S set /stem/9/fader 0 2>&1 >/dev/null); rc=$?
+is "$rc" 1 "set of an unknown stem: exit 1"
+grep -q "unknown stem '9'" <<<"$err"; ok $? "... the reason on stderr ($err)"
+S set /stem/1/pan 0.5 /stem/2/pan nan 2>/dev/null; is "$?" 1 "a set bundle with NaN: exit 1"
+is "$(S get /stem/1/pan)" "/stem/1/pan 0" "... and nothing of it applied"
+S list >"$TMP/list.txt"; ok $? "list: exit 0"
+n=$(($(wc -l <"$TMP/list.txt") - 1))
+is "$n" "$(c -w 300 send /list | grep -c '^/list/reply')" "list: one row per parameter ($n)"
+grep -q '^/bus/limiter/ceiling *float *dBTP *-12..0 *-1 ' "$TMP/list.txt"; ok $? "list: type, unit, range, default"
+is "$(S list /stem/bass/comp/ratio | tail -1 | awk '{print $1, $2, $3, $4}')" "/stem/bass/comp/ratio float :1 1..20" "list PREFIX"
+S dump >"$TMP/a.preset"; ok $? "dump: exit 0"
+is "$(grep -vc '^#' "$TMP/a.preset")" "$n" "dump: every parameter"
+grep -q '^/stem/drums/eq/1/type lowshelf$' "$TMP/a.preset"; ok $? "dump: choices by name"
+S set /stem/1/fader -20 /bus/input 4 /stem/1/eq/1/type bell >/dev/null
+S load "$TMP/a.preset"; ok $? "load of the dump: exit 0"
+S dump >"$TMP/b.preset"
+diff -q "$TMP/a.preset" "$TMP/b.preset" >/dev/null; ok $? "dump, change, load, dump: the same state"
+printf '/stem/1/fader -1\n/stem/1/nothing 3\n' >"$TMP/bad.preset"
+S load "$TMP/bad.preset" 2>/dev/null; is "$?" 1 "load of a bad preset: exit 1"
+is "$(S get /stem/1/fader)" "/stem/1/fader -3" "... nothing of it applied"
+S status >"$TMP/status.txt"; ok $? "status: exit 0"
+grep -q '^latency 96 frames' "$TMP/status.txt"; ok $? "status shows the latency"
+timeout --preserve-status -s INT 1.5 "$STEMCTL" --port "$PORT" watch >"$TMP/watch.txt"; is "$?" 0 "watch ends on Ctrl-C (SIGINT) with exit 0"
+grep -q 'LUFS M' "$TMP/watch.txt" && grep -q 'vocals' "$TMP/watch.txt"; ok $? "watch draws the stems and the loudness"
+"$STEMCTL" --port $((PORT + 3)) --timeout 300 get /stem/1/fader 2>"$TMP/e.txt"; is "$?" 1 "no stemd there: exit 1"
+grep -q 'no answer' "$TMP/e.txt"; ok $? "... with 'no answer' on stderr"
+"$STEMCTL" bogus 2>/dev/null; is "$?" 2 "unknown command: exit 2"
+stop_host; ok $? "the host stops cleanly"
+rtcheck_verify
+done_testing

@@ -1,0 +1,437 @@
+/* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
+ * status, watch. Exit status 0 on success; 1 on an /error or no answer in time (the reason on
+ * stderr); 2 on a usage error. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsp/params.h"
+#include "osc/client.h"
+#include "osc/wire.h"
+
+#define TIMEOUT_MS 2000
+
+struct ctl {
+    struct oscc c;
+    unsigned char buf[65536];
+    int errors, done;
+    const char *want; /* get: the address of the answer */
+    int got;
+    /* list / dump */
+    int listing;
+    /* info, for dump's value names */
+    char names[STEMD_MAX_STEMS][STEMD_STEM_NAME_MAX];
+    const char *name_ptr[STEMD_MAX_STEMS];
+    struct params_names pn;
+    int have_info;
+    /* watch */
+    float meter[STEMD_MAX_STEMS + 1][16];
+    unsigned nstems;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f, "Usage: stemctl [--host H] [--port P] [--timeout MS] COMMAND\n"
+           "  set PATH VALUE [PATH VALUE]...  set (several: one atomic bundle); VALUE is a\n"
+           "                                  number or a name (lowshelf, on, bass)\n"
+           "  get PATH                        print the value (PATH/norm, PATH/text, patterns ok)\n"
+           "  list [PREFIX]                   parameters with type, unit, range, default\n"
+           "  dump                            every parameter as 'path value' (a valid preset)\n"
+           "  load FILE                       apply a preset as one bundle (all or nothing)\n"
+           "  status                          DSP load, xruns, latency, uptime, subscribers\n"
+           "  watch                           live meters (Ctrl-C ends it)\n"
+           "Defaults: --host 127.0.0.1 --port 7770 --timeout 2000. Exit status 1 on an\n"
+           "/error from stemd or no answer in time.\n");
+}
+
+static int send_msg(struct ctl *x, const char *addr, const char *types, char *const *args, int n)
+{
+    char err[256];
+    int len = oscc_build(x->buf, sizeof x->buf, addr, types, args, n, err, sizeof err);
+    if (len < 0) {
+        fprintf(stderr, "stemctl: %s\n", err);
+        return -1;
+    }
+    return oscc_send(&x->c, x->buf, (size_t)len);
+}
+
+/* Receive, handing every message to fn, until x->done or timeout_ms without a datagram. */
+static int pump(struct ctl *x, void (*fn)(void *, const char *, lo_message), int timeout_ms)
+{
+    while (!x->done) {
+        ssize_t n = oscc_recv(&x->c, x->buf, sizeof x->buf, timeout_ms);
+        if (n < 0 && n != -EINTR) return -1;
+        if (n == 0) {
+            fprintf(stderr,
+                    "stemctl: no answer from stemd within %d ms (is it running, and is "
+                    "this host in its --allow list?)\n",
+                    timeout_ms);
+            return -1;
+        }
+        if (n > 0) oscc_each(x->buf, (size_t)n, fn, x);
+    }
+    return 0;
+}
+
+static int on_error(struct ctl *x, const char *path, lo_message m)
+{
+    if (strcmp(path, "/error")) return 0;
+    lo_arg **a = lo_message_get_argv(m);
+    const char *t = lo_message_get_types(m);
+    fprintf(stderr, "stemctl: %s: %s\n", t[0] == 's' ? (const char *)a[0] : "?",
+            t[0] && t[1] == 's' ? (const char *)a[1] : "error");
+    x->errors++;
+    return 1;
+}
+
+static void fmt_value(lo_message m, char *buf, size_t len)
+{
+    const char *t = lo_message_get_types(m);
+    if (t[0] == 's')
+        snprintf(buf, len, "%s", (const char *)lo_message_get_argv(m)[0]);
+    else
+        snprintf(buf, len, "%.9g", oscc_num(m, 0));
+}
+
+/* set and get: print every answer; a /pong sent after the request marks the end. */
+static void on_reply(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    char v[256];
+    if (on_error(x, path, m)) return;
+    if (!strcmp(path, "/pong")) {
+        x->done = 1;
+        return;
+    }
+    fmt_value(m, v, sizeof v);
+    if (x->want)
+        printf("%s %s\n", path, v);
+    else
+        printf("%s %s (clamped)\n", path, v);
+}
+
+static int looks_numeric(const char *s)
+{
+    char *end;
+    strtod(s, &end);
+    return end != s && *end == 0;
+}
+
+static int add_value_msg(struct oscw_bundle *b, const char *path, const char *value)
+{
+    unsigned char m[1024];
+    int len = looks_numeric(value) ? oscw_message(m, sizeof m, path, "f", strtod(value, NULL))
+                                   : oscw_message(m, sizeof m, path, "s", value);
+    return len < 0 ? -1 : oscw_bundle_add(b, m, (size_t)len);
+}
+
+static int finish(struct ctl *x, int timeout)
+{
+    if (send_msg(x, "/ping", "", NULL, 0) < 0 || pump(x, on_reply, timeout) < 0) return 1;
+    return x->errors ? 1 : 0;
+}
+
+static int cmd_set(struct ctl *x, int argc, char **argv, int timeout)
+{
+    if (argc < 2 || argc % 2) {
+        fprintf(stderr, "stemctl: set PATH VALUE [PATH VALUE]...\n");
+        return 2;
+    }
+    struct oscw_bundle b;
+    oscw_bundle_init(&b);
+    for (int i = 0; i < argc; i += 2)
+        if (add_value_msg(&b, argv[i], argv[i + 1]) < 0) {
+            fprintf(stderr, "stemctl: too many values for one datagram\n");
+            return 2;
+        }
+    size_t len;
+    const unsigned char *d = argc == 2 ? oscw_bundle_data(&b, &len) : (len = b.len, b.buf);
+    oscc_send(&x->c, d, len);
+    return finish(x, timeout);
+}
+
+static int cmd_get(struct ctl *x, const char *path, int timeout)
+{
+    x->want = path;
+    if (send_msg(x, path, "", NULL, 0) < 0) return 1;
+    return finish(x, timeout);
+}
+
+static void on_list(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    lo_arg **a = lo_message_get_argv(m);
+    if (on_error(x, path, m)) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/list/end") || !strcmp(path, "/dump/end")) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/list/reply")) {
+        char range[64];
+        snprintf(range, sizeof range, "%g..%g", oscc_num(m, 3), oscc_num(m, 4));
+        printf("%-32s %-34s %-5s %-14s %-8g %s\n", (const char *)a[0], (const char *)a[1],
+               (const char *)a[2], range, oscc_num(m, 5), (const char *)a[6]);
+        return;
+    }
+    /* /dump: PATH f:VALUE; choices and stems by name, numbers exactly. */
+    struct param_ref ref;
+    char err[8], v[64];
+    float f = (float)oscc_num(m, 0);
+    if (x->have_info && params_resolve(path, &x->pn, &ref, err, sizeof err) == 0 &&
+        ref.def->type != PT_FLOAT)
+        params_format_value(&ref, f, &x->pn, v, sizeof v);
+    else
+        snprintf(v, sizeof v, "%.9g", (double)f);
+    printf("%s %s\n", path, v);
+}
+
+static void on_info(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    if (on_error(x, path, m) || strcmp(path, "/info")) return;
+    int n = (int)oscc_num(m, 4);
+    lo_arg **a = lo_message_get_argv(m);
+    for (int k = 0; k < n && k < STEMD_MAX_STEMS && 5 + k < lo_message_get_argc(m); k++) {
+        snprintf(x->names[k], sizeof x->names[k], "%s", (const char *)a[5 + k]);
+        x->name_ptr[k] = x->names[k];
+    }
+    x->pn.n = (unsigned)n;
+    x->pn.names = x->name_ptr;
+    x->nstems = (unsigned)n;
+    x->have_info = 1;
+    x->done = 1;
+}
+
+static int get_info(struct ctl *x, int timeout)
+{
+    x->done = 0;
+    if (send_msg(x, "/info", "", NULL, 0) < 0 || pump(x, on_info, timeout) < 0) return -1;
+    x->done = 0;
+    return x->errors ? -1 : 0;
+}
+
+static int cmd_list(struct ctl *x, const char *cmd, const char *prefix, int timeout)
+{
+    char *args[1] = {(char *)prefix};
+    if (!strcmp(cmd, "/dump")) {
+        if (get_info(x, timeout) < 0) return 1;
+        printf("# stemd state (stemctl dump)\n");
+    } else {
+        printf("%-32s %-34s %-5s %-14s %-8s %s\n", "PATH", "TYPE", "UNIT", "RANGE", "DEFAULT",
+               "DESCRIPTION");
+    }
+    if (send_msg(x, cmd, prefix ? "s" : "", args, prefix ? 1 : 0) < 0 ||
+        pump(x, on_list, timeout) < 0)
+        return 1;
+    return x->errors ? 1 : 0;
+}
+
+static int cmd_load(struct ctl *x, const char *file, int timeout)
+{
+    FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+    char line[2048];
+    unsigned lineno = 0;
+    if (!f) {
+        fprintf(stderr, "stemctl: cannot read %s: %s\n", file, strerror(errno));
+        return 1;
+    }
+    /* One datagram of up to 64 kB: the whole preset is one bundle, so it applies atomically. */
+    size_t cap = 65000, len = 16;
+    unsigned char *b = calloc(1, cap);
+    memcpy(b, "#bundle\0\0\0\0\0\0\0\0\1", 16);
+    while (fgets(line, sizeof line, f)) {
+        char path[1024], value[1024], extra[8];
+        lineno++;
+        char *h = strchr(line, '#');
+        if (h) *h = 0;
+        int n = sscanf(line, "%1023s %1023s %7s", path, value, extra);
+        if (n <= 0) continue;
+        if (n != 2) {
+            fprintf(stderr, "stemctl: %s:%u: write 'path value'\n", file, lineno);
+            free(b);
+            return 1;
+        }
+        unsigned char m[2100];
+        int ml = looks_numeric(value) ? oscw_message(m, sizeof m, path, "f", strtod(value, NULL))
+                                      : oscw_message(m, sizeof m, path, "s", value);
+        if (ml < 0 || len + 4 + (size_t)ml > cap) {
+            fprintf(stderr, "stemctl: %s: too large for one datagram (64 kB); split it\n", file);
+            free(b);
+            return 1;
+        }
+        oscw_put32(b + len, (uint32_t)ml);
+        memcpy(b + len + 4, m, (size_t)ml);
+        len += 4 + (size_t)ml;
+    }
+    if (f != stdin) fclose(f);
+    oscc_send(&x->c, b, len);
+    free(b);
+    return finish(x, timeout);
+}
+
+static void on_status(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    if (on_error(x, path, m) || strcmp(path, "/status")) return;
+    printf("dsp_load %.1f %%\nxruns %.0f\nlatency %.0f frames\nuptime %.1f s\nsubscribers %.0f\n"
+           "connected %s\nrate %.0f Hz\nperiod %.0f frames\n",
+           oscc_num(m, 0), oscc_num(m, 1), oscc_num(m, 2), oscc_num(m, 3), oscc_num(m, 4),
+           oscc_num(m, 5) ? "yes" : "no", oscc_num(m, 6), oscc_num(m, 7));
+    x->done = 1;
+}
+
+/* --- watch ---------------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted; /* set by SIGINT: the one way out of watch */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void on_meter(void *ctx, const char *path, lo_message m)
+{
+    static const char *const sn[] = {"peak_l", "peak_r", "rms", "gr"};
+    static const char *const bn[] = {"peak_l",     "peak_r",   "true_peak", "lufs_m",
+                                     "lufs_s",     "lufs_i",   "lra",       "correlation",
+                                     "gr_limiter", "gr_band1", "gr_band2",  "gr_band3"};
+    struct ctl *x = ctx;
+    unsigned k;
+    char name[32];
+    if (on_error(x, path, m)) return;
+    if (sscanf(path, "/stem/%u/meter/%31s", &k, name) == 2 && k >= 1 && k <= x->nstems) {
+        for (int j = 0; j < 4; j++)
+            if (!strcmp(name, sn[j])) x->meter[k][j] = (float)oscc_num(m, 0);
+    } else if (sscanf(path, "/bus/meter/%31s", name) == 1) {
+        for (int j = 0; j < 12; j++)
+            if (!strcmp(name, bn[j])) x->meter[0][j] = (float)oscc_num(m, 0);
+    }
+}
+
+static void bar(char *buf, float db, float lo)
+{
+    int n = (int)((db - lo) / -lo * 40);
+    n = n < 0 ? 0 : n > 40 ? 40 : n;
+    memset(buf, '#', (size_t)n);
+    memset(buf + n, '.', (size_t)(40 - n));
+    buf[40] = 0;
+}
+
+static int cmd_watch(struct ctl *x, int timeout)
+{
+    if (get_info(x, timeout) < 0) return 1;
+    signal(SIGINT, on_sigint);
+    send_msg(x, "/subscribe", "", NULL, 0);
+    double last_draw = 0, last_renew = now_ms(), last_rx = now_ms();
+    printf("\033[2J");
+    while (!interrupted) {
+        ssize_t n = oscc_recv(&x->c, x->buf, sizeof x->buf, 100);
+        if (n > 0) {
+            oscc_each(x->buf, (size_t)n, on_meter, x);
+            last_rx = now_ms();
+        }
+        double t = now_ms();
+        if (t - last_rx > timeout) {
+            fprintf(stderr, "stemctl: no meters from stemd for %d ms\n", timeout);
+            return 1;
+        }
+        if (t - last_renew > 10000) { /* any packet renews the subscription's lease */
+            send_msg(x, "/ping", "", NULL, 0);
+            last_renew = t;
+        }
+        if (t - last_draw < 100) continue;
+        last_draw = t;
+        char b1[48];
+        printf("\033[H%-12s %-40s %7s %6s\n", "stem", "peak (dBFS)", "rms", "gr dB");
+        for (unsigned k = 1; k <= x->nstems && k <= 64; k++) {
+            float pk = fmaxf(x->meter[k][0], x->meter[k][1]);
+            bar(b1, pk, -60);
+            printf("%-12.12s %s %7.1f %6.1f\n", x->names[k - 1], b1, (double)x->meter[k][2],
+                   (double)x->meter[k][3]);
+        }
+        float *bm = x->meter[0];
+        bar(b1, fmaxf(bm[0], bm[1]), -60);
+        printf("%-12s %s tp %6.1f dBTP\n", "master", b1, (double)bm[2]);
+        printf("LUFS M %6.1f  S %6.1f  I %6.1f  LRA %4.1f LU  corr %+5.2f\n", (double)bm[3],
+               (double)bm[4], (double)bm[5], (double)bm[6], (double)bm[7]);
+        printf("GR limiter %5.1f dB  bands %5.1f %5.1f %5.1f dB   (Ctrl-C ends)\033[K\n",
+               (double)bm[8], (double)bm[9], (double)bm[10], (double)bm[11]);
+        fflush(stdout);
+    }
+    send_msg(x, "/unsubscribe", "", NULL, 0);
+    printf("\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1";
+    unsigned port = 7770;
+    int timeout = TIMEOUT_MS, i = 1;
+    char err[256];
+    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) break;
+        if (!strcmp(argv[i], "--host"))
+            host = argv[++i];
+        else if (!strcmp(argv[i], "--port"))
+            port = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--timeout"))
+            timeout = atoi(argv[++i]);
+        else
+            break;
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    struct ctl *x = calloc(1, sizeof *x);
+    if (!x || oscc_open(&x->c, host, port, NULL, 0, err, sizeof err) < 0) {
+        fprintf(stderr, "stemctl: %s\n", x ? err : "out of memory");
+        return 1;
+    }
+    const char *cmd = argv[i++];
+    int n = argc - i, rc;
+    if (!strcmp(cmd, "set"))
+        rc = cmd_set(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "get") && n == 1)
+        rc = cmd_get(x, argv[i], timeout);
+    else if (!strcmp(cmd, "list") && n <= 1)
+        rc = cmd_list(x, "/list", n ? argv[i] : NULL, timeout);
+    else if (!strcmp(cmd, "dump") && n == 0)
+        rc = cmd_list(x, "/dump", NULL, timeout);
+    else if (!strcmp(cmd, "load") && n == 1)
+        rc = cmd_load(x, argv[i], timeout);
+    else if (!strcmp(cmd, "status") && n == 0)
+        rc =
+            send_msg(x, "/status", "", NULL, 0) < 0 || pump(x, on_status, timeout) < 0 || x->errors;
+    else if (!strcmp(cmd, "watch") && n == 0)
+        rc = cmd_watch(x, timeout);
+    else {
+        usage(stderr);
+        rc = 2;
+    }
+    oscc_close(&x->c);
+    free(x);
+    return rc;
+}
