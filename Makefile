@@ -105,14 +105,16 @@ bench: deps
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
 # systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)
-INSTALL_BIN += $(TOOLS)
+INSTALL_BIN += $(TOOLS) $(B)/stemd
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/doc/stemd
 	install -m 755 $(filter-out $(B)/stemd-bench,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
 	install -m 644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/doc/stemd/
-	if [ -f systemd/stemd.service ]; then \
-	  install -d $(DESTDIR)$(UNITDIR) && \
-	  sed 's|@BINDIR@|$(BINDIR)|g' systemd/stemd.service > $(DESTDIR)$(UNITDIR)/stemd.service; fi
+	install -m 644 systemd/stemd.conf.example $(DESTDIR)$(DATADIR)/doc/stemd/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	sed 's|/usr/local/bin|$(BINDIR)|g; s|/usr/local/share|$(DATADIR)|g' systemd/stemd.service \
+		> $(DESTDIR)$(UNITDIR)/stemd.service
+	install -m 644 systemd/stemd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/stemd.conf
 
 # The README's parameter section, generated from the table.
 docs: $(B)/stemd-params

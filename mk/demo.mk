@@ -37,5 +37,6 @@ demo:
 	@STEMD_BUILD=$(B) tools/demo.sh
 
 # tests/demo/30-stemd.t and the demo's live path need the daemon; they skip without it.
-demo-test: demo-build $(B)/stemd-render $(B)/stemd-params $(if $(wildcard server/main.c),$(B)/stemd)
+demo-test: demo-build $(B)/stemd-render $(B)/stemd-params $(if $(wildcard server/main.c),$(B)/stemd) \
+	$(if $(wildcard tools/stemctl.c),$(B)/stemctl)
 	STEMD_BUILD=$(B) prove -f tests/demo/*.t

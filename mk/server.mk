@@ -23,13 +23,15 @@ $(SERVER_LIB): $(SERVER_LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(STEMD_BIN): $(B)/server/main.o $(SERVER_LIB) $(DSP_LIB)
+$(STEMD_BIN): $(B)/server/main.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
 	$(call need,jack,libjack-jackd2-dev)
 	$(call need,liburcu-qsbr,liburcu-dev)
-	$(CC) $(LDFLAGS) -o $@ $(B)/server/main.o $(SERVER_LIB) $(DSP_LIB) $(SERVER_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(B)/server/main.o -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) \
+		-Wl,--end-group $(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
 
-$(SERVER_TEST_DRIVER): $(B)/tests/server/stemd-driver.o $(SERVER_LIB) $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIB) $(DSP_LIB) $(SERVER_LIBS)
+$(SERVER_TEST_DRIVER): $(B)/tests/server/stemd-driver.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) -Wl,--end-group \
+		$(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
 
 # The interposer is plain C with no sanitizer: ASan must be first in the library list and
 # cannot share the process with an LD_PRELOAD malloc.
@@ -41,9 +43,10 @@ $(RTCHECK_SO): tests/rtcheck.c
 # (-fsanitize=realtime needs LLVM 20); tests/server/rtsan_hooks.c maps stemd's RT hooks onto it.
 RTSAN_RT ?= $(wildcard /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.rtsan-x86_64.a)
 RTSAN_DRIVER := $(B)/tests/server/stemd-driver-rtsan
-$(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o $(SERVER_LIB) $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o $(SERVER_LIB) \
-		$(DSP_LIB) -Wl,--whole-archive $(RTSAN_RT) -Wl,--no-whole-archive $(SERVER_LIBS) -ldl -lrt
+$(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o \
+		-Wl,--start-group $(SERVER_LIB) $(OSC_LIB) -Wl,--end-group \
+		$(DSP_LIB) -Wl,--whole-archive $(RTSAN_RT) -Wl,--no-whole-archive $(SERVER_LIBS) $(OSC_LIBS) -ldl -lrt
 
 .PHONY: server server-tests server-tests-san systemd-check
 server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) \

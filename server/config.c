@@ -24,7 +24,8 @@ enum opt_id {
     OPT_LOG_LEVEL,
     OPT_NO_WAIT,
     OPT_VERSION,
-    OPT_HELP
+    OPT_HELP,
+    OPT_OSC /* every OSC option: handed to osc_config_option by its name */
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,13 @@ static const struct option long_opts[] = {
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
+    {"osc-port", required_argument, NULL, OPT_OSC},
+    {"bind", required_argument, NULL, OPT_OSC},
+    {"allow", required_argument, NULL, OPT_OSC},
+    {"lease", required_argument, NULL, OPT_OSC},
+    {"feedback", required_argument, NULL, OPT_OSC},
+    {"meter-rate", required_argument, NULL, OPT_OSC},
+    {"rate-limit", required_argument, NULL, OPT_OSC},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,6 +88,8 @@ void config_usage(FILE *f)
         "\\\n"
         "        --connect drums=ardour:drums/out\\ 1,ardour:drums/out\\ 2 --state-dir "
         "~/.local/state/stemd\n");
+    fprintf(f, "\nOSC control (UDP; the same names work as config file keys):\n%s",
+            osc_options_help());
 }
 
 int config_parse_stems(struct stemd_config *c, const char *spec, char *err, size_t errlen)
@@ -166,10 +176,13 @@ static int split_pair(const char *v, char out[2][CONFIG_PORT_MAX], const char *o
     return 0;
 }
 
-static int apply_opt(struct stemd_config *c, int id, const char *val, char *err, size_t errlen)
+static int apply_opt(struct stemd_config *c, int id, const char *key, const char *val, char *err,
+                     size_t errlen)
 {
     int lvl;
     switch (id) {
+    case OPT_OSC:
+        return osc_config_option(&c->osc, key, val, err, errlen);
     case OPT_STEMS:
         return config_parse_stems(c, val, err, errlen);
     case OPT_JACK_NAME:
@@ -249,6 +262,7 @@ static void set_defaults(struct stemd_config *c)
     char err[8];
     memset(c, 0, sizeof *c);
     config_parse_stems(c, DEFAULT_STEMS, err, sizeof err);
+    osc_config_defaults(&c->osc);
     strcpy(c->jack_name, "stemd");
     c->log_level = LOG_INFO_;
 }
@@ -310,7 +324,7 @@ static int load_file(struct stemd_config *c, const char *path, char *err, size_t
             break;
         }
         char msg[512];
-        if (apply_opt(c, id, v && *v ? v : "1", msg, sizeof msg) < 0) {
+        if (apply_opt(c, id, key, v && *v ? v : "1", msg, sizeof msg) < 0) {
             snprintf(err, errlen, "%.300s:%u: %.600s", path, lineno, msg);
             rc = -EINVAL;
         }
@@ -322,7 +336,7 @@ static int load_file(struct stemd_config *c, const char *path, char *err, size_t
 int config_from_args(struct stemd_config *c, int argc, char **argv)
 {
     char err[1024];
-    int ch, cmdline_connects = 0;
+    int ch, idx, cmdline_connects = 0, cmdline_allow = 0, cmdline_feedback = 0;
 
     set_defaults(c);
     /* First pass: only --config, --help and --version, so the file is read before the rest of
@@ -338,12 +352,12 @@ int config_from_args(struct stemd_config *c, int argc, char **argv)
             printf("stemd %s\n", STEMD_VERSION);
             return 1;
         }
-        if (ch == OPT_CONFIG && apply_opt(c, ch, optarg, err, sizeof err) < 0) goto bad;
+        if (ch == OPT_CONFIG && apply_opt(c, ch, "config", optarg, err, sizeof err) < 0) goto bad;
     }
     if (c->config[0] && load_file(c, c->config, err, sizeof err) < 0) goto bad;
     opterr = 1;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
         if (ch == '?' || ch == ':') {
             fprintf(stderr, "stemd: see stemd --help for the options\n");
             return -EINVAL;
@@ -351,7 +365,12 @@ int config_from_args(struct stemd_config *c, int argc, char **argv)
         if (ch == OPT_CONFIG) continue;
         if (ch == OPT_CONNECT && !cmdline_connects++)
             c->nconnect = 0; /* the command line's --connect list replaces the file's */
-        if (apply_opt(c, ch, optarg, err, sizeof err) < 0) goto bad;
+        /* The command line's --allow and --feedback lists replace the file's. */
+        if (ch == OPT_OSC && !strcmp(long_opts[idx].name, "allow") && !cmdline_allow++)
+            c->osc.allow_given = 0;
+        if (ch == OPT_OSC && !strcmp(long_opts[idx].name, "feedback") && !cmdline_feedback++)
+            c->osc.nfeedback = 0;
+        if (apply_opt(c, ch, long_opts[idx].name, optarg, err, sizeof err) < 0) goto bad;
     }
     if (optind < argc) {
         snprintf(err, sizeof err, "unexpected argument '%s' (options start with --)", argv[optind]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "dsp/params.h"
+#include "osc/osc.h"
 
 #define CONFIG_PORT_MAX    320 /* jack_port_name_size() of jack2: client (64) + port (256) */
 #define CONFIG_NAME_MAX    64  /* a JACK client or server name */
@@ -31,6 +32,7 @@ struct stemd_config {
     char config[CONFIG_PATH_MAX];
     int log_level;
     int no_wait;
+    struct osc_config osc; /* --osc-port, --bind, --allow, --lease, --feedback, ... */
 };
 
 /* Parse a stem list: "drums,bass,music,vocals" or a count "8" (names stem1..stem8). Names are

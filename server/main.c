@@ -1,6 +1,8 @@
 /* server/main.c: stemd's entry point: options, start, run, stop. */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "osc/osc.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -14,8 +16,16 @@ int main(int argc, char **argv)
         free(sd);
         return rc > 0 ? 0 : 2;
     }
+    struct osc *osc = NULL;
+    char err[512];
     rc = stemd_init(sd);
+    if (rc == 0) {
+        /* OSC once the parameters exist, before JACK: surfaces can connect at once. */
+        snprintf(sd->cfg.osc.name, sizeof sd->cfg.osc.name, "%s", sd->cfg.jack_name);
+        if ((rc = osc_start(sd, &sd->cfg.osc, &osc, err, sizeof err)) < 0) log_err("%s", err);
+    }
     if (rc == 0) rc = stemd_run(sd, argc, argv, NULL);
+    osc_stop(osc); /* before stemd_fini: its change listener must not outlive the server */
     stemd_fini(sd);
     free(sd);
     return rc == 0 ? 0 : 1;

@@ -51,6 +51,7 @@ stop_pid() { # stop_pid PID NAME: SIGTERM, wait up to 5 s, then SIGKILL
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    [ -n "${watch_pid:-}" ] && { kill -INT "$watch_pid" 2>/dev/null || true; }
     [ -n "$stemd_pid" ] && stop_pid "$stemd_pid" stemd
     [ -n "$jackd_pid" ] && stop_pid "$jackd_pid" jackd
     if [ -n "$work" ]; then
@@ -87,7 +88,8 @@ else
     make --no-print-directory B="$B" "$B/stemd-synth" "$B/stemd-jackio" "$B/stemd-render" \
         "$B/tests/demo/wavcmp" >"$B/demo-build.log" 2>&1 ||
         { show_log "$B/demo-build.log" "build log"; die "the build failed (log above)"; }
-    if [ -f mk/server.mk ] && make --no-print-directory B="$B" "$B/stemd" >>"$B/demo-build.log" 2>&1; then
+    if [ -f mk/server.mk ] && make --no-print-directory B="$B" "$B/stemd" "$B/stemctl" \
+        >>"$B/demo-build.log" 2>&1; then
         have_stemd=1
     fi
 fi
@@ -142,10 +144,13 @@ client="stemd-demo"
 live="$OUT/live-master.wav"
 if [ "$have_stemd" = 1 ]; then
     say "Starting stemd (4 stems, preset $PRESET) on JACK server '$server'"
+    # OSC on a port of its own, so a stemd already running for real (on 7770) is not disturbed.
+    osc_port=$((17000 + $$ % 1000))
     "$B/stemd" --stems "$(
         IFS=,
         echo "${STEMS[*]}"
     )" --jack-server "$server" --jack-name "$client" --preset "$PRESET" --no-wait \
+        --osc-port "$osc_port" \
         >"$work/stemd.log" 2>&1 &
     stemd_pid=$!
     up=0
@@ -167,10 +172,26 @@ if [ "$have_stemd" = 1 ]; then
         p=$(printf '%s:in_%02d_%s' "$client" $((k + 1)) "$s")
         play+=(--play "$work/stems/$s.wav=${p}_L,${p}_R")
     done
-    say "Playing the stems into stemd and recording its master (meters: momentary and short-term loudness, true peak)"
-    # Meters on stderr (refreshed in place on a terminal), the report into a file.
-    "$B/stemd-jackio" --name stemd-demo-io --sync-start --meters "${play[@]}" \
-        --record "$live" --from "$client:master_L,$client:master_R" >"$work/live-report.txt" ||
+    say "Playing the stems into stemd and recording its master; stemd's own meters over OSC"
+    say "(stemctl watch: per-stem peaks and compressor gain reduction, master LUFS, true peak, limiter and band gain reduction)"
+    # The meters come from stemd itself, through OSC; the player records quietly.
+    watch_pid=""
+    if [ -x "$B/stemctl" ]; then
+        "$B/stemctl" --port "$osc_port" watch &
+        watch_pid=$!
+    fi
+    io_status=0
+    "$B/stemd-jackio" --name stemd-demo-io --sync-start "${play[@]}" \
+        --record "$live" --from "$client:master_L,$client:master_R" >"$work/live-report.txt" \
+        2>"$work/jackio.log" || io_status=$?
+    if [ -n "$watch_pid" ]; then
+        kill -INT "$watch_pid" 2>/dev/null || true
+        wait "$watch_pid" 2>/dev/null || true
+        watch_pid=""
+    fi
+    echo
+    cat "$work/jackio.log" >&2
+    [ "$io_status" = 0 ] ||
         { show_log "$work/stemd.log" "stemd log"; die "stemd-jackio failed (above)"; }
     title="Live master (stemd on JACK, recorded by stemd-jackio)"
     label=live

@@ -19,8 +19,14 @@ else
     grep -q "FALLBACK" "$T/out"
     ok $? "without stemd it says it falls back to the offline renderer"
 fi
-grep -q "M .*LUFS.*S .*LUFS.*TP .*dBTP" "$T/out"
-ok $? "it shows the live meters"
+if [ -x "$B/stemd" ] && [ -x "$B/stemctl" ]; then
+    grep -q "LUFS M .* S .* I .*LRA" "$T/out" && grep -q "GR limiter .* dB  bands" "$T/out" &&
+        grep -q "^bass .* [0-9.]*$" "$T/out"
+    ok $? "it shows stemd's live meters (LUFS, true peak, gain reduction) through stemctl watch"
+else
+    grep -q "M .*LUFS.*S .*LUFS.*TP .*dBTP" "$T/out"
+    ok $? "it shows the live meters"
+fi
 server=$(sed -n "s/.*starting a private one, '\([^']*\)'.*/\1/p" "$T/out")
 if [ -n "$server" ]; then
     ! pgrep -f -- "-n $server " >/dev/null && ! pgrep -f -- "--jack-server $server" >/dev/null

@@ -4,11 +4,15 @@
 #   STEMD_RTCHECK  path of rtcheck.so: stemd runs under it and each test checks the reports
 set -u
 B=${STEMD_BUILD:-build}
-STEMD=$B/stemd
 DRIVER=$B/tests/server/stemd-driver
 RTCHECK=${STEMD_RTCHECK-}
 export JACK_NO_AUDIO_RESERVATION=1
 TMP=$(mktemp -d /tmp/stemd-test.XXXXXX)
+# These tests run several stemd at once and beside other suites: OSC off (tests/osc/ covers it),
+# so no two fight over UDP port 7770. exec keeps the PID the tests track.
+STEMD=$TMP/stemd
+printf '#!/bin/sh\nexec "%s" --osc-port 0 "$@"\n' "$(cd "$(dirname "$B/stemd")" && pwd)/stemd" >"$STEMD"
+chmod +x "$STEMD"
 JACK=stemdt$$
 export JACK_DEFAULT_SERVER=$JACK
 TAP_N=0
