@@ -58,6 +58,8 @@ static int on_process(jack_nframes_t n, void *arg)
     unsigned ns = sd->cfg.nstems;
 
     if (stemd_rt_enter) stemd_rt_enter();
+    /* jack_get_time reads the clock through the vDSO: no system call. */
+    jack_time_t t0 = jack_get_time();
     atomic_store(&e->in_callback, 1);
     urcu_qsbr_thread_online();
 
@@ -72,7 +74,9 @@ static int on_process(jack_nframes_t n, void *arg)
         memset(out_r, 0, n * sizeof *out_r);
     } else {
         if (atomic_exchange_explicit(&g->needs_reset, 0, memory_order_acquire)) {
-            mix_reset(g->mix, s->p);
+            /* Clear the states only (bounded); the units keep their targets and the output
+             * fades in over RAMP_FRAMES. (mix_reset with a snapshot pre-rolls 250 ms: not here.) */
+            mix_reset(g->mix, NULL);
             e->rt_ramp = RAMP_FRAMES;
         } else if (g != e->rt_graph && e->rt_graph) {
             e->rt_ramp = RAMP_FRAMES;
@@ -114,6 +118,10 @@ static int on_process(jack_nframes_t n, void *arg)
     urcu_qsbr_thread_offline();
     atomic_store(&e->in_callback, 0);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+    /* The longest callback so far: the measure of whether stemd itself ever ran late. */
+    uint64_t us = jack_get_time() - t0;
+    if (us > atomic_load_explicit(&e->cb_max_us, memory_order_relaxed))
+        atomic_store_explicit(&e->cb_max_us, us, memory_order_relaxed);
     if (e->selftest_malloc) {
         /* STEMD_RTCHECK_SELFTEST=1: one forbidden call, so the RT check proves it can fail. */
         e->selftest_malloc = 0;

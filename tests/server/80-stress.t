@@ -30,8 +30,12 @@ after=$(drv status)
 x=$(($(field xruns "$after") - $(field xruns "$before")))
 is "$(field bad "$r")" 0 "60 s storm: 60 000 random changes at 1000/s and a preset every 100 ms, all applied"
 diag "storm 60 s: $x xruns; JACK DSP load after: $(field load "$after") %"
-# The idle window is half as long: the storm's 60 s may show twice its noise, plus 2.
-[ "$x" -le $((4 * xi + 2)) ]; ok $? "60 s storm, 8 busy stems: $x xruns against $xi in 30 s idle (none caused by stemd)"
+# An xrun stemd causes is a callback that overruns its period. The dummy backend on a shared
+# machine also reports cycles its own timer thread woke late, stemd or not (the idle window
+# shows how many), so the test is on stemd's own longest callback, measured inside it.
+cb=$(field cbmax "$after"); per_us=$((64 * 1000000 / 48000))
+diag "longest stemd process callback over idle and storm: $cb us (period $per_us us)"
+[ "$cb" -lt "$per_us" ] 2>/dev/null; ok $? "no cycle overrun by stemd: its longest callback $cb us < the period $per_us us (JACK counted $x xruns in the 60 s storm, $xi in 30 s idle: the machine's)"
 awk -v l="$(field load "$after")" 'BEGIN { exit !(l < 50) }'; ok $? "JACK DSP load $(field load "$after") % < 50 % with 8 busy stems under the storm"
 stop_driver; ok $? "driver exits cleanly"
 rtcheck_verify
