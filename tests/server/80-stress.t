@@ -35,7 +35,13 @@ diag "storm 60 s: $x xruns; JACK DSP load after: $(field load "$after") %"
 # shows how many), so the test is on stemd's own longest callback, measured inside it.
 cb=$(field cbmax "$after"); per_us=$((64 * 1000000 / 48000))
 diag "longest stemd process callback over idle and storm: $cb us (period $per_us us)"
-[ "$cb" -lt "$per_us" ] 2>/dev/null; ok $? "no cycle overrun by stemd: its longest callback $cb us < the period $per_us us (JACK counted $x xruns in the 60 s storm, $xi in 30 s idle: the machine's)"
+if [ -n "$rt" ] && [ "${B%san}" = "$B" ]; then
+    [ "$cb" -lt "$per_us" ] 2>/dev/null; ok $? "no cycle overrun by stemd: its longest callback $cb us < the period $per_us us (JACK counted $x xruns in the 60 s storm, $xi in 30 s idle: the machine's)"
+else
+    # Without real-time scheduling any task may preempt the callback; under ASan/UBSan it runs
+    # several times slower: the timing is judged in the plain build on a real-time jackd.
+    skip "sanitizer build or no real-time scheduling" "no cycle overrun by stemd ($cb us)"
+fi
 awk -v l="$(field load "$after")" 'BEGIN { exit !(l < 50) }'; ok $? "JACK DSP load $(field load "$after") % < 50 % with 8 busy stems under the storm"
 stop_driver; ok $? "driver exits cleanly"
 rtcheck_verify
