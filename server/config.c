@@ -1,5 +1,6 @@
 /* server/config.c: command line (getopt_long) and "key = value" config file, same option names. */
 #include "server/config.h"
+#include "dsp/params.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -115,23 +116,19 @@ int config_parse_stems(struct stemd_config *c, const char *spec, char *err, size
             snprintf(err, errlen, "--stems: at most %d stems", STEMD_MAX_STEMS);
             return -EINVAL;
         }
-        if (len == 0 || len >= STEMD_STEM_NAME_MAX || !isalpha((unsigned char)s[0])) {
-            snprintf(err, errlen,
-                     "--stems: stem name '%.*s' must start with a letter and be 1-%d bytes of "
-                     "letters, digits, '_' or '-'",
-                     (int)(len > 40 ? 40 : len), s, STEMD_STEM_NAME_MAX - 1);
+        /* The one rule for stem names (dsp/params.h), shared with stemd-render. */
+        char name[STEMD_STEM_NAME_MAX + 1], why[160];
+        size_t cut = len < sizeof name - 1 ? len : sizeof name - 1;
+        memcpy(name, s, cut);
+        name[cut] = 0;
+        if (len >= STEMD_STEM_NAME_MAX || params_stem_name_valid(name, why, sizeof why) < 0) {
+            if (len >= STEMD_STEM_NAME_MAX)
+                snprintf(why, sizeof why, "a stem name has 1 to %d characters",
+                         STEMD_STEM_NAME_MAX - 1);
+            snprintf(err, errlen, "--stems: %s", why);
             return -EINVAL;
         }
-        for (size_t i = 0; i < len; i++)
-            if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-') {
-                snprintf(err, errlen,
-                         "--stems: stem name '%.*s' may hold only letters, digits, "
-                         "'_' and '-'",
-                         (int)len, s);
-                return -EINVAL;
-            }
-        memcpy(c->names[k], s, len);
-        c->names[k][len] = 0;
+        memcpy(c->names[k], name, len + 1);
         for (unsigned j = 0; j < k; j++)
             if (strcmp(c->names[j], c->names[k]) == 0) {
                 snprintf(err, errlen, "--stems: stem name '%s' is given twice", c->names[k]);
