@@ -255,6 +255,7 @@ void stemd_status(struct stemd *sd, struct stemd_status *o)
     o->latency_frames = atomic_load(&e->latency_frames);
     o->xruns = atomic_load(&e->xruns);
     o->cb_max_us = atomic_load(&e->cb_max_us);
+    o->cb_overruns = atomic_load(&e->cb_overruns);
     o->cycles = atomic_load(&e->cycles);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     o->uptime_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - sd->start_s;

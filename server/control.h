@@ -73,6 +73,7 @@ struct stemd_status {
     float dsp_load_percent; /* jack_cpu_load(): the whole graph's, as JACK measures it */
     uint64_t xruns;         /* reported by JACK since stemd started */
     uint64_t cb_max_us;     /* longest process callback since start, microseconds */
+    uint64_t cb_overruns;   /* callbacks that took longer than their period */
     uint64_t cycles;        /* process callbacks run */
     uint64_t reconnects;    /* JACK server restarts survived */
     double uptime_s;

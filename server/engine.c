@@ -122,6 +122,9 @@ static int on_process(jack_nframes_t n, void *arg)
     uint64_t us = jack_get_time() - t0;
     if (us > atomic_load_explicit(&e->cb_max_us, memory_order_relaxed))
         atomic_store_explicit(&e->cb_max_us, us, memory_order_relaxed);
+    unsigned rate = atomic_load_explicit(&e->rate_hz, memory_order_relaxed);
+    if (rate && us * rate > (uint64_t)n * 1000000u)
+        atomic_fetch_add_explicit(&e->cb_overruns, 1, memory_order_relaxed);
     if (e->selftest_malloc) {
         /* STEMD_RTCHECK_SELFTEST=1: one forbidden call, so the RT check proves it can fail. */
         e->selftest_malloc = 0;

@@ -110,7 +110,8 @@ struct engine {
     atomic_uint rate_hz, period_frames;
     atomic_uint pending_rate; /* a sample-rate callback asked for a new graph */
     _Atomic uint64_t cycles, xruns;
-    _Atomic uint64_t cb_max_us; /* longest process callback since start, microseconds */
+    _Atomic uint64_t cb_max_us;   /* longest process callback since start, microseconds */
+    _Atomic uint64_t cb_overruns; /* callbacks that took longer than their period */
     _Atomic uint64_t seen_seq, seen_frame, seen_cycle; /* first cycle that used a snapshot */
     atomic_int conn_changed;   /* port-connect callback: re-read connections */
     atomic_int ports_appeared; /* port-registration callback: retry remembered connections */
