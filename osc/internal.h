@@ -199,7 +199,7 @@ void osc_param_path(const struct osc *o, const struct param_ref *ref, int by_nam
 
 /* values.c: argument coercion. */
 /* A number from an OSC argument (i h f d T F). Returns 0, or -1 for another type. */
-int osc_arg_number(char type, lo_arg *arg, double *out);
+int osc_arg_number(char type, const void *arg, double *out);
 /* Turn the one argument of a set into the value for ref (clamped) and what was sent. Returns 0,
  * or -1 with a reason in err (wrong type, NaN, inf, unknown name, read-only). */
 int osc_coerce(struct osc *o, const struct param_ref *ref, enum osc_flavour fl, char type,

@@ -7,9 +7,11 @@
 
 #include "osc/internal.h"
 
-int osc_arg_number(char type, lo_arg *arg, double *out)
+int osc_arg_number(char type, const void *argp, double *out)
 {
-    /* liblo hands arguments 4-byte aligned only: copy them out instead of reading ->f / ->d. */
+    /* liblo hands arguments 4-byte aligned only: copy them out as bytes (not through an lo_arg
+     * pointer, whose 8-byte alignment UBSan checks) instead of reading ->f / ->d. */
+    const unsigned char *arg = argp;
     switch (type) {
     case LO_INT32: {
         int32_t v;
