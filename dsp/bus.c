@@ -21,6 +21,7 @@ int bus_init(struct bus *b, double rate)
     if (limiter_init(&b->lim, rate) < 0) return -1;
     dither_init(&b->dither);
     truepeak_init(&b->tp, rate);
+    b->meters = 1;
     return 0;
 }
 
@@ -130,5 +131,5 @@ void bus_process(struct bus *b, float *l, float *r, unsigned off, unsigned n)
     smooth_apply(&b->output, l, off, n);
     smooth_apply(&b->output, r, off, n);
     dither_process(&b->dither, (enum dither_mode)b->dither_mode, l, r, n);
-    meter(b, l, r, off, n);
+    if (b->meters) meter(b, l, r, off, n);
 }

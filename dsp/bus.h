@@ -30,7 +30,8 @@ struct bus {
     int dither_mode;
     struct truepeak tp;
     float lo[2][DSP_SUB], hi[2][DSP_SUB], dry[2][DSP_SUB];
-    /* meters since the last take */
+    /* meters since the last take (skipped while meters is 0) */
+    int meters;
     float peak_l, peak_r;
     double corr_lr, corr_ll, corr_rr; /* smoothed products for the correlation meter */
     double acc[3];                    /* this sub-block's products so far */

@@ -20,7 +20,8 @@
 struct mix {
     unsigned nstems;
     double rate;
-    unsigned phase; /* frames into the current sub-block */
+    unsigned sphase, bphase; /* frames into the current sub-block, stems and bus stages */
+    int meters;              /* 0: skip the meters (mix_set_meters) */
     struct strip *strips;
     float (*pre)[2][MIX_BLOCK];  /* each stem after strip_pre: the sidechain tap */
     float (*post)[2][MIX_BLOCK]; /* each stem's output */
@@ -72,6 +73,7 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
         if (strip_init(&m->strips[k], rate) < 0) goto fail;
     }
     loudness_kw_init(&m->kw, rate);
+    m->meters = 1;
     /* Bring every unit to the table's defaults (a unit's own init values need not be them). */
     struct params *def = params_new(nstems);
     if (!def) goto fail;
@@ -175,7 +177,7 @@ static void job_pre(void *arg, unsigned k)
     float *l = m->pre[k][0], *r = m->pre[k][1];
     load_input(l, m->in_l[k] ? m->in_l[k] + m->in_off : NULL, m->len);
     load_input(r, m->in_r[k] ? m->in_r[k] + m->in_off : NULL, m->len);
-    for (unsigned done = 0, off = m->phase; done < m->len;) {
+    for (unsigned done = 0, off = m->sphase; done < m->len;) {
         unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
         if (off == 0) strip_set_pre(s, m->p->stem[k]);
         strip_pre(s, l + done, r + done, off, n);
@@ -193,7 +195,7 @@ static void job_post(void *arg, unsigned k)
     const float *kl = m->pre[m->key[k]][0], *kr = m->pre[m->key[k]][1];
     memcpy(l, m->pre[k][0], m->len * sizeof *l);
     memcpy(r, m->pre[k][1], m->len * sizeof *r);
-    for (unsigned done = 0, off = m->phase; done < m->len;) {
+    for (unsigned done = 0, off = m->sphase; done < m->len;) {
         unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
         if (off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
         strip_post(s, l + done, r + done, kl + done, kr + done, off, n);
@@ -225,36 +227,52 @@ static void push_quarters(struct mix *m, const double *q, unsigned nq)
     }
 }
 
-/* One block: both halves of every stem, the sum in stem order (the order fixes the float
- * rounding, so threads never change the result), the bus, the loudness blocks. */
-static void run_block(struct mix *m, float *out_l, float *out_r)
+/* The stems stage over one block of m->len frames: both halves of every stem, then their sum
+ * in stem order (the order fixes the float rounding, so threads never change the result). */
+static void stems_block(struct mix *m, float *sum_l, float *sum_r)
 {
     unsigned len = m->len;
     run_jobs(m, job_pre);
     run_jobs(m, job_post);
-    memset(m->sum, 0, sizeof m->sum);
+    memset(sum_l, 0, len * sizeof *sum_l);
+    memset(sum_r, 0, len * sizeof *sum_r);
     for (unsigned k = 0; k < m->nstems; k++) {
         const float *l = m->post[k][0], *r = m->post[k][1];
         for (unsigned j = 0; j < len; j++) {
-            m->sum[0][j] += l[j];
-            m->sum[1][j] += r[j];
+            sum_l[j] += l[j];
+            sum_r[j] += r[j];
         }
     }
-    for (unsigned done = 0, off = m->phase; done < len;) {
+    m->sphase = (m->sphase + len) % DSP_SUB;
+}
+
+/* The bus stage over len <= MIX_BLOCK frames, in place, and the loudness blocks. */
+static void bus_block(struct mix *m, const struct params *p, float *l, float *r, unsigned len)
+{
+    for (unsigned done = 0, off = m->bphase; done < len;) {
         unsigned n = DSP_SUB - off < len - done ? DSP_SUB - off : len - done;
-        if (off == 0) bus_set(&m->bus, m->p->bus);
-        bus_process(&m->bus, m->sum[0] + done, m->sum[1] + done, off, n);
+        if (off == 0) bus_set(&m->bus, p->bus);
+        bus_process(&m->bus, l + done, r + done, off, n);
         done += n;
         off = (off + n) % DSP_SUB;
     }
-    if (out_l != m->sum[0]) {
-        memcpy(out_l, m->sum[0], len * sizeof *out_l);
-        memcpy(out_r, m->sum[1], len * sizeof *out_r);
+    if (m->meters) {
+        double q[MIX_BLOCK / 4410 + 2];
+        unsigned nq = loudness_kw_process(&m->kw, l, r, len, q, sizeof q / sizeof q[0]);
+        push_quarters(m, q, nq);
     }
-    double q[MIX_BLOCK / 4410 + 2];
-    unsigned nq = loudness_kw_process(&m->kw, m->sum[0], m->sum[1], len, q, sizeof q / sizeof q[0]);
-    push_quarters(m, q, nq);
-    m->phase = (m->phase + len) % DSP_SUB;
+    m->bphase = (m->bphase + len) % DSP_SUB;
+}
+
+/* Both stages over one block, through the mix's own sum buffer. */
+static void run_block(struct mix *m, float *out_l, float *out_r)
+{
+    stems_block(m, m->sum[0], m->sum[1]);
+    bus_block(m, m->p, m->sum[0], m->sum[1], m->len);
+    if (out_l != m->sum[0]) {
+        memcpy(out_l, m->sum[0], m->len * sizeof *out_l);
+        memcpy(out_r, m->sum[1], m->len * sizeof *out_r);
+    }
 }
 
 void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
@@ -272,12 +290,44 @@ void mix_process(struct mix *m, const struct params *p, const float *const *in_l
     }
 }
 
+void mix_stems(struct mix *m, const struct params *p, const float *const *in_l,
+               const float *const *in_r, float *sum_l, float *sum_r, unsigned n)
+{
+    m->p = p;
+    m->in_l = in_l;
+    m->in_r = in_r;
+    route(m, p);
+    for (unsigned done = 0; done < n;) {
+        m->in_off = done;
+        m->len = n - done < MIX_BLOCK ? n - done : MIX_BLOCK;
+        stems_block(m, sum_l + done, sum_r + done);
+        done += m->len;
+    }
+}
+
+void mix_bus(struct mix *m, const struct params *p, float *l, float *r, unsigned n)
+{
+    for (unsigned done = 0; done < n;) {
+        unsigned len = n - done < MIX_BLOCK ? n - done : MIX_BLOCK;
+        bus_block(m, p, l + done, r + done, len);
+        done += len;
+    }
+}
+
+void mix_set_meters(struct mix *m, int on)
+{
+    m->meters = !!on;
+    for (unsigned k = 0; k < m->nstems; k++)
+        m->strips[k].meters = m->meters;
+    m->bus.meters = m->meters;
+}
+
 void mix_reset(struct mix *m, const struct params *p)
 {
     for (unsigned k = 0; k < m->nstems; k++)
         strip_reset(&m->strips[k]);
     bus_reset(&m->bus);
-    m->phase = 0;
+    m->sphase = m->bphase = 0;
     if (p) {
         /* Let every smoothed parameter and crossfade reach p's values on silence (states stay
          * exactly zero on silence), so a render starts with the preset fully applied rather

@@ -66,6 +66,23 @@ void mix_reset(struct mix *m, const struct params *p);
 void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
                  const float *const *in_r, float *out_l, float *out_r, unsigned n);
 
+/* The two stages of mix_process, for a host that pipelines them (stemd-render):
+ * mix_stems runs n frames (any n) of every stem through its strip and writes their sum, in stem
+ * order, to sum_l/sum_r; mix_bus runs the master bus over n frames of that sum, in place, and
+ * queues the loudness blocks. mix_process is exactly mix_stems then mix_bus. The two stages
+ * share no state, so one thread may run mix_stems on a block while another runs mix_bus on an
+ * earlier one, provided the bus gets every frame of the sum, in order; the output is then the
+ * same samples as mix_process gives. RT, like mix_process; p must stay valid for each call. */
+void mix_stems(struct mix *m, const struct params *p, const float *const *in_l,
+               const float *const *in_r, float *sum_l, float *sum_r, unsigned n);
+void mix_bus(struct mix *m, const struct params *p, float *l, float *r, unsigned n);
+
+/* Meters on (1, the default) or off (0): off skips the stems' peak/RMS, the master's sample and
+ * true peak, correlation and K-weighting, for a host that meters the output itself
+ * (stemd-render). The gain-reduction meters stay (the units compute them anyway). The output
+ * samples are the same either way. Not while mix_process runs. */
+void mix_set_meters(struct mix *m, int on);
+
 /* RT: copy the meters gathered since the last take into out (out->nstems must match) and
  * restart them. */
 void mix_take_meters(struct mix *m, struct mix_meters *out);

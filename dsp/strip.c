@@ -20,6 +20,7 @@ int strip_init(struct strip *s, double rate)
     smooth_jump(&s->mat[3], 1.0f);
     s->mat_still = 1;
     s->mat_identity = 1;
+    s->meters = 1;
     return 0;
 }
 
@@ -155,6 +156,7 @@ void strip_post(struct strip *s, float *l, float *r, const float *key_l, const f
         }
     }
 
+    if (!s->meters) return;
     /* Meters: float sums over at most a sub-block are exact enough, double across them. */
     float pl = s->peak_l, pr = s->peak_r, ms = 0.0f;
     for (unsigned j = 0; j < n; j++) {

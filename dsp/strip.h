@@ -26,7 +26,8 @@ struct strip {
     int mat_identity;     /* ... at the identity: skip it */
     float last_pre[STEM_NPARAMS], last_post[STEM_NPARAMS]; /* what the setters last saw */
     int pre_valid, post_valid, last_audible;
-    /* meters, since the last take */
+    /* meters, since the last take (skipped while meters is 0) */
+    int meters;
     float peak_l, peak_r;
     double ms_sum;
     unsigned ms_n;

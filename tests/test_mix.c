@@ -180,6 +180,50 @@ static void test_chunks(void)
     sig_free(&s);
 }
 
+/* mix_stems and mix_bus driven as stemd-render's pipeline drives them (the stems a block ahead
+ * of the bus, odd block sizes, meters off) give mix_process's samples. */
+static void test_stages(void)
+{
+    const unsigned N = 3, LEN = 24000;
+    struct sig s = sig_new(N, LEN);
+    struct params *p = busy(N, N, 1);
+    struct mix *m;
+    float *a[2] = {calloc(LEN, 4), calloc(LEN, 4)}, *b[2] = {calloc(LEN, 4), calloc(LEN, 4)};
+    const float *il[8], *ir[8];
+    fill_noise(&s, 0.5f);
+    p->stem[2][STEM_COMP_SIDECHAIN] = 1;
+    mix_create(&m, N, RATE);
+    mix_reset(m, p);
+    run(m, p, &s, a[0], a[1], LEN);
+    mix_reset(m, p);
+    mix_set_meters(m, 0);
+    const unsigned blk = 3001; /* not a multiple of a sub-block or of the mix's passes */
+    unsigned bus_done = 0;
+    for (unsigned done = 0; done < LEN;) {
+        unsigned n = LEN - done < blk ? LEN - done : blk;
+        for (unsigned k = 0; k < N; k++)
+            il[k] = s.l[k] + done, ir[k] = s.r[k] + done;
+        mix_stems(m, p, il, ir, b[0] + done, b[1] + done, n);
+        done += n;
+        if (done > blk || done == LEN) { /* the bus a block behind, then the rest at the end */
+            unsigned upto = done == LEN ? LEN : done - n;
+            mix_bus(m, p, b[0] + bus_done, b[1] + bus_done, upto - bus_done);
+            bus_done = upto;
+        }
+    }
+    ok(bus_done == LEN && memcmp(a[0], b[0], LEN * 4) == 0 && memcmp(a[1], b[1], LEN * 4) == 0,
+       "mix_stems a block ahead of mix_bus, meters off: mix_process's samples");
+    struct mix_meters *mm = mix_meters_new(N);
+    mix_take_meters(m, mm);
+    ok(mm->bus.true_peak == 0.0f && mm->bus.peak_l == 0.0f && mm->stem[0].peak_l == 0.0f,
+       "meters off: the peak meters stay at zero");
+    free(mm);
+    mix_destroy(m);
+    params_free(p);
+    free(a[0]), free(a[1]), free(b[0]), free(b[1]);
+    sig_free(&s);
+}
+
 /* Enable the module a row belongs to: every BOOL row named "<prefix>on" for each prefix of the
  * row's name (eq/%d/gain -> eq/%d/on; comp/sc_hpf/freq -> comp/sc_hpf/on and comp/on). */
 static int differs(const float *a, const float *b, unsigned n)
@@ -511,6 +555,7 @@ int main(void)
     test_latency();
     test_transparency();
     test_chunks();
+    test_stages();
     test_routing();
     test_nan_recovery();
     test_rows_reach_dsp();

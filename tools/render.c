@@ -1,6 +1,7 @@
 /* tools/render.c: stemd-render, offline mastering of stem files through the live server's graph. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <libgen.h>
 #include <math.h>
@@ -15,10 +16,14 @@
 #include "dsp/dsp.h"
 #include "dsp/mix.h"
 #include "dsp/preset.h"
+#include "tools/pipeline.h"
 #include "tools/pool.h"
 #include "tools/report.h"
 
 #define CHUNK 4096
+/* Chunks in flight between the two threads: the stems of the next ones are computed while the
+ * bus finishes this one; a few more ride out the odd scheduling hiccup. */
+#define PIPE_CHUNKS 4
 
 /* Set by SIGINT/SIGTERM: the render stops at the next chunk and removes its partial file. */
 static volatile sig_atomic_t stop_signal;
@@ -33,7 +38,14 @@ struct stem_in {
     const char *path;
     SNDFILE *sf;
     SF_INFO info;
+};
+
+/* One chunk in flight: every stem's input, then the stems' sum, which the bus turns into the
+ * master in place. */
+struct slot {
+    float *in; /* stem k's left at in + 2k * CHUNK, its right at in + (2k + 1) * CHUNK */
     float *l, *r;
+    unsigned n;
 };
 
 struct render {
@@ -44,7 +56,9 @@ struct render {
     double rate;
     sf_count_t frames; /* the longest stem */
     struct mix *mix;
-    float *ibuf, *out_l, *out_r;
+    float *ibuf, *obuf;           /* interleaved frames, as read and as written */
+    struct slot slot[PIPE_CHUNKS]; /* chunks in flight (the serial path uses the first) */
+    int pipelined;                 /* the stems stage on a thread of its own */
     int progress;
 };
 
@@ -64,7 +78,8 @@ static void usage(FILE *f)
             "      --no-dither       no TPDF dither when writing integer samples\n"
             "  -j, --json            print the loudness report as one JSON object\n"
             "  -a, --analyze FILE    meter FILE without processing\n"
-            "  -T, --threads N       threads sharing the stems (default: the cores, at most 16)\n"
+            "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
+            "                        and the master bus, more also share the stems\n"
             "  -q, --quiet           no progress\n"
             "  -h, --help            this text\n"
             "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
@@ -145,9 +160,16 @@ static int open_stems(struct render *rd, char **args, unsigned n)
             return -1;
         }
         if (s->info.frames > rd->frames) rd->frames = s->info.frames;
-        s->l = calloc(CHUNK, sizeof(float));
-        s->r = calloc(CHUNK, sizeof(float));
-        if (!s->l || !s->r) return -1;
+    }
+    for (unsigned i = 0; i < PIPE_CHUNKS; i++) {
+        struct slot *sl = &rd->slot[i];
+        sl->in = malloc(sizeof(float) * 2 * CHUNK * n);
+        sl->l = malloc(sizeof(float) * CHUNK);
+        sl->r = malloc(sizeof(float) * CHUNK);
+        if (!sl->in || !sl->l || !sl->r) {
+            fprintf(stderr, "stemd-render: out of memory\n");
+            return -1;
+        }
     }
     if (rd->rate < 44100 || rd->rate > 192000) {
         fprintf(stderr, "stemd-render: sample rate %.0f Hz is outside 44100..192000\n", rd->rate);
@@ -165,12 +187,13 @@ static int open_stems(struct render *rd, char **args, unsigned n)
     return 0;
 }
 
-/* Read n frames of every stem at frame pos into its l/r buffers (zeros past its end). A stem
- * that ends early although its header promised more is a damaged file: an error, not silence. */
-static int read_stems(struct render *rd, sf_count_t pos, unsigned n)
+/* Read n frames of every stem at frame pos into the slot (zeros past its end). A stem that ends
+ * early although its header promised more is a damaged file: an error, not silence. */
+static int read_stems(struct render *rd, sf_count_t pos, unsigned n, struct slot *sl)
 {
     for (unsigned k = 0; k < rd->nstems; k++) {
         struct stem_in *s = &rd->stems[k];
+        float *l = sl->in + 2 * k * CHUNK, *r = l + CHUNK;
         int ch = s->info.channels;
         sf_count_t want = pos >= s->info.frames ? 0 : s->info.frames - pos;
         want = want < n ? want : n;
@@ -182,25 +205,61 @@ static int read_stems(struct render *rd, sf_count_t pos, unsigned n)
             return -1;
         }
         for (sf_count_t i = 0; i < got; i++) {
-            s->l[i] = rd->ibuf[i * ch];
-            s->r[i] = rd->ibuf[i * ch + ch - 1]; /* mono: both channels */
+            l[i] = rd->ibuf[i * ch];
+            r[i] = rd->ibuf[i * ch + ch - 1]; /* mono: both channels */
         }
         for (unsigned i = (unsigned)got; i < n; i++)
-            s->l[i] = s->r[i] = 0.0f;
+            l[i] = r[i] = 0.0f;
     }
+    sl->n = n;
     return 0;
 }
 
+/* The stems stage of one chunk: its stems through their strips, summed. */
+static void stems_slot(struct render *rd, const struct params *p, struct slot *sl)
+{
+    const float *inl[STEMD_MAX_STEMS], *inr[STEMD_MAX_STEMS];
+    for (unsigned k = 0; k < rd->nstems; k++) {
+        inl[k] = sl->in + 2 * k * CHUNK;
+        inr[k] = inl[k] + CHUNK;
+    }
+    mix_stems(rd->mix, p, inl, inr, sl->l, sl->r, sl->n);
+}
+
+struct stems_worker {
+    struct render *rd;
+    const struct params *p;
+    struct pipeline *pl;
+};
+
+static void *stems_thread(void *arg)
+{
+    struct stems_worker *w = arg;
+    int i;
+    dsp_flush_denormals(); /* FTZ/DAZ are per thread: say so rather than rely on inheritance */
+    while ((i = pipeline_work(w->pl)) >= 0) {
+        stems_slot(w->rd, w->p, &w->rd->slot[i]);
+        pipeline_finish(w->pl);
+    }
+    return NULL;
+}
+
 /* One pass over the stems: mix, dither, meter, and write to out when not NULL. The output is
- * shifted by the graph's latency, so output frame t lines up with input frame t. */
+ * shifted by the graph's latency, so output frame t lines up with input frame t.
+ *
+ * With rd->pipelined the stems stage (mix_stems) runs on a worker thread, up to PIPE_CHUNKS
+ * chunks ahead; this thread reads the files, runs the master bus (mix_bus), dithers, meters and
+ * writes. The chunks meet the bus in order, so the samples are those of the serial path. */
 static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, int dither_bits,
                        struct report *rep)
 {
-    const float *inl[STEMD_MAX_STEMS], *inr[STEMD_MAX_STEMS];
     unsigned lat = mix_latency(rd->mix);
-    sf_count_t total = rd->frames + lat, pos = 0, written = 0, next_tick = 0;
+    sf_count_t total = rd->frames + lat, pos = 0, next_tick = 0;
+    unsigned long nchunks = (unsigned long)((total + CHUNK - 1) / CHUNK), nread = 0;
     struct dither dith;
-    float *obuf = rd->ibuf; /* interleaving reuses the read buffer after the mix */
+    struct stems_worker w = {.rd = rd, .p = p};
+    pthread_t th;
+    int err = 0;
 
     dither_init(&dith);
     for (unsigned k = 0; k < rd->nstems; k++) {
@@ -208,44 +267,74 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
             fprintf(stderr, "stemd-render: cannot rewind %s\n", rd->stems[k].path);
             return -1;
         }
-        inl[k] = rd->stems[k].l;
-        inr[k] = rd->stems[k].r;
     }
     mix_reset(rd->mix, p);
-    while (pos < total) {
-        unsigned n = total - pos < CHUNK ? (unsigned)(total - pos) : CHUNK;
+    if (rd->pipelined) {
+        w.pl = pipeline_new(PIPE_CHUNKS);
+        if (w.pl && pthread_create(&th, NULL, stems_thread, &w) != 0) {
+            pipeline_free(w.pl);
+            w.pl = NULL; /* serial after all */
+        }
+    }
+    const unsigned nslots = w.pl ? PIPE_CHUNKS : 1;
+    for (unsigned long q = 0; q < nchunks && !err; q++) {
+        /* Keep the worker fed: read every chunk up to q + nslots - 1 (their slots are free:
+         * the chunks that held them are written). */
+        while (nread < nchunks && nread < q + nslots) {
+            struct slot *sl = &rd->slot[nread % nslots];
+            sf_count_t at = (sf_count_t)nread * CHUNK;
+            unsigned n = total - at < CHUNK ? (unsigned)(total - at) : CHUNK;
+            if (read_stems(rd, at, n, sl) < 0) {
+                err = -1;
+                break;
+            }
+            if (w.pl)
+                pipeline_submit(w.pl);
+            else
+                stems_slot(rd, p, sl);
+            nread++;
+        }
+        if (err) break;
         if (stop_signal) {
             fprintf(stderr, "\nstemd-render: interrupted; nothing written\n");
-            return -1;
+            err = -1;
+            break;
         }
-        if (read_stems(rd, pos, n) < 0) return -1;
-        mix_process(rd->mix, p, inl, inr, rd->out_l, rd->out_r, n);
+        if (w.pl) pipeline_wait(w.pl, q);
+        struct slot *sl = &rd->slot[q % nslots];
+        unsigned n = sl->n;
+        mix_bus(rd->mix, p, sl->l, sl->r, n);
         unsigned skip = pos < (sf_count_t)lat ? (unsigned)((sf_count_t)lat - pos) : 0;
         if (skip > n) skip = n;
         unsigned m = n - skip;
-        float *ol = rd->out_l + skip, *or_ = rd->out_r + skip;
+        float *ol = sl->l + skip, *or_ = sl->r + skip;
         if (dither_bits)
             dither_process(&dith, dither_bits == 16 ? DITHER_16 : DITHER_24, ol, or_, m);
-        rep &&m ? report_add(rep, ol, or_, m) : (void)0;
+        if (rep && m) report_add(rep, ol, or_, m);
         if (out && m) {
             for (unsigned i = 0; i < m; i++) {
-                obuf[2 * i] = ol[i];
-                obuf[2 * i + 1] = or_[i];
+                rd->obuf[2 * i] = ol[i];
+                rd->obuf[2 * i + 1] = or_[i];
             }
-            if (sf_writef_float(out, obuf, m) != m) {
+            if (sf_writef_float(out, rd->obuf, m) != m) {
                 fprintf(stderr, "stemd-render: writing failed: %s\n", sf_strerror(out));
-                return -1;
+                err = -1;
+                break;
             }
         }
-        written += m;
         pos += n;
         if (rd->progress && pos >= next_tick) {
             fprintf(stderr, "\rstemd-render: %3d%%", (int)(100 * pos / total));
             next_tick = pos + total / 50 + 1;
         }
     }
-    if (rd->progress) fprintf(stderr, "\rstemd-render: 100%%\n");
-    return 0;
+    if (w.pl) {
+        pipeline_close(w.pl, err);
+        pthread_join(th, NULL);
+        pipeline_free(w.pl);
+    }
+    if (!err && rd->progress) fprintf(stderr, "\rstemd-render: 100%%\n");
+    return err;
 }
 
 static int out_format(const char *path, int is_float, int bits, int *fmt)
@@ -575,15 +664,17 @@ int main(int argc, char **argv)
     }
 
     if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0) goto oom;
-    /* The stems of each pass are shared out; the sum keeps stem order, so the samples are the
-     * same with any number of threads (and the same as the live server's). */
-    if (threads > (long)rd.nstems) threads = rd.nstems;
-    if ((pool = pool_new(threads > 16 ? 16 : (unsigned)threads)))
+    /* Two threads pipeline the stages (stems | master bus, meters, file); more share the stems
+     * of each pass too. The sum keeps stem order and the bus sees the chunks in order, so the
+     * samples are the same with any number of threads (and the same as the live server's). */
+    rd.pipelined = threads >= 2;
+    mix_set_meters(rd.mix, 0); /* the report meters the file's samples itself */
+    if (threads - 1 > (long)rd.nstems) threads = rd.nstems + 1;
+    if ((pool = pool_new(threads - 1 > 16 ? 16 : (unsigned)(threads - 1))))
         mix_set_parallel(rd.mix, pool_for, pool);
     rd.ibuf = malloc(sizeof(float) * 2 * CHUNK);
-    rd.out_l = malloc(sizeof(float) * CHUNK);
-    rd.out_r = malloc(sizeof(float) * CHUNK);
-    if (!rd.ibuf || !rd.out_l || !rd.out_r) goto oom;
+    rd.obuf = malloc(sizeof(float) * 2 * CHUNK);
+    if (!rd.ibuf || !rd.obuf) goto oom;
 
     if (isfinite(target) && find_target(&rd, p, user, target, dither_bits) < 0) goto done;
 
@@ -627,11 +718,14 @@ done:
     if (tmp_path[0]) unlink(tmp_path);
     for (unsigned k = 0; k < rd.nstems; k++) {
         if (rd.stems[k].sf) sf_close(rd.stems[k].sf);
-        free(rd.stems[k].l);
-        free(rd.stems[k].r);
+    }
+    for (unsigned i = 0; i < PIPE_CHUNKS; i++) {
+        free(rd.slot[i].in);
+        free(rd.slot[i].l);
+        free(rd.slot[i].r);
     }
     free(rd.stems);
-    free(rd.ibuf), free(rd.out_l), free(rd.out_r);
+    free(rd.ibuf), free(rd.obuf);
     mix_destroy(rd.mix);
     pool_free(pool);
     params_free(p);
