@@ -7,7 +7,7 @@
 #   make server-tests-san       the same suite with ASan+UBSan (B=build/san, no interposer)
 #   make systemd-check          systemd-analyze verify of systemd/stemd.service
 
-SERVER_PKGS    := jack liburcu-qsbr
+SERVER_PKGS    := jack liburcu
 SERVER_ALL_SRC := $(sort $(wildcard server/*.c))
 SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_ALL_SRC))
 SERVER_LIB_OBJ := $(SERVER_LIB_SRC:%.c=$(B)/%.o)
@@ -25,7 +25,7 @@ $(SERVER_LIB): $(SERVER_LIB_OBJ)
 
 $(STEMD_BIN): $(B)/server/main.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
 	$(call need,jack,libjack-jackd2-dev)
-	$(call need,liburcu-qsbr,liburcu-dev)
+	$(call need,liburcu,liburcu-dev)
 	$(CC) $(LDFLAGS) -o $@ $(B)/server/main.o -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) \
 		-Wl,--end-group $(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
 

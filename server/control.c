@@ -1,13 +1,13 @@
 /* server/control.c: the C API: validate, build a new snapshot, publish it with RCU, free the
  * old one after a grace period in the control thread; meters and status for readers.
  *
- * RCU flavour: QSBR (liburcu-qsbr). Its reader costs two stores and a fence per JACK cycle: the
- * process thread is "online" only while the callback runs and offline between cycles, so a
- * writer never waits on a thread that is sleeping in JACK. The one system call QSBR may make on
- * the reader side is a FUTEX_WAKE when going offline while a writer is blocked in
- * synchronize_rcu waiting for it; the control thread avoids that by starting a grace period
- * just after a cycle has ended (see wait_cycle_end), and the RT check counts any that slip
- * through. */
+ * RCU: publication through liburcu's rcu_assign_pointer / rcu_dereference; the grace period is
+ * our own (grace_wait), because there is exactly one reader, the process thread, and every
+ * liburcu flavour's reader may make a system call: when a writer has given up spinning in
+ * synchronize_rcu and sleeps on a futex, the reader's next quiescent state (QSBR's
+ * thread_offline, urcu-mb's read_unlock) issues FUTEX_WAKE. Under a storm of changes the RT
+ * check caught that once in ~69 000 callbacks. Here the reader only stores a flag, fences, and
+ * stores again; the control thread does all the waiting, by polling. */
 #define _LGPL_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <urcu-qsbr.h>
+#include <urcu/pointer.h>
 
 #include "dsp/preset.h"
 #include "server/log.h"
@@ -55,7 +55,7 @@ int control_retire(struct stemd *sd, void (*free_fn)(void *), void *ptr)
     struct retired *r = malloc(sizeof *r);
     if (!r) {
         /* Out of memory: wait for the grace period here rather than leak or free too early. */
-        synchronize_rcu();
+        grace_wait(sd);
         free_fn(ptr);
         return 0;
     }
@@ -312,19 +312,22 @@ static void sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
-/* Wait (at most ~50 ms) until a process cycle has just ended, so the grace period that follows
- * completes before the next cycle starts: the process thread is offline throughout, the writer
- * never blocks on it, and the thread never has to wake the writer (FUTEX_WAKE) when it goes
- * offline. Skipped when no cycles run (no JACK server): nothing can be waited on then. */
-static void wait_cycle_end(struct stemd *sd)
+/* A grace period: returns once the process thread can hold no pointer that was unpublished
+ * before the call. The callback stores in_callback = 1, fences, then reads the pointers; this
+ * side has stored the new pointer, fences, then reads in_callback: the classic store-buffering
+ * pair, so either the callback reads the new pointer or this sees it inside. Inside, wait until
+ * that callback has ended (cycles moves on, or in_callback falls: the release stores at its end
+ * order every use of the old pointer before them). A callback that starts meanwhile read the new
+ * pointer and is not waited for. */
+void grace_wait(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
-    uint64_t c0 = atomic_load(&e->cycles);
-    for (int i = 0; i < 400; i++) {
-        if (atomic_load(&e->cycles) != c0 && !atomic_load(&e->in_callback)) return;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!atomic_load_explicit(&e->in_callback, memory_order_acquire)) return;
+    uint64_t c0 = atomic_load_explicit(&e->cycles, memory_order_acquire);
+    while (atomic_load_explicit(&e->in_callback, memory_order_acquire) &&
+           atomic_load_explicit(&e->cycles, memory_order_acquire) == c0)
         sleep_us(50);
-    }
-    sd->ctl.grace_waits_skipped++;
 }
 
 static void drain_loudness(struct stemd *sd)
@@ -369,8 +372,7 @@ static void *control_main(void *arg)
         c->retired = NULL;
         pthread_mutex_unlock(&c->rlock);
         if (list) {
-            wait_cycle_end(sd);
-            synchronize_rcu();
+            grace_wait(sd);
             c->grace_periods++;
             free_list(list);
         }
@@ -427,8 +429,7 @@ void control_stop(struct stemd *sd)
     pthread_mutex_unlock(&c->rlock);
     pthread_join(c->thread, NULL);
     c->thread_started = 0;
-    log_debug("control thread: %llu grace periods, %llu started without a cycle end",
-              (unsigned long long)c->grace_periods, (unsigned long long)c->grace_waits_skipped);
+    log_debug("control thread: %llu grace periods", (unsigned long long)c->grace_periods);
 }
 
 void control_fini(struct stemd *sd)

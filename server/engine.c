@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <urcu-qsbr.h>
+#include <urcu/pointer.h>
 
 #include "dsp/dsp.h"
 #include "server/log.h"
@@ -60,8 +60,10 @@ static int on_process(jack_nframes_t n, void *arg)
     if (stemd_rt_enter) stemd_rt_enter();
     /* jack_get_time reads the clock through the vDSO: no system call. */
     jack_time_t t0 = jack_get_time();
-    atomic_store(&e->in_callback, 1);
-    urcu_qsbr_thread_online();
+    /* Enter the read side: in_callback set, then a full fence before any published pointer is
+     * read. The control thread's grace_wait pairs with it (server/control.c). */
+    atomic_store_explicit(&e->in_callback, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
 
     struct snap *s = rcu_dereference(sd->ctl.cur);
     struct graph *g = rcu_dereference(e->graph);
@@ -115,9 +117,9 @@ static int on_process(jack_nframes_t n, void *arg)
         }
     }
 
-    urcu_qsbr_thread_offline();
-    atomic_store(&e->in_callback, 0);
-    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+    /* Leave it: every use of s and g is ordered before these release stores. */
+    atomic_store_explicit(&e->in_callback, 0, memory_order_release);
+    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_release);
     /* The longest callback so far: the measure of whether stemd itself ever ran late. */
     uint64_t us = jack_get_time() - t0;
     if (us > atomic_load_explicit(&e->cb_max_us, memory_order_relaxed))
@@ -137,20 +139,18 @@ static int on_process(jack_nframes_t n, void *arg)
 
 void engine_rt_thread_exit(void *v)
 {
-    (void)v;
-    /* jack2 cancels the process thread on deactivation; this TSD destructor still runs, so
-     * the thread leaves RCU's registry and synchronize_rcu never waits for a dead reader. */
-    urcu_qsbr_unregister_thread();
+    struct stemd *sd = v;
+    /* jack2 cancels the process thread on deactivation (asynchronously: it may be inside the
+     * callback); this TSD destructor still runs, so a grace period never waits for a dead
+     * reader. */
+    atomic_store_explicit(&sd->eng.in_callback, 0, memory_order_release);
 }
 
 static void on_thread_init(void *arg)
 {
     struct stemd *sd = arg;
     dsp_flush_denormals();
-    if (pthread_getspecific(sd->rt_key)) return;
-    urcu_qsbr_register_thread();
-    urcu_qsbr_thread_offline(); /* online only inside the callback */
-    pthread_setspecific(sd->rt_key, (void *)1);
+    if (!pthread_getspecific(sd->rt_key)) pthread_setspecific(sd->rt_key, sd);
 }
 
 /* ---- notification callbacks (JACK's non-RT notification thread) --------------------------- */

@@ -80,7 +80,7 @@ struct control {
     pthread_cond_t rcond;
     struct retired *retired;
     int stop;
-    uint64_t grace_periods, grace_waits_skipped;
+    uint64_t grace_periods;
 
     pthread_mutex_t llock; /* guards loud */
     struct loudness *loud;
@@ -147,6 +147,9 @@ void control_stop(struct stemd *sd);
 void control_fini(struct stemd *sd);
 /* Hand ptr to free_fn after the next RCU grace period (never in the process thread). */
 int control_retire(struct stemd *sd, void (*free_fn)(void *), void *ptr);
+/* Wait for a grace period: the process thread no longer holds any pointer unpublished before
+ * the call (polls; never in the process thread). See server/control.c. */
+void grace_wait(struct stemd *sd);
 void snap_free(void *snap);
 
 /* engine.c */

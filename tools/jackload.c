@@ -44,8 +44,8 @@ int main(int argc, char **argv)
         return 2;
     }
     jack_status_t st;
-    jack_client_t *c = jack_client_open("stemd-jackload", server ? JackServerName : JackNoStartServer,
-                                        &st, server);
+    jack_client_t *c = jack_client_open("stemd-jackload",
+                                        server ? JackServerName : JackNoStartServer, &st, server);
     if (!c) {
         fprintf(stderr, "stemd-jackload: no JACK server%s%s is running\n", server ? " " : "",
                 server ? server : "");

@@ -56,7 +56,7 @@ struct render {
     double rate;
     sf_count_t frames; /* the longest stem */
     struct mix *mix;
-    float *ibuf, *obuf;           /* interleaved frames, as read and as written */
+    float *ibuf, *obuf;            /* interleaved frames, as read and as written */
     struct slot slot[PIPE_CHUNKS]; /* chunks in flight (the serial path uses the first) */
     int pipelined;                 /* the stems stage on a thread of its own */
     int progress;
