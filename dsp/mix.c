@@ -275,8 +275,10 @@ static void run_block(struct mix *m, float *out_l, float *out_r)
     }
 }
 
-void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
-                 const float *const *in_r, float *out_l, float *out_r, unsigned n)
+/* Blocks of n frames (any n) from the inputs into l/r: with bus, the whole graph; without, the
+ * stems stage only (l/r get the sum). */
+static void run_blocks(struct mix *m, const struct params *p, const float *const *in_l,
+                       const float *const *in_r, float *l, float *r, unsigned n, int bus)
 {
     m->p = p;
     m->in_l = in_l;
@@ -285,24 +287,24 @@ void mix_process(struct mix *m, const struct params *p, const float *const *in_l
     for (unsigned done = 0; done < n;) {
         m->in_off = done;
         m->len = n - done < MIX_BLOCK ? n - done : MIX_BLOCK;
-        run_block(m, out_l + done, out_r + done);
+        if (bus)
+            run_block(m, l + done, r + done);
+        else
+            stems_block(m, l + done, r + done);
         done += m->len;
     }
+}
+
+void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
+                 const float *const *in_r, float *out_l, float *out_r, unsigned n)
+{
+    run_blocks(m, p, in_l, in_r, out_l, out_r, n, 1);
 }
 
 void mix_stems(struct mix *m, const struct params *p, const float *const *in_l,
                const float *const *in_r, float *sum_l, float *sum_r, unsigned n)
 {
-    m->p = p;
-    m->in_l = in_l;
-    m->in_r = in_r;
-    route(m, p);
-    for (unsigned done = 0; done < n;) {
-        m->in_off = done;
-        m->len = n - done < MIX_BLOCK ? n - done : MIX_BLOCK;
-        stems_block(m, sum_l + done, sum_r + done);
-        done += m->len;
-    }
+    run_blocks(m, p, in_l, in_r, sum_l, sum_r, n, 0);
 }
 
 void mix_bus(struct mix *m, const struct params *p, float *l, float *r, unsigned n)
