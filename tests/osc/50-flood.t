@@ -3,7 +3,7 @@
 # excess over --rate-limit is dropped and told once a second, stemd answers /ping within 50 ms
 # afterwards, its RSS stays bounded, no xrun is caused, and the RT check stays at zero.
 . "$(dirname "$0")/lib.sh"
-start_jackd 64 rt
+start_jackd "$(rt_sched)" 64
 start_host
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
 xruns() { c send /status | awk '{print $4}'; }

@@ -5,9 +5,7 @@
 # (without it the dummy backend misses cycles on a busy machine whatever its clients do), and an
 # idle window of the same engine is the control: the storm may not add xruns beyond it.
 . "$(dirname "$0")/lib.sh"
-rt=""
-chrt -f 10 true 2>/dev/null && rt="-R"
-start_jackd "$rt" 64
+start_jackd "$(rt_sched)" 64
 N=8
 {
     for k in $(seq 1 $N); do
@@ -18,7 +16,7 @@ N=8
     printf '/bus/eq/1/on 1\n/bus/mb/on 1\n/bus/imager/bassmono/on 1\n/bus/limiter/drive 3\n'
 } >"$TMP/busy.preset"
 start_driver drv --stems $N --preset "$TMP/busy.preset"
-is "$(drv wait-running)" ok "driver: engine running, 8 busy stems, jackd ${rt:+real-time }64 frames"
+is "$(drv wait-running)" ok "driver: engine running, 8 busy stems, jackd $([ "$JACKD_RT" = 1 ] && echo "real-time ")64 frames"
 is "$(drv probe)" ok "probe clients: a signal into stem 1, recorder on the master"
 sleep 2 # warm-up: the dummy backend reports a couple of xruns at start
 s0=$(drv status); sleep 30; s1=$(drv status)
@@ -35,7 +33,7 @@ diag "storm 60 s: $x xruns; JACK DSP load after: $(field load "$after") %"
 # shows how many), so the test is on stemd's own longest callback, measured inside it.
 cb=$(field cbmax "$after"); per_us=$((64 * 1000000 / 48000))
 diag "longest stemd process callback over idle and storm: $cb us (period $per_us us)"
-if [ -n "$rt" ] && [ "${B%san}" = "$B" ]; then
+if [ "$JACKD_RT" = 1 ] && [ "${B%san}" = "$B" ]; then
     # A virtual machine can still steal the CPU from a real-time thread now and then: allow one
     # overrun in 10 000 cycles (the storm alone is ~45 000), none systematic.
     ov=$(field cbover "$after"); cy=$(field cycles "$after")
