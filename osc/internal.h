@@ -127,6 +127,11 @@ struct osc {
     struct oscw_builder bld;
     unsigned char bigmsg[sizeof(((struct oscw_builder *)0)->args) + 1024];
 
+    /* Settings a SIGHUP reloaded (osc_reconfigure, any thread): applied by the OSC thread. */
+    pthread_mutex_t re_lock;
+    struct osc_config re_cfg;
+    atomic_int re_pending;
+
     /* Meters. */
     struct mix_meters *mtake;
     int64_t next_meter_take_ms;

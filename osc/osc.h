@@ -83,6 +83,13 @@ struct osc;
 int osc_start(struct stemd *sd, const struct osc_config *c, struct osc **out, char *err,
               size_t errlen);
 
+/* Hand a running OSC layer the settings a SIGHUP re-read: the allow list, lease, rate limit and
+ * meter rate (for subscriptions made from now on, and the --feedback targets) take effect at the
+ * OSC thread's next tick (within 10 ms), and the --feedback targets are replaced (unless one no
+ * longer resolves: then the running ones stay). osc-port and bind change only on a restart (a
+ * warning says so). Any thread; o NULL (OSC off) is fine. */
+void osc_reconfigure(struct osc *o, const struct osc_config *c);
+
 /* Stop the thread, close the socket, free everything. NULL is fine. The server API has no way
  * to remove a listener: call this after stemd_run has returned and before stemd_fini, when
  * nothing changes parameters any more. */

@@ -156,6 +156,7 @@ int osc_create(struct stemd *sd, const struct osc_config *c, osc_send_fn fn, voi
     o->sd = sd;
     o->cfg = *c;
     o->fd = -1;
+    pthread_mutex_init(&o->re_lock, NULL);
     o->names = stemd_names(sd);
     o->nstems = stemd_nstems(sd);
     o->nparams = params_count(o->nstems);
@@ -191,6 +192,7 @@ void osc_destroy(struct osc *o)
     osc_dispatch_fini(o);
     free(o->mtake);
     if (o->fd >= 0) close(o->fd);
+    pthread_mutex_destroy(&o->re_lock);
     free(o);
 }
 
@@ -249,8 +251,62 @@ void osc_input(struct osc *o, const unsigned char *data, size_t len, const struc
     osc_dispatch(o, c, from, data, len, now);
 }
 
+void osc_reconfigure(struct osc *o, const struct osc_config *c)
+{
+    if (!o) return;
+    pthread_mutex_lock(&o->re_lock);
+    o->re_cfg = *c;
+    atomic_store(&o->re_pending, 1);
+    pthread_mutex_unlock(&o->re_lock);
+}
+
+/* The OSC thread's half of osc_reconfigure. */
+static void apply_reconfigure(struct osc *o, int64_t now)
+{
+    struct osc_config c;
+    struct osc_addr fb[OSC_MAX_FEEDBACK];
+    char err[256];
+    int keep_fb = 0;
+    pthread_mutex_lock(&o->re_lock);
+    c = o->re_cfg;
+    atomic_store(&o->re_pending, 0);
+    pthread_mutex_unlock(&o->re_lock);
+
+    if (c.port != o->cfg.port || strcmp(c.bind, o->cfg.bind) != 0)
+        log_warn("SIGHUP: osc-port and bind change only on a restart of stemd; keeping udp %s "
+                 "port %u",
+                 o->cfg.bind, o->cfg.port);
+    for (unsigned i = 0; i < c.nfeedback && !keep_fb; i++)
+        if (osc_resolve_hostport(c.feedback[i], &fb[i], err, sizeof err) < 0) {
+            log_err("SIGHUP: %s; keeping the running --feedback targets", err);
+            keep_fb = 1;
+        }
+    memcpy(o->cfg.allow, c.allow, sizeof c.allow);
+    o->cfg.nallow = c.nallow;
+    o->cfg.allow_given = c.allow_given;
+    o->cfg.lease_s = c.lease_s;
+    o->cfg.meter_rate_hz = c.meter_rate_hz;
+    o->cfg.rate_limit = c.rate_limit;
+    if (!keep_fb) {
+        for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++)
+            if (o->clients[i].used && o->clients[i].permanent) osc_unsubscribe(o, &o->clients[i]);
+        memcpy(o->cfg.feedback, c.feedback, sizeof c.feedback);
+        o->cfg.nfeedback = c.nfeedback;
+        for (unsigned i = 0; i < c.nfeedback; i++) {
+            struct osc_client *fc = osc_client_get(o, &fb[i], now, 1);
+            if (!fc || osc_subscribe(o, fc, &fb[i], FL_UNITS, 0, 1, now) < 0)
+                log_err("SIGHUP: no room for --feedback %s", c.feedback[i]);
+        }
+    }
+    log_notice("OSC settings reloaded: %u networks allowed, lease %.0f s, meters %u Hz, rate limit "
+               "%u/s, %u feedback targets",
+               o->cfg.nallow, o->cfg.lease_s, o->cfg.meter_rate_hz, o->cfg.rate_limit,
+               o->cfg.nfeedback);
+}
+
 void osc_tick(struct osc *o, int64_t now)
 {
+    if (atomic_load(&o->re_pending)) apply_reconfigure(o, now);
     osc_clients_expire(o, now);
     osc_jobs_run(o);
     osc_feedback_flush(o, now);

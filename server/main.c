@@ -7,6 +7,16 @@
 #include "server/log.h"
 #include "server/server.h"
 
+/* SIGHUP: the OSC layer takes the settings it can change while running. */
+static void osc_reload(struct stemd *sd, void *ctx)
+{
+    struct osc *osc = ctx;
+    if (osc)
+        osc_reconfigure(osc, &sd->cfg.osc);
+    else if (sd->cfg.osc.port)
+        log_warn("SIGHUP: OSC was off at start (--osc-port 0); it starts only with stemd");
+}
+
 int main(int argc, char **argv)
 {
     struct stemd *sd = calloc(1, sizeof *sd);
@@ -23,6 +33,8 @@ int main(int argc, char **argv)
         /* OSC once the parameters exist, before JACK: surfaces can connect at once. */
         snprintf(sd->cfg.osc.name, sizeof sd->cfg.osc.name, "%s", sd->cfg.jack_name);
         if ((rc = osc_start(sd, &sd->cfg.osc, &osc, err, sizeof err)) < 0) log_err("%s", err);
+        sd->on_reload = osc_reload;
+        sd->on_reload_ctx = osc;
     }
     if (rc == 0) rc = stemd_run(sd, argc, argv, NULL);
     osc_stop(osc); /* before stemd_fini: its change listener must not outlive the server */

@@ -196,6 +196,7 @@ static void reload(struct stemd *sd, int argc, char **argv)
         else
             log_notice("SIGHUP: preset %s applied", sd->cfg.preset);
     }
+    if (sd->on_reload) sd->on_reload(sd, sd->on_reload_ctx);
     log_notice("SIGHUP: configuration reloaded");
     free(old);
 }

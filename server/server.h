@@ -134,10 +134,14 @@ struct stemd {
     struct control ctl;
     struct engine eng;
     struct notify notify;
-    pthread_key_t rt_key; /* its destructor unregisters the process thread from RCU */
+    pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
     int rt_key_made;
     double start_s;
     char state_name[CONFIG_NAME_MAX + 8];
+    /* Called on the main thread after a SIGHUP reloaded cfg (main.c hands the OSC layer its new
+     * settings); NULL for none. */
+    void (*on_reload)(struct stemd *sd, void *ctx);
+    void *on_reload_ctx;
 };
 
 /* control.c */
