@@ -15,7 +15,7 @@ OSC_HOST     := $(B)/tests/osc/osc-host
 OSC_CLIENT   := $(B)/tests/osc/osc-client
 OSC_LIBS      = $(call pc_libs,liblo)
 # The server's library and packages (mk/server.mk's), for the test host.
-OSC_SERVER_LIBS = $(call pc_libs,jack liburcu) -lm -lpthread
+OSC_SERVER_LIBS = $(call pc_libs,jack liburcu sndfile) -lm -lpthread
 
 $(OSC_OBJ) $(B)/tools/stemctl.o $(B)/tests/osc/osc-host.o $(B)/tests/osc/osc-client.o: \
 	override CFLAGS += $(call pc_cflags,liblo)
@@ -60,7 +60,7 @@ FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 # ASan by it, and locking ASan's shadow memory would exhaust the machine.
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -D__SANITIZE_ADDRESS__=1 -Wall -Wextra -Werror -I. \
 	-DSTEMD_VERSION='"$(VERSION)"' \
-	$(call pc_cflags,liblo jack liburcu) $(FUZZ_FLAGS)
+	$(call pc_cflags,liblo jack liburcu sndfile) $(FUZZ_FLAGS)
 FUZZ_SRC     := $(sort $(wildcard dsp/*.c)) $(filter-out server/main.c,$(sort $(wildcard server/*.c))) \
 	$(OSC_SRC)
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_B)/%.o)
@@ -73,7 +73,7 @@ $(FUZZ_B)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BIN): tests/fuzz_osc.c $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,liblo jack liburcu) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,liblo jack liburcu sndfile) \
 		-lm -lpthread
 
 # Work corpus in build/ (grows); the committed seeds stay as they are. A small ASan quarantine:

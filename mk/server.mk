@@ -7,7 +7,7 @@
 #   make server-tests-san       the same suite with ASan+UBSan (B=build/san, no interposer)
 #   make systemd-check          systemd-analyze verify of systemd/stemd.service
 
-SERVER_PKGS    := jack liburcu
+SERVER_PKGS    := jack liburcu sndfile
 SERVER_ALL_SRC := $(sort $(wildcard server/*.c))
 SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_ALL_SRC))
 SERVER_LIB_OBJ := $(SERVER_LIB_SRC:%.c=$(B)/%.o)

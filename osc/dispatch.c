@@ -20,7 +20,10 @@ enum act_kind {
     A_SUB,
     A_UNSUB,
     A_METERS,
-    A_LRESET
+    A_LRESET,
+    A_REC_START,
+    A_REC_STOP,
+    A_REC_STATUS
 };
 
 struct osc_action {
@@ -32,7 +35,8 @@ struct osc_action {
     const char *prefix; /* A_LIST, A_DUMP */
     unsigned port;      /* A_SUB: 0 = the source port */
     int by_name;
-    unsigned hz; /* A_METERS */
+    unsigned hz;      /* A_METERS */
+    const char *name; /* A_REC_START: the file name, NULL for a timestamp */
 };
 
 struct osc_req {
@@ -265,11 +269,23 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         new_act(r, A_LRESET, m);
         return;
     }
+    if (strcmp(addr, "/record/start") == 0) {
+        if (argc > 1 || (argc == 1 && types[0] != LO_STRING && types[0] != LO_SYMBOL)) {
+            fail(r, ep, "use /record/start [s:FILE_NAME] (in --record-dir; default: a timestamp)");
+            return;
+        }
+        new_act(r, A_REC_START, m)->name = argc ? (const char *)argv[0] : NULL;
+        return;
+    }
+    if (strcmp(addr, "/record/stop") == 0 || strcmp(addr, "/record/status") == 0) {
+        new_act(r, strcmp(addr, "/record/stop") == 0 ? A_REC_STOP : A_REC_STATUS, m);
+        return;
+    }
     if (osc_split_flavour(addr, base, &fl) < 0) {
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
-             "/meters /loudness/reset");
+             "/meters /loudness/reset /record/start /record/stop /record/status");
         return;
     }
     if (argc == 0) {
@@ -391,6 +407,46 @@ static void ping(struct osc_req *r, lo_message m)
     if (len > 0) out_add(&r->out, r->o->bigmsg, len);
 }
 
+/* /record/stopped or /record/status: s:STATE s:PATH f:SECONDS i:DROPPED_FRAMES s:ERROR */
+static void record_reply(struct osc_req *r, const char *addr, const struct stemd_record_status *st)
+{
+    struct oscw_builder *b = &r->o->bld;
+    oscw_b_init(b);
+    oscw_b_str(b, st->state);
+    oscw_b_str(b, st->path);
+    oscw_b_float(b, (float)st->seconds);
+    oscw_b_int(b, st->dropped > INT32_MAX ? INT32_MAX : (int32_t)st->dropped);
+    oscw_b_str(b, st->error);
+    int len = oscw_b_finish(b, addr, r->o->bigmsg, sizeof r->o->bigmsg);
+    if (len > 0) out_add(&r->out, r->o->bigmsg, len);
+}
+
+static void record_action(struct osc_req *r, struct osc_action *a)
+{
+    struct stemd_record_status st;
+    char err[512], path[4096];
+    if (a->kind == A_REC_START) {
+        if (stemd_record_start(r->o->sd, a->name, path, sizeof path, err, sizeof err) < 0) {
+            fail(r, "/record/start", err);
+            return;
+        }
+        struct oscw_builder *b = &r->o->bld;
+        oscw_b_init(b);
+        oscw_b_str(b, path);
+        int len = oscw_b_finish(b, "/record/started", r->o->bigmsg, sizeof r->o->bigmsg);
+        if (len > 0) out_add(&r->out, r->o->bigmsg, len);
+    } else if (a->kind == A_REC_STOP) {
+        int rc = stemd_record_stop(r->o->sd, &st);
+        if (rc == -EINVAL)
+            fail(r, "/record/stop", "not recording (send /record/status)");
+        else
+            record_reply(r, "/record/stopped", &st);
+    } else {
+        stemd_record_status(r->o->sd, &st);
+        record_reply(r, "/record/status", &st);
+    }
+}
+
 static void run_action(struct osc_req *r, struct osc_action *a)
 {
     struct osc *o = r->o;
@@ -464,6 +520,11 @@ static void run_action(struct osc_req *r, struct osc_action *a)
         break;
     case A_LRESET:
         stemd_reset_loudness(o->sd);
+        break;
+    case A_REC_START:
+    case A_REC_STOP:
+    case A_REC_STATUS:
+        record_action(r, a);
         break;
     }
 }

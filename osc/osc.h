@@ -22,6 +22,11 @@
  *                          feedback of every change (and meters) to the sender's address at
  *                          PORT (default: its source port); answered with a /dump
  *   /unsubscribe, /meters i:HZ (0 = off), /loudness/reset
+ *   /record/start [s:NAME] record the master into --record-dir/NAME.wav (default: a
+ *                          timestamp): /record/started s:PATH
+ *   /record/stop           finish it: /record/stopped s:STATE s:PATH f:SECONDS i:LOST_FRAMES
+ *                          s:ERROR (STATE idle, or failed with ERROR saying why)
+ *   /record/status         /record/status, the same fields (STATE idle|recording|failed)
  *   errors                 /error s:PATH s:REASON; nothing changes.
  * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
  * any bad element changes nothing. Timetags are ignored (applied on arrival). */

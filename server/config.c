@@ -21,6 +21,7 @@ enum opt_id {
     OPT_CONNECT,
     OPT_PRESET,
     OPT_STATE_DIR,
+    OPT_RECORD_DIR,
     OPT_CONFIG,
     OPT_LOG_LEVEL,
     OPT_NO_WAIT,
@@ -37,6 +38,7 @@ static const struct option long_opts[] = {
     {"connect", required_argument, NULL, OPT_CONNECT},
     {"preset", required_argument, NULL, OPT_PRESET},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"record-dir", required_argument, NULL, OPT_RECORD_DIR},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
@@ -69,6 +71,8 @@ void config_usage(FILE *f)
         "  --preset FILE          apply this preset at start, over the saved state [none]\n"
         "  --state-dir DIR        keep the parameters in DIR/JACKNAME.state, saved a second\n"
         "                         after each change and at exit; loaded at start  [none]\n"
+        "  --record-dir DIR       where /record/start (OSC, stemctl record) writes the master:\n"
+        "                         32-bit float WAV/RF64, finished on stop and exit  [off]\n"
         "  --config FILE          read these options as 'key = value' lines (e.g.\n"
         "                         'stems = drums,bass'); the command line wins  [none]\n"
         "  --log-level LEVEL      error, warning, notice, info or debug       [info]\n"
@@ -203,6 +207,8 @@ static int apply_opt(struct stemd_config *c, int id, const char *key, const char
         return copy_str(c->preset, sizeof c->preset, val, "preset", err, errlen);
     case OPT_STATE_DIR:
         return copy_str(c->state_dir, sizeof c->state_dir, val, "state-dir", err, errlen);
+    case OPT_RECORD_DIR:
+        return copy_str(c->record_dir, sizeof c->record_dir, val, "record-dir", err, errlen);
     case OPT_CONFIG:
         return copy_str(c->config, sizeof c->config, val, "config", err, errlen);
     case OPT_LOG_LEVEL:

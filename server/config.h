@@ -29,6 +29,7 @@ struct stemd_config {
     struct config_connect connect[CONFIG_CONNECT_MAX];
     char preset[CONFIG_PATH_MAX];
     char state_dir[CONFIG_PATH_MAX];
+    char record_dir[CONFIG_PATH_MAX]; /* "" = recording off */
     char config[CONFIG_PATH_MAX];
     int log_level;
     int no_wait;

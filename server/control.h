@@ -84,6 +84,25 @@ unsigned stemd_nstems(const struct stemd *sd);
 const char *stemd_stem_name(const struct stemd *sd, unsigned k);
 const struct params_names *stemd_names(const struct stemd *sd);
 
+/* Recording the master (server/recorder.h). NAME is a plain file name ([A-Za-z0-9._-], no
+ * leading dot; ".wav" is added when missing), or NULL/"" for stemd-YYYYMMDD-HHMMSS.wav; the file
+ * goes in --record-dir and is never overwritten. Start returns 0 with the path, or -EBUSY
+ * (recording already), -ENOTCONN (no JACK server: no rate to record at), -EINVAL (no
+ * --record-dir, bad name), -EEXIST, or -errno from creating the file, with the reason in err. */
+int stemd_record_start(struct stemd *sd, const char *name, char *path, size_t pathlen, char *err,
+                       size_t errlen);
+struct stemd_record_status {
+    const char *state; /* "idle", "recording", "stopping" or "failed" */
+    char path[4096];   /* the current or last file ("" when none yet) */
+    double seconds;    /* in the file */
+    uint64_t dropped;  /* frames lost because the disk fell behind (0 in a sound recording) */
+    char error[512];   /* why the last recording failed, else "" */
+};
+/* Stop: the ring drained, the file finished and synced; st says what was recorded. Returns 0,
+ * or -EINVAL when nothing is being recorded (st still filled: a failed one says why). */
+int stemd_record_stop(struct stemd *sd, struct stemd_record_status *st);
+void stemd_record_status(struct stemd *sd, struct stemd_record_status *st);
+
 /* Called after every applied change, in the thread that made it, with the writer lock held
  * (the lock is recursive: the listener may call stemd_get or even stemd_set). path is the
  * canonical path (stems by name). Keep it short: it delays the next writer. */

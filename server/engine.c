@@ -117,6 +117,8 @@ static int on_process(jack_nframes_t n, void *arg)
         }
     }
 
+    recorder_rt_push(&sd->rec, out_l, out_r, n);
+
     /* Leave it: every use of s and g is ordered before these release stores. */
     atomic_store_explicit(&e->in_callback, 0, memory_order_release);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_release);

@@ -108,6 +108,9 @@ int stemd_init(struct stemd *sd)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which the recorder reports,
+     * rather than kill the server. */
+    signal(SIGXFSZ, SIG_IGN);
 
 #if defined(__SANITIZE_ADDRESS__)
     log_info("AddressSanitizer build: memory not locked (its shadow memory is too large)");
@@ -128,7 +131,8 @@ int stemd_init(struct stemd *sd)
               sd->cfg.config[0] ? sd->cfg.config : "(none)");
     if ((rc = pthread_key_create(&sd->rt_key, engine_rt_thread_exit)) != 0) return -rc;
     sd->rt_key_made = 1;
-    if ((rc = control_init(sd)) < 0 || (rc = engine_init(sd)) < 0) {
+    if ((rc = control_init(sd)) < 0 || (rc = engine_init(sd)) < 0 ||
+        (rc = recorder_init(sd, sd->cfg.record_dir)) < 0) {
         log_err("cannot start: %s", strerror(-rc));
         return rc;
     }
@@ -142,6 +146,7 @@ int stemd_init(struct stemd *sd)
 void stemd_fini(struct stemd *sd)
 {
     engine_close(sd);
+    recorder_fini(sd); /* after the last cycle: the whole ring reaches the file */
     control_stop(sd);
     engine_fini(sd);
     control_fini(sd);
@@ -188,6 +193,7 @@ static void reload(struct stemd *sd, int argc, char **argv)
         memcpy(sd->cfg.state_dir, old->state_dir, sizeof old->state_dir);
     }
     log_set_level(sd->cfg.log_level);
+    recorder_set_dir(sd, sd->cfg.record_dir);
     ports_remember_config(sd);
     ports_restore(sd, 1);
     if (sd->cfg.preset[0] && strcmp(sd->cfg.preset, old->preset) != 0) {

@@ -11,6 +11,7 @@
 #include "dsp/mix.h"
 #include "dsp/params.h"
 #include "server/config.h"
+#include "server/recorder.h"
 #include "server/control.h"
 #include "server/notify.h"
 
@@ -134,6 +135,7 @@ struct stemd {
     struct control ctl;
     struct engine eng;
     struct notify notify;
+    struct recorder rec;
     pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
     int rt_key_made;
     double start_s;

@@ -211,7 +211,7 @@ int main(void)
         n = read_wav("t1.wav", &x, &info);
         for (int t = 2; t <= 3; t++) {
             snprintf(args, sizeof args, "-T %d -o t%d.wav %s", t, t, busy);
-            char name[16];
+            char name[32];
             snprintf(name, sizeof name, "t%d.wav", t);
             run(args, NULL, 0);
             long n2 = read_wav(name, &y, &i2);

@@ -1,6 +1,6 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch. Exit status 0 on success; 1 on an /error or no answer in time (the reason on
- * stderr); 2 on a usage error. */
+ * status, watch, record. Exit status 0 on success; 1 on an /error or no answer in time (the reason
+ * on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -53,6 +53,8 @@ static void usage(FILE *f)
            "  load FILE                       apply a preset as one bundle (all or nothing)\n"
            "  status                          DSP load, xruns, latency, uptime, subscribers\n"
            "  watch                           live meters (Ctrl-C ends it)\n"
+           "  record start [NAME]|stop|status record the master into stemd's --record-dir\n"
+           "                                  (NAME.wav; default a timestamp)\n"
            "Defaults: --host 127.0.0.1 --port 7770 --timeout 2000. Exit status 1 on an\n"
            "/error from stemd or no answer in time.\n");
 }
@@ -380,6 +382,46 @@ static int cmd_watch(struct ctl *x, int timeout)
     return 0;
 }
 
+/* record: /record/started s:PATH, or /record/stopped|status s:STATE s:PATH f:SECONDS
+ * i:DROPPED s:ERROR. */
+static void on_record(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    lo_arg **a = lo_message_get_argv(m);
+    const char *t = lo_message_get_types(m);
+    if (on_error(x, path, m)) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/record/started") && t[0] == 's') {
+        printf("recording to %s\n", (const char *)a[0]);
+        x->done = 1;
+    } else if ((!strcmp(path, "/record/stopped") || !strcmp(path, "/record/status")) &&
+               !strcmp(t, "ssfis")) {
+        printf("%s %s %.1f s, %d frames lost%s%s\n", (const char *)a[0],
+               *(const char *)a[1] ? (const char *)a[1] : "(no recording yet)", oscc_num(m, 2),
+               (int)oscc_num(m, 3), *(const char *)a[4] ? ": " : "", (const char *)a[4]);
+        x->errors += !strcmp((const char *)a[0], "failed");
+        x->done = 1;
+    }
+}
+
+static int cmd_record(struct ctl *x, int argc, char **argv, int timeout)
+{
+    int rc;
+    if (argc >= 1 && !strcmp(argv[0], "start") && argc <= 2)
+        rc = argc == 2 ? send_msg(x, "/record/start", "s", argv + 1, 1)
+                       : send_msg(x, "/record/start", "", NULL, 0);
+    else if (argc == 1 && (!strcmp(argv[0], "stop") || !strcmp(argv[0], "status")))
+        rc = send_msg(x, argv[0][2] == 'o' ? "/record/stop" : "/record/status", "", NULL, 0);
+    else {
+        fprintf(stderr, "stemctl: record start [NAME] | record stop | record status\n");
+        return 2;
+    }
+    if (rc < 0 || pump(x, on_record, timeout) < 0) return 1;
+    return x->errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1";
@@ -427,6 +469,8 @@ int main(int argc, char **argv)
             send_msg(x, "/status", "", NULL, 0) < 0 || pump(x, on_status, timeout) < 0 || x->errors;
     else if (!strcmp(cmd, "watch") && n == 0)
         rc = cmd_watch(x, timeout);
+    else if (!strcmp(cmd, "record"))
+        rc = cmd_record(x, n, argv + i, timeout);
     else {
         usage(stderr);
         rc = 2;
