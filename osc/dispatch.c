@@ -23,7 +23,8 @@ enum act_kind {
     A_LRESET,
     A_REC_START,
     A_REC_STOP,
-    A_REC_STATUS
+    A_REC_STATUS,
+    A_PART
 };
 
 struct osc_action {
@@ -36,7 +37,8 @@ struct osc_action {
     unsigned port;      /* A_SUB: 0 = the source port */
     int by_name;
     unsigned hz;      /* A_METERS */
-    const char *name; /* A_REC_START: the file name, NULL for a timestamp */
+    const char *name; /* A_REC_START: the file name, NULL for a timestamp; A_PART: its text */
+    int32_t part[3];  /* A_PART: id, index, count */
 };
 
 struct osc_req {
@@ -269,6 +271,25 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         new_act(r, A_LRESET, m);
         return;
     }
+    if (strcmp(addr, "/preset/part") == 0) {
+        unsigned v[3];
+        if (argc != 4 || types[3] != LO_STRING ||
+            whole(types[0], argv[0], 0, INT32_MAX, &v[0]) < 0 ||
+            whole(types[1], argv[1], 0, INT32_MAX, &v[1]) < 0 ||
+            whole(types[2], argv[2], 1, INT32_MAX, &v[2]) < 0) {
+            fail(r, ep, "use /preset/part i:ID i:INDEX i:COUNT s:TEXT (a preset's text in parts)");
+            return;
+        }
+        if (r->in_bundle) {
+            fail(r, ep, "send /preset/part on its own, not in a bundle");
+            return;
+        }
+        struct osc_action *a = new_act(r, A_PART, m);
+        a->name = (const char *)argv[3];
+        for (int i = 0; i < 3; i++)
+            a->part[i] = (int32_t)v[i];
+        return;
+    }
     if (strcmp(addr, "/record/start") == 0) {
         if (argc > 1 || (argc == 1 && types[0] != LO_STRING && types[0] != LO_SYMBOL)) {
             fail(r, ep, "use /record/start [s:FILE_NAME] (in --record-dir; default: a timestamp)");
@@ -285,7 +306,7 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
-             "/meters /loudness/reset /record/start /record/stop /record/status");
+             "/meters /loudness/reset /record/start /record/stop /record/status /preset/part");
         return;
     }
     if (argc == 0) {
@@ -525,6 +546,10 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_REC_STOP:
     case A_REC_STATUS:
         record_action(r, a);
+        break;
+    case A_PART:
+        osc_transfer_part(o, &r->out, r->from, r->source, a->part[0], a->part[1], a->part[2],
+                          a->name, r->now);
         break;
     }
 }

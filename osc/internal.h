@@ -16,18 +16,21 @@
 #include "server/control.h"
 
 /* Bounds that keep memory fixed whatever clients send. */
-#define OSC_MAX_CLIENTS    64   /* senders remembered (rate limits, subscriptions) */
-#define OSC_NEW_CLIENTS    256  /* new senders taken in per second */
-#define OSC_MAX_SUBS       32   /* of them subscribed at once */
-#define OSC_MAX_JOBS       8    /* /list and /dump answers being paced out */
-#define OSC_MAX_ELEMS      2048 /* messages in one bundle (a whole preset fits) */
-#define OSC_MAX_ACTS       256  /* queries and commands in one bundle */
-#define OSC_MAX_ERRORS     8    /* /error replies for one bad bundle */
-#define OSC_FB_PERIOD_MS   33   /* feedback: at most 30 Hz per address */
-#define OSC_JOB_BURST      16   /* datagrams per job and tick: a reader keeps up, nothing drops */
-#define OSC_INLINE_MATCHES 256  /* a pattern query answers this many at once, more are paced */
-#define OSC_RX_MAX         65536
-#define OSC_PATH_MAX       256
+#define OSC_MAX_CLIENTS      64   /* senders remembered (rate limits, subscriptions) */
+#define OSC_NEW_CLIENTS      256  /* new senders taken in per second */
+#define OSC_MAX_SUBS         32   /* of them subscribed at once */
+#define OSC_MAX_JOBS         8    /* /list and /dump answers being paced out */
+#define OSC_MAX_ELEMS        2048 /* messages in one bundle (a whole preset fits) */
+#define OSC_MAX_ACTS         256  /* queries and commands in one bundle */
+#define OSC_MAX_ERRORS       8    /* /error replies for one bad bundle */
+#define OSC_FB_PERIOD_MS     33   /* feedback: at most 30 Hz per address */
+#define OSC_JOB_BURST        16   /* datagrams per job and tick: a reader keeps up, nothing drops */
+#define OSC_INLINE_MATCHES   256  /* a pattern query answers this many at once, more are paced */
+#define OSC_RX_MAX           65536
+#define OSC_PATH_MAX         256
+#define OSC_MAX_TRANSFERS    4         /* presets arriving in parts at once (transfer.c) */
+#define OSC_TRANSFER_MAX     (4 << 20) /* bytes of preset text: 256 stems take ~0.6 MB */
+#define OSC_TRANSFER_IDLE_MS 5000      /* a transfer without a part this long is dropped */
 
 enum osc_flavour { FL_UNITS, FL_NORM, FL_TEXT };
 
@@ -61,6 +64,17 @@ struct osc_client {
     unsigned meter_hz;
     int64_t next_meter_ms;
     struct osc_meter_acc acc;
+};
+
+/* A preset arriving in parts (/preset/part, transfer.c). */
+struct osc_transfer {
+    int used;
+    struct osc_addr from;
+    int32_t id, count;
+    unsigned next; /* the index expected next */
+    char *text;
+    size_t len, cap;
+    int64_t last_ms;
 };
 
 /* Paced multi-datagram answers (/list, /dump, the dump that answers /subscribe). */
@@ -109,6 +123,7 @@ struct osc {
     struct osc_client clients[OSC_MAX_CLIENTS];
     uint32_t next_id;
     struct osc_job jobs[OSC_MAX_JOBS];
+    struct osc_transfer transfers[OSC_MAX_TRANSFERS];
 
     /* Feedback: written by the listener (any thread that changes a parameter), read here. */
     pthread_mutex_t fb_lock;
@@ -246,6 +261,13 @@ int osc_job_start(struct osc *o, enum osc_job_kind kind, const struct osc_addr *
 void osc_jobs_run(struct osc *o);
 void osc_answer_info(struct osc *o, struct osc_out *out);
 void osc_answer_status(struct osc *o, struct osc_out *out);
+
+/* transfer.c */
+/* One /preset/part from `from`; answers into out. */
+void osc_transfer_part(struct osc *o, struct osc_out *out, const struct osc_addr *from, int source,
+                       int32_t id, int32_t index, int32_t count, const char *text, int64_t now);
+void osc_transfers_expire(struct osc *o, int64_t now);
+void osc_transfers_free(struct osc *o);
 
 /* meters.c */
 void osc_meters_tick(struct osc *o, int64_t now);

@@ -27,6 +27,12 @@
  *   /record/stop           finish it: /record/stopped s:STATE s:PATH f:SECONDS i:LOST_FRAMES
  *                          s:ERROR (STATE idle, or failed with ERROR saying why)
  *   /record/status         /record/status, the same fields (STATE idle|recording|failed)
+ *   /preset/part i:ID i:INDEX i:COUNT s:TEXT
+ *                          a preset's text in parts (one that no bundle of 64 kB holds):
+ *                          /preset/part/ok i:ID i:INDEX each; after the last, /preset/applied
+ *                          i:ID, or /error with the preset's line reasons and nothing applied.
+ *                          Parts from one address, in order; a repeat is acknowledged again
+ *                          (see osc/transfer.c)
  *   errors                 /error s:PATH s:REASON; nothing changes.
  * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
  * any bad element changes nothing. Timetags are ignored (applied on arrival). */

@@ -190,6 +190,7 @@ void osc_destroy(struct osc *o)
         osc_meter_acc_free(&o->clients[i].acc);
     osc_feedback_fini(o);
     osc_dispatch_fini(o);
+    osc_transfers_free(o);
     free(o->mtake);
     if (o->fd >= 0) close(o->fd);
     pthread_mutex_destroy(&o->re_lock);
@@ -308,6 +309,7 @@ void osc_tick(struct osc *o, int64_t now)
 {
     if (atomic_load(&o->re_pending)) apply_reconfigure(o, now);
     osc_clients_expire(o, now);
+    osc_transfers_expire(o, now);
     osc_jobs_run(o);
     osc_feedback_flush(o, now);
     osc_meters_tick(o, now);

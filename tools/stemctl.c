@@ -70,22 +70,30 @@ static int send_msg(struct ctl *x, const char *addr, const char *types, char *co
     return oscc_send(&x->c, x->buf, (size_t)len);
 }
 
-/* Receive, handing every message to fn, until x->done or timeout_ms without a datagram. */
-static int pump(struct ctl *x, void (*fn)(void *, const char *, lo_message), int timeout_ms)
+/* Receive, handing every message to fn(ctx, ...), until x->done; -2 after timeout_ms without a
+ * datagram, -1 on a socket error. */
+static int pump_ctx(struct ctl *x, void (*fn)(void *, const char *, lo_message), void *ctx,
+                    int timeout_ms)
 {
     while (!x->done) {
         ssize_t n = oscc_recv(&x->c, x->buf, sizeof x->buf, timeout_ms);
         if (n < 0 && n != -EINTR) return -1;
-        if (n == 0) {
-            fprintf(stderr,
-                    "stemctl: no answer from stemd within %d ms (is it running, and is "
-                    "this host in its --allow list?)\n",
-                    timeout_ms);
-            return -1;
-        }
-        if (n > 0) oscc_each(x->buf, (size_t)n, fn, x);
+        if (n == 0) return -2;
+        if (n > 0) oscc_each(x->buf, (size_t)n, fn, ctx);
     }
     return 0;
+}
+
+/* The same with ctx x, saying so when stemd does not answer. */
+static int pump(struct ctl *x, void (*fn)(void *, const char *, lo_message), int timeout_ms)
+{
+    int rc = pump_ctx(x, fn, x, timeout_ms);
+    if (rc == -2)
+        fprintf(stderr,
+                "stemctl: no answer from stemd within %d ms (is it running, and is "
+                "this host in its --allow list?)\n",
+                timeout_ms);
+    return rc < 0 ? -1 : 0;
 }
 
 static int on_error(struct ctl *x, const char *path, lo_message m)
@@ -244,47 +252,113 @@ static int cmd_list(struct ctl *x, const char *cmd, const char *prefix, int time
     return x->errors ? 1 : 0;
 }
 
+/* load: the preset's text in parts of at most PART_BYTES, cut at line ends, each sent after the
+ * previous one's /preset/part/ok (a lost datagram is sent again); stemd applies the whole preset
+ * as one snapshot after the last part, or nothing. */
+#define PART_BYTES 8000
+struct load {
+    struct ctl *x;
+    int32_t id, index, count;
+    int acked, applied;
+};
+
+static void on_part(void *ctx, const char *path, lo_message m)
+{
+    struct load *ld = ctx;
+    if (on_error(ld->x, path, m)) {
+        ld->x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/preset/part/ok") && (int32_t)oscc_num(m, 0) == ld->id &&
+        (int32_t)oscc_num(m, 1) == ld->index)
+        ld->acked = 1;
+    else if (!strcmp(path, "/preset/applied") && (int32_t)oscc_num(m, 0) == ld->id)
+        ld->applied = 1;
+    /* The last part's ok comes with the verdict: applied, or /error with the reasons. */
+    ld->x->done = ld->acked && (ld->index + 1 < ld->count || ld->applied);
+}
+
+static char *slurp(FILE *f, size_t *len)
+{
+    size_t cap = 65536, n = 0, got;
+    char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *g = realloc(b, cap *= 2);
+            if (!g) free(b);
+            b = g;
+        }
+    }
+    if (b) b[n] = 0;
+    *len = n;
+    return b;
+}
+
 static int cmd_load(struct ctl *x, const char *file, int timeout)
 {
     FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-    char line[2048];
-    unsigned lineno = 0;
+    size_t len;
     if (!f) {
         fprintf(stderr, "stemctl: cannot read %s: %s\n", file, strerror(errno));
         return 1;
     }
-    /* One datagram of up to 64 kB: the whole preset is one bundle, so it applies atomically. */
-    size_t cap = 65000, len = 16;
-    unsigned char *b = calloc(1, cap);
-    memcpy(b, "#bundle\0\0\0\0\0\0\0\0\1", 16);
-    while (fgets(line, sizeof line, f)) {
-        char path[1024], value[1024], extra[8];
-        lineno++;
-        char *h = strchr(line, '#');
-        if (h) *h = 0;
-        int n = sscanf(line, "%1023s %1023s %7s", path, value, extra);
-        if (n <= 0) continue;
-        if (n != 2) {
-            fprintf(stderr, "stemctl: %s:%u: write 'path value'\n", file, lineno);
-            free(b);
-            return 1;
-        }
-        unsigned char m[2100];
-        int ml = looks_numeric(value) ? oscw_message(m, sizeof m, path, "f", strtod(value, NULL))
-                                      : oscw_message(m, sizeof m, path, "s", value);
-        if (ml < 0 || len + 4 + (size_t)ml > cap) {
-            fprintf(stderr, "stemctl: %s: too large for one datagram (64 kB); split it\n", file);
-            free(b);
-            return 1;
-        }
-        oscw_put32(b + len, (uint32_t)ml);
-        memcpy(b + len + 4, m, (size_t)ml);
-        len += 4 + (size_t)ml;
-    }
+    char *text = slurp(f, &len);
     if (f != stdin) fclose(f);
-    oscc_send(&x->c, b, len);
-    free(b);
-    return finish(x, timeout);
+    if (!text || memchr(text, 0, len)) {
+        fprintf(stderr, "stemctl: %s: %s\n", file, text ? "not a text file" : "out of memory");
+        free(text);
+        return 1;
+    }
+    /* The parts: cut after the last newline within PART_BYTES. */
+    size_t starts[4096], nparts = 0;
+    for (size_t pos = 0; pos < len || nparts == 0;) {
+        size_t end = len - pos <= PART_BYTES ? len : pos + PART_BYTES;
+        if (end < len) {
+            while (end > pos && text[end - 1] != '\n')
+                end--;
+            if (end == pos) {
+                fprintf(stderr, "stemctl: %s: a line longer than %d bytes\n", file, PART_BYTES);
+                free(text);
+                return 1;
+            }
+        }
+        if (nparts == sizeof starts / sizeof starts[0] - 1) {
+            fprintf(stderr, "stemctl: %s: too large\n", file);
+            free(text);
+            return 1;
+        }
+        starts[nparts++] = pos;
+        pos = end;
+        if (pos >= len) break;
+    }
+    starts[nparts] = len;
+    struct load ld = {x, (int32_t)(getpid() & 0x7fffffff), 0, (int32_t)nparts, 0, 0};
+    int rc = 0;
+    for (size_t p = 0; p < nparts && !rc; p++) {
+        size_t n = starts[p + 1] - starts[p];
+        char saved = text[starts[p] + n];
+        text[starts[p] + n] = 0;
+        unsigned char msg[PART_BYTES + 256];
+        int ml = oscw_message(msg, sizeof msg, "/preset/part", "iiis", ld.id, (int32_t)p,
+                              (int32_t)nparts, text + starts[p]);
+        text[starts[p] + n] = saved;
+        ld.index = (int32_t)p;
+        ld.acked = 0;
+        /* A part whose ok does not come in a third of the timeout is sent again (stemd
+         * acknowledges a repeat without taking it twice). */
+        int tries = 0, got;
+        do {
+            x->done = 0;
+            if (ml < 0 || oscc_send(&x->c, msg, (size_t)ml) < 0) break;
+            got = pump_ctx(x, on_part, &ld, timeout / 3 + 1);
+        } while (got == -2 && !ld.acked && ++tries < 3);
+        if (x->errors || !x->done) rc = 1;
+    }
+    free(text);
+    if (rc && !x->errors)
+        fprintf(stderr, "stemctl: no answer from stemd for the preset within %d ms\n", timeout);
+    return rc;
 }
 
 static void on_status(void *ctx, const char *path, lo_message m)

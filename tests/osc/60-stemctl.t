@@ -32,9 +32,36 @@ printf '/stem/1/fader -1\n/stem/1/nothing 3\n' >"$TMP/bad.preset"
 S load "$TMP/bad.preset" 2>/dev/null; is "$?" 1 "load of a bad preset: exit 1"
 is "$(S get /stem/1/fader)" "/stem/1/fader -3" "... nothing of it applied"
 S status >"$TMP/status.txt"; ok $? "status: exit 0"
+
 grep -q '^latency 96 frames' "$TMP/status.txt"; ok $? "status shows the latency"
 timeout --preserve-status -s INT 1.5 "$STEMCTL" --port "$PORT" watch >"$TMP/watch.txt"; is "$?" 0 "watch ends on Ctrl-C (SIGINT) with exit 0"
 grep -q 'LUFS M' "$TMP/watch.txt" && grep -q 'vocals' "$TMP/watch.txt"; ok $? "watch draws the stems and the loudness"
+# A rig too large for one datagram: 64 stems' preset (~130 kB) goes in parts, applied whole.
+stop_host
+start_host --meter-rate 0 --stems 64
+S dump >"$TMP/big.preset"
+is "$(grep -vc '^#' "$TMP/big.preset")" "$((64 * 56 + 67))" "64 stems: dump of every parameter"
+sed -e 's|^/stem/stem64/fader .*|/stem/stem64/fader -7|' -e 's|^/stem/stem1/trim .*|/stem/stem1/trim 2|' \
+    "$TMP/big.preset" >"$TMP/big2.preset"
+S load "$TMP/big2.preset"; ok $? "load of $(wc -c <"$TMP/big2.preset") bytes in parts: exit 0"
+is "$(S get /stem/64/fader; S get /stem/1/trim)" $'/stem/64/fader -7\n/stem/1/trim 2' "... first and last lines applied"
+S dump >"$TMP/big3.preset"
+diff -q "$TMP/big2.preset" "$TMP/big3.preset" >/dev/null; ok $? "... and dump gives the loaded state back"
+{ sed 's|^/stem/stem1/trim .*|/stem/stem1/trim 5|' "$TMP/big.preset"; echo "/stem/stem64/nothing 1"; } >"$TMP/big4.preset"
+err=$(S load "$TMP/big4.preset" 2>&1); is "$?" 1 "a large preset with a bad last line: exit 1"
+grep -q "preset:$(($(wc -l <"$TMP/big4.preset"))): .*nothing" <<<"$err"; ok $? "... the line named ($err)"
+is "$(S get /stem/1/trim)" "/stem/1/trim 2" "... and nothing of it applied"
+# The protocol itself: a part out of order drops the transfer; a repeated part is acknowledged
+# again, not taken twice. (Parts must come from one address: P keeps one source port.)
+P() { c -l $((PORT + 7)) "$@"; }
+is "$(P send /preset/part iiis 7 1 2 "/stem/1/trim 1")" \
+   "/error ,ss /preset/part part 1 of 2 out of order (expected 0): transfer dropped; send it again from part 0" "a part out of order: an error"
+is "$(P send /preset/part iiis 8 0 2 "/stem/1/trim 3
+")" "/preset/part/ok ,ii 8 0" "part 0: acknowledged"
+is "$(P send /preset/part iiis 8 0 2 "/stem/1/trim 3
+")" "/preset/part/ok ,ii 8 0" "part 0 again: acknowledged again"
+is "$(P send /preset/part iiis 8 1 2 "/stem/1/pan 0.25" | tr '\n' ' ')" "/preset/part/ok ,ii 8 1 /preset/applied ,i 8 " "the last part: applied"
+is "$(S get /stem/1/trim; S get /stem/1/pan)" $'/stem/1/trim 3\n/stem/1/pan 0.25' "... once, both parts"
 "$STEMCTL" --port $((PORT + 3)) --timeout 300 get /stem/1/fader 2>"$TMP/e.txt"; is "$?" 1 "no stemd there: exit 1"
 grep -q 'no answer' "$TMP/e.txt"; ok $? "... with 'no answer' on stderr"
 "$STEMCTL" bogus 2>/dev/null; is "$?" 2 "unknown command: exit 2"
