@@ -124,8 +124,7 @@ static void *disk_main(void *arg)
             if (st == REC_STOPPING) grace_wait(sd);
             if (!buf || drain(r, buf) < 0) {
                 char why[512];
-                snprintf(why, sizeof why,
-                         "writing failed: %s (disk full?); the file keeps what was written",
+                snprintf(why, sizeof why, "writing failed: %s; the file keeps what was written",
                          buf ? sf_strerror(r->sf) : "out of memory");
                 finish(r, why);
             } else if (st == REC_STOPPING) {

@@ -80,22 +80,28 @@ n=$(frames "$REC/term.wav")
 [ "${n:-0}" -gt 12000 ]; ok $? "and its header says $n frames"
 wait "$PLAY" 2>/dev/null
 
-# A write that fails: a file-size limit of 200 KiB (bash counts 1024-byte blocks) stands in for
-# a full disk.
-(ulimit -f 200; exec "${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --config "$TMP/stemd.conf" >"$TMP/full.log" 2>&1) &
+# A write that fails: tests/enospc.so makes the disk full for full.wav after 200 kB (ulimit -f
+# would do it for every file of the process, JACK's metadata database too).
+ENOSPC=$(cd "$B/tests" && pwd)/enospc.so
+{ [ -n "$RTCHECK" ] && echo "$RTCHECK "; echo "$ENOSPC"; } | tr -d '\n' >"$TMP/preload"
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD="$(cat "$TMP/preload")" \
+    STEMD_RTCHECK_REPORT="$TMP/rtcheck.%p" STEMD_ENOSPC_PATH=/full.wav STEMD_ENOSPC_BYTES=204800 \
+    "$B/stemd" --jack-server "$JACK" --config "$TMP/stemd.conf" >"$TMP/full.log" 2>&1 &
 SPID=$!
 PIDS="$PIDS $SPID"
 for _ in $(seq 100); do grep -q "running on JACK" "$TMP/full.log" && break; sleep 0.05; done
 c send /record/start s full | grep -q "^/record/started"
-ok $? "recording under a 200 KiB file-size limit"
+ok $? "recording onto a disk that fills after 200 kB"
 for _ in $(seq 60); do ctl record status | grep -q "^failed" && break; sleep 0.05; done
 st=$(ctl record status)
-grep -q "^failed $REC/full.wav .*writing failed: .*the file keeps what was written" <<<"$st"
+grep -q "^failed $REC/full.wav .*writing failed: .*No space left on device.*the file keeps what was written" <<<"$st"
 ok $? "the write error stops the recording and says why: $st"
 n=$(frames "$REC/full.wav")
 [ "${n:-0}" -gt 8000 ]; ok $? "what was written stays readable: $n frames"
 c send /record/start s after | grep -q "^/record/started"
 ok $? "a new recording may start after a failed one"
+sleep 0.3
+is "$(ctl record stop | cut -d' ' -f1)" "idle" "... and finishes normally"
 kill -TERM "$SPID"
 wait "$SPID"; ok $? "stemd exits cleanly"
 rtcheck_verify
