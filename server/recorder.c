@@ -122,7 +122,17 @@ static void *disk_main(void *arg)
         if (st == REC_RUNNING || st == REC_STOPPING) {
             /* Stopping: wait out a callback that may still be pushing, then the ring is all. */
             if (st == REC_STOPPING) grace_wait(sd);
-            if (!buf || drain(r, buf) < 0) {
+            unsigned now_rate = atomic_load(&sd->eng.rate_hz);
+            if (st == REC_RUNNING && now_rate && now_rate != r->rate) {
+                /* One file, one rate: the rest would play at the wrong speed. */
+                char why[160];
+                if (buf) drain(r, buf);
+                snprintf(why, sizeof why,
+                         "JACK's sample rate changed from %u to %u Hz; the file keeps what was "
+                         "recorded at %u Hz",
+                         r->rate, now_rate, r->rate);
+                finish(r, why);
+            } else if (!buf || drain(r, buf) < 0) {
                 char why[512];
                 snprintf(why, sizeof why, "writing failed: %s; the file keeps what was written",
                          buf ? sf_strerror(r->sf) : "out of memory");
