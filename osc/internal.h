@@ -31,6 +31,7 @@
 #define OSC_MAX_TRANSFERS    4         /* presets arriving in parts at once (transfer.c) */
 #define OSC_TRANSFER_MAX     (4 << 20) /* bytes of preset text: 256 stems take ~0.6 MB */
 #define OSC_TRANSFER_IDLE_MS 5000      /* a transfer without a part this long is dropped */
+#define OSC_TRANSFER_PARTS   65536     /* parts of one transfer at most */
 
 enum osc_flavour { FL_UNITS, FL_NORM, FL_TEXT };
 
@@ -75,6 +76,8 @@ struct osc_transfer {
     char *text;
     size_t len, cap;
     int64_t last_ms;
+    int finished, applied; /* the last part is in; the preset was applied */
+    char why[512];         /* ... or why not */
 };
 
 /* Paced multi-datagram answers (/list, /dump, the dump that answers /subscribe). */

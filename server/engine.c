@@ -80,10 +80,10 @@ static int on_process(jack_nframes_t n, void *arg)
              * fades in over RAMP_FRAMES. (mix_reset with a snapshot pre-rolls 250 ms: not here.) */
             mix_reset(g->mix, NULL);
             e->rt_ramp = RAMP_FRAMES;
-        } else if (g != e->rt_graph && e->rt_graph) {
+        } else if (g->gen != e->rt_graph_gen && e->rt_graph_gen) {
             e->rt_ramp = RAMP_FRAMES;
         }
-        e->rt_graph = g;
+        e->rt_graph_gen = g->gen;
         for (unsigned k = 0; k < ns; k++) {
             e->in_l[k] = jack_port_get_buffer(e->in[2 * k], n);
             e->in_r[k] = jack_port_get_buffer(e->in[2 * k + 1], n);
@@ -117,7 +117,8 @@ static int on_process(jack_nframes_t n, void *arg)
         }
     }
 
-    recorder_rt_push(&sd->rec, out_l, out_r, n);
+    recorder_rt_push(&sd->rec, out_l, out_r, n,
+                     atomic_load_explicit(&e->rate_hz, memory_order_relaxed));
 
     /* Leave it: every use of s and g is ordered before these release stores. */
     atomic_store_explicit(&e->in_callback, 0, memory_order_release);
@@ -301,6 +302,7 @@ static int ensure_graph(struct stemd *sd, unsigned rate, int reset)
         return 0;
     }
     int rc = graph_new(sd, rate, &g);
+    if (rc == 0) g->gen = ++e->graph_gens;
     if (rc < 0) {
         log_err("cannot build the mix for %u Hz: %s", rate, strerror(-rc));
         return rc;

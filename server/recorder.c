@@ -33,9 +33,14 @@ static const char *state_name(int s)
                                : "idle";
 }
 
-void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n)
+void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n,
+                      unsigned rate)
 {
     if (atomic_load_explicit(&r->state, memory_order_acquire) != REC_RUNNING) return;
+    if (rate != r->rate) { /* r->rate is set before the state's release store */
+        atomic_store_explicit(&r->rate_seen, rate, memory_order_relaxed);
+        return;
+    }
     jack_ringbuffer_data_t v[2];
     size_t bytes = (size_t)n * FRAME_BYTES;
     jack_ringbuffer_get_write_vector(r->rb, v);
@@ -122,15 +127,15 @@ static void *disk_main(void *arg)
         if (st == REC_RUNNING || st == REC_STOPPING) {
             /* Stopping: wait out a callback that may still be pushing, then the ring is all. */
             if (st == REC_STOPPING) grace_wait(sd);
-            unsigned now_rate = atomic_load(&sd->eng.rate_hz);
-            if (st == REC_RUNNING && now_rate && now_rate != r->rate) {
-                /* One file, one rate: the rest would play at the wrong speed. */
+            unsigned seen = atomic_load(&r->rate_seen);
+            if (st == REC_RUNNING && seen) {
+                /* One file, one rate: the process thread stopped pushing at the change. */
                 char why[160];
                 if (buf) drain(r, buf);
                 snprintf(why, sizeof why,
                          "JACK's sample rate changed from %u to %u Hz; the file keeps what was "
                          "recorded at %u Hz",
-                         r->rate, now_rate, r->rate);
+                         r->rate, seen, r->rate);
                 finish(r, why);
             } else if (!buf || drain(r, buf) < 0) {
                 char why[512];
@@ -141,6 +146,7 @@ static void *disk_main(void *arg)
                 finish(r, NULL);
             }
             uint64_t d = atomic_load(&r->dropped);
+            if (d < dropped_said) dropped_said = 0; /* a new recording counts from 0 */
             if (d > dropped_said) {
                 log_warn("recording: %llu frames lost so far: the disk falls behind",
                          (unsigned long long)d);
@@ -244,8 +250,8 @@ int stemd_record_start(struct stemd *sd, const char *name, char *path, size_t pa
     char file[256], full[PATH_MAX];
     int rc = 0;
 
-    stemd_status(sd, &ss);
     pthread_mutex_lock(&r->lock);
+    stemd_status(sd, &ss);
     int st = atomic_load(&r->state);
     if (st == REC_RUNNING || st == REC_STOPPING) {
         snprintf(err, errlen, "already recording to %s: stop it first", r->path);
@@ -272,9 +278,16 @@ int stemd_record_start(struct stemd *sd, const char *name, char *path, size_t pa
         SF_INFO info = {.samplerate = (int)ss.rate_hz,
                         .channels = 2,
                         .format = SF_FORMAT_RF64 | SF_FORMAT_FLOAT};
-        r->sf = sf_open(full, SFM_WRITE, &info);
-        if (!r->sf) {
+        /* O_EXCL: a file that appeared since the check above is not truncated, and
+         * O_NOFOLLOW: a link planted there is not followed. */
+        int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        r->sf = fd >= 0 ? sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE) : NULL;
+        if (fd < 0) {
+            rc = -errno;
+            snprintf(err, errlen, "cannot create %s: %s", full, strerror(-rc));
+        } else if (!r->sf) {
             snprintf(err, errlen, "cannot create %s: %s", full, sf_strerror(NULL));
+            unlink(full);
             rc = -EIO;
         } else {
             sf_command(r->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
@@ -283,6 +296,7 @@ int stemd_record_start(struct stemd *sd, const char *name, char *path, size_t pa
             jack_ringbuffer_reset(r->rb);
             atomic_store(&r->dropped, 0);
             atomic_store(&r->written, 0);
+            atomic_store(&r->rate_seen, 0);
             r->rate = ss.rate_hz;
             r->error[0] = 0;
             snprintf(r->path, sizeof r->path, "%s", full);

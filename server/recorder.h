@@ -34,6 +34,7 @@ struct recorder {
     jack_ringbuffer_t *rb;    /* interleaved L R floats */
     _Atomic uint64_t dropped; /* frames the ring had no room for */
     _Atomic uint64_t written; /* frames in the file */
+    atomic_uint rate_seen;    /* RT: a rate other than the file's it saw (0: none) */
     pthread_mutex_t lock;     /* start/stop/status callers, and the fields below */
     pthread_cond_t changed;   /* the disk thread finished a file */
     SNDFILE *sf;              /* the disk thread's while RUNNING/STOPPING */
@@ -55,7 +56,9 @@ void recorder_fini(struct stemd *sd);
 /* SIGHUP: the directory for recordings started from now on. */
 void recorder_set_dir(struct stemd *sd, const char *dir);
 
-/* RT: this cycle's master (n frames) into the ring when recording. */
-void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n);
+/* RT: this cycle's master (n frames, at JACK's current rate) into the ring when recording.
+ * Frames at another rate than the file's are not pushed: the recording ends there. */
+void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n,
+                      unsigned rate);
 
 #endif

@@ -23,6 +23,7 @@ struct snap {
 
 /* The DSP graph for one sample rate. Replaced (through RCU) only when the rate changes. */
 struct graph {
+    uint64_t gen; /* 1, 2, ...: which graph this is (a freed one's address may come back) */
     struct mix *mix;
     struct mix_meters *meters; /* scratch for mix_take_meters, used by the process thread */
     unsigned rate_hz, latency_frames;
@@ -120,8 +121,9 @@ struct engine {
     int selftest_malloc; /* STEMD_RTCHECK_SELFTEST=1: prove the RT check catches one */
     void *volatile selftest_sink;
     /* The process thread's own: the graph it ran last and the frames left of a fade-in. */
-    struct graph *rt_graph;
+    uint64_t rt_graph_gen; /* the graph it ran last (0: none yet) */
     unsigned rt_ramp;
+    uint64_t graph_gens; /* the main thread's count of graphs built */
     uint64_t reconnects;
 
     struct conn *conns; /* remembered connections (main thread only) */

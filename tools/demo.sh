@@ -150,7 +150,7 @@ if [ "$have_stemd" = 1 ]; then
         IFS=,
         echo "${STEMS[*]}"
     )" --jack-server "$server" --jack-name "$client" --preset "$PRESET" --no-wait \
-        --osc-port "$osc_port" \
+        --osc-port "$osc_port" --record-dir "$OUT" \
         >"$work/stemd.log" 2>&1 &
     stemd_pid=$!
     up=0
@@ -180,6 +180,10 @@ if [ "$have_stemd" = 1 ]; then
         "$B/stemctl" --port "$osc_port" watch &
         watch_pid=$!
     fi
+    # stemd records its own master too (stemctl record): the file the service would keep.
+    rm -f "$OUT/stemd-recorder.wav"
+    "$B/stemctl" --port "$osc_port" record start stemd-recorder >/dev/null ||
+        say "stemctl record start failed: stemd's own recording is left out"
     io_status=0
     "$B/stemd-jackio" --name stemd-demo-io --sync-start "${play[@]}" \
         --record "$live" --from "$client:master_L,$client:master_R" >"$work/live-report.txt" \
@@ -189,8 +193,10 @@ if [ "$have_stemd" = 1 ]; then
         wait "$watch_pid" 2>/dev/null || true
         watch_pid=""
     fi
+    rec_status=$("$B/stemctl" --port "$osc_port" record stop 2>&1) || true
     echo
     cat "$work/jackio.log" >&2
+    say "stemd's own recorder (stemctl record stop): $rec_status"
     [ "$io_status" = 0 ] ||
         { show_log "$work/stemd.log" "stemd log"; die "stemd-jackio failed (above)"; }
     title="Live master (stemd on JACK, recorded by stemd-jackio)"
@@ -218,13 +224,17 @@ json() { "$B/stemd-render" --analyze "$1" --json; }
 field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" <<<"$1"; }
 lj=$(json "$live")
 oj=$(json "$OUT/offline-master.wav")
+rec="$OUT/stemd-recorder.wav"
+rj=""
+[ "$have_stemd" = 1 ] && [ -s "$rec" ] && rj=$(json "$rec")
 echo
-printf '%-22s %12s %12s\n' "" "$label" "offline"
+printf '%-22s %12s %12s %12s\n' "" "$label" "offline" "${rj:+stemd rec}"
 for k in integrated_lufs:LUFS lra_lu:LU true_peak_dbtp:dBTP sample_peak_dbfs:dBFS \
     momentary_max_lufs:LUFS short_term_max_lufs:LUFS; do
-    printf '%-22s %12s %12s  %s\n' "${k%%:*}" "$(field "$lj" "${k%%:*}")" \
-        "$(field "$oj" "${k%%:*}")" "${k##*:}"
+    printf '%-22s %12s %12s %12s  %s\n' "${k%%:*}" "$(field "$lj" "${k%%:*}")" \
+        "$(field "$oj" "${k%%:*}")" "${rj:+$(field "$rj" "${k%%:*}")}" "${k##*:}"
 done
+[ -n "$rj" ] && echo "(stemd rec: stemd's own recorder, started before the stems and stopped after)"
 
 # Sample for sample: the recording lags the stems by the capture latency stemd reports.
 lat=$(sed -n 's/.*capture_latency=[0-9]*\.\.\([0-9]*\).*/\1/p' <<<"$(strings "$live" | grep 'stemd-jackio: frames=')")
@@ -234,4 +244,4 @@ if [ "$have_stemd" = 1 ] && [ -n "$lat" ]; then
     "$B/tests/demo/wavcmp" --offset "$lat" "$OUT/offline-master.wav" "$live" || true
 fi
 echo
-echo "Recordings: $live and $OUT/offline-master.wav"
+echo "Recordings: $live${rj:+, $rec} and $OUT/offline-master.wav"

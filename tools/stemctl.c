@@ -275,7 +275,7 @@ static void on_part(void *ctx, const char *path, lo_message m)
     else if (!strcmp(path, "/preset/applied") && (int32_t)oscc_num(m, 0) == ld->id)
         ld->applied = 1;
     /* The last part's ok comes with the verdict: applied, or /error with the reasons. */
-    ld->x->done = ld->acked && (ld->index + 1 < ld->count || ld->applied);
+    ld->x->done = ld->x->done || (ld->acked && (ld->index + 1 < ld->count || ld->applied));
 }
 
 static char *slurp(FILE *f, size_t *len)

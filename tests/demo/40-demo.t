@@ -15,6 +15,9 @@ if [ -x "$B/stemd" ]; then
     grep -q "^identical: .* from frame 96" "$T/out"
     ok $? "the live master through stemd equals the offline render after stemd's latency" ||
         { diag_file "$T/out"; dsp_skew_hint; }
+    awk '$1 == "sample_peak_dbfs" && NF == 5 && $2 == $4 && $2 != "null" { f = 1 } END { exit !f }' "$T/out"
+    ok $? "stemd's own recorder (stemctl record) kept the master: its sample peak is the live one's" ||
+        diag_file "$T/out"
 else
     grep -q "FALLBACK" "$T/out"
     ok $? "without stemd it says it falls back to the offline renderer"

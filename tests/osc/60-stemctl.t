@@ -62,6 +62,13 @@ is "$(P send /preset/part iiis 8 0 2 "/stem/1/trim 3
 ")" "/preset/part/ok ,ii 8 0" "part 0 again: acknowledged again"
 is "$(P send /preset/part iiis 8 1 2 "/stem/1/pan 0.25" | tr '\n' ' ')" "/preset/part/ok ,ii 8 1 /preset/applied ,i 8 " "the last part: applied"
 is "$(S get /stem/1/trim; S get /stem/1/pan)" $'/stem/1/trim 3\n/stem/1/pan 0.25' "... once, both parts"
+is "$(P send /preset/part iiis 8 1 2 "/stem/1/pan 0.25" | tr '\n' ' ')" "/preset/part/ok ,ii 8 1 /preset/applied ,i 8 " \
+   "the last part again (its reply lost): the verdict again, nothing applied twice"
+P send /preset/part iiis 9 0 1 "/stem/1/pan 0.5
+/stem/1/nothing 2" >/dev/null
+is "$(P send /preset/part iiis 9 0 1 "/stem/1/pan 0.5" | tail -1 | cut -c1-40)" "/error ,ss /preset/part preset:2: no par" \
+   "... and a refusal is repeated as a refusal"
+is "$(S get /stem/1/pan)" "/stem/1/pan 0.25" "... nothing of the refused preset applied"
 "$STEMCTL" --port $((PORT + 3)) --timeout 300 get /stem/1/fader 2>"$TMP/e.txt"; is "$?" 1 "no stemd there: exit 1"
 grep -q 'no answer' "$TMP/e.txt"; ok $? "... with 'no answer' on stderr"
 "$STEMCTL" bogus 2>/dev/null; is "$?" 2 "unknown command: exit 2"

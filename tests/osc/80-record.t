@@ -34,7 +34,10 @@ while i < len(d):
     if cid == b'data': print(n // 8); break
     i += 8 + n + (n & 1)
 " "$1"; }
-peak() { "$B/stemd-render" --analyze "$1" --json | sed -n 's/.*"sample_peak_dbfs": *\([-0-9.]*\).*/\1/p'; }
+peak() {
+    "$B/stemd-render" --analyze "$1" --json >"$TMP/analyze.txt" 2>&1 || diag "$(cat "$TMP/analyze.txt")"
+    sed -n 's/.*"sample_peak_dbfs": *\([-0-9.]*\).*/\1/p' "$TMP/analyze.txt"
+}
 
 conf
 start stemd
@@ -48,13 +51,18 @@ for _ in $(seq 100); do grep -q "configuration reloaded" "$TMP/stemd.log" && bre
 "$B/stemd-jackio" -s "$JACK" -n play -p "$TMP/sine.wav=stemdrec:in_01_drums_L,stemdrec:in_01_drums_R" -d 6 >/dev/null 2>&1 &
 PLAY=$!
 PIDS="$PIDS $PLAY"
-sleep 1
+# Playing once the player's ports feed stemd (a loaded machine may take a while).
+for _ in $(seq 100); do
+    jack_lsp -s "$JACK" -c 2>/dev/null | grep -A1 "^stemdrec:in_01_drums_R" | grep -q "play" && break
+    sleep 0.05
+done
+sleep 0.5
 is "$(ctl record start take1)" "recording to $REC/take1.wav" "stemctl record start NAME: the path"
 is "$(c send /record/start s take1 | cut -c1-38)" "/error ,ss /record/start already recor" "a second start while recording: an error"
 sleep 2
 out=$(ctl record stop)
 ok $? "stemctl record stop: $out"
-secs=$(awk '{print $3}' <<<"$out")
+secs=$(c send /record/status | awk '{print $5}') # the exact seconds (stemctl rounds to 0.1)
 n=$(frames "$REC/take1.wav")
 awk -v s="$secs" -v n="$n" 'BEGIN { exit !(s > 1.8 && s < 2.6 && (n / 48000 - s) ^ 2 < 0.02 ^ 2) }'
 ok $? "the file holds what the status says: $n frames, $secs s"
