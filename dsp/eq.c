@@ -101,14 +101,8 @@ static void band_control(struct eq *eq, struct eq_band *b)
     if (b->ramp) {
         /* Ramp every coefficient linearly over the sub-block to the new design: the SVF stays
          * well behaved while its coefficients move, and no coefficient ever steps. */
-        const float s = 1.0f / DSP_SUB;
         design(eq, b, &b->kend);
-        b->dk.c1 = (b->kend.c1 - b->k.c1) * s;
-        b->dk.c2 = (b->kend.c2 - b->k.c2) * s;
-        b->dk.c3 = (b->kend.c3 - b->k.c3) * s;
-        b->dk.f0 = (b->kend.f0 - b->k.f0) * s;
-        b->dk.f1 = (b->kend.f1 - b->k.f1) * s;
-        b->dk.f2 = (b->kend.f2 - b->k.f2) * s;
+        eq_sect_ramp(&b->dk, &b->k, &b->kend);
         b->designed = 1;
     }
     if (!isfinite(b->p1[0] + b->p1[1] + b->p2[0] + b->p2[1])) zero_state(b);
@@ -177,8 +171,7 @@ static void run_ramp(struct eq_band *b, float *l, float *r, unsigned m)
     float p1[2] = {b->p1[0], b->p1[1]}, p2[2] = {b->p2[0], b->p2[1]};
 
     for (unsigned i = 0; i < m; i++) {
-        k.c1 += d.c1, k.c2 += d.c2, k.c3 += d.c3;
-        k.f0 += d.f0, k.f1 += d.f1, k.f2 += d.f2;
+        eq_sect_step(&k, &d);
         float x[2] = {l[i], r[i]};
         eq_sect_tick(&k, p1, p2, x);
         l[i] = x[0];

@@ -59,6 +59,28 @@ static inline void eq_sect_tick(const struct eq_sect *k, float *p1, float *p2, f
     }
 }
 
+/* RT: the per-sample step that takes a section from `from` to `to` in one sub-block (DSP_SUB
+ * samples): coefficients ramp linearly, so a moving filter never steps. Shared by the EQ and the
+ * pass filters. */
+static inline void eq_sect_ramp(struct eq_sect *d, const struct eq_sect *from,
+                                const struct eq_sect *to)
+{
+    const float s = 1.0f / DSP_SUB;
+    d->c1 = (to->c1 - from->c1) * s;
+    d->c2 = (to->c2 - from->c2) * s;
+    d->c3 = (to->c3 - from->c3) * s;
+    d->f0 = (to->f0 - from->f0) * s;
+    d->f1 = (to->f1 - from->f1) * s;
+    d->f2 = (to->f2 - from->f2) * s;
+}
+
+/* RT: one sample's step of that ramp. */
+static inline void eq_sect_step(struct eq_sect *k, const struct eq_sect *d)
+{
+    k->c1 += d->c1, k->c2 += d->c2, k->c3 += d->c3;
+    k->f0 += d->f0, k->f1 += d->f1, k->f2 += d->f2;
+}
+
 /* A parameter glide, stepped once per sub-block: two one-poles in cascade (critically damped),
  * so a glide starts and ends with zero velocity. With a single one-pole the velocity jumps at
  * the start, and the per-sample coefficient ramps kink there: a Q jump 0.1 -> 10 of a -24 dB bell

@@ -81,15 +81,8 @@ static void control(struct passfilter *pf)
     pf->ramp = eq_glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF) || !pf->designed;
     if (pf->ramp) {
         design(pf, pf->kend);
-        const float s = 1.0f / DSP_SUB;
-        for (unsigned j = 0; j < nsect(pf->slope); j++) {
-            pf->dk[j].c1 = (pf->kend[j].c1 - pf->k[j].c1) * s;
-            pf->dk[j].c2 = (pf->kend[j].c2 - pf->k[j].c2) * s;
-            pf->dk[j].c3 = (pf->kend[j].c3 - pf->k[j].c3) * s;
-            pf->dk[j].f0 = (pf->kend[j].f0 - pf->k[j].f0) * s;
-            pf->dk[j].f1 = (pf->kend[j].f1 - pf->k[j].f1) * s;
-            pf->dk[j].f2 = (pf->kend[j].f2 - pf->k[j].f2) * s;
-        }
+        for (unsigned j = 0; j < nsect(pf->slope); j++)
+            eq_sect_ramp(&pf->dk[j], &pf->k[j], &pf->kend[j]);
         pf->designed = 1;
     }
     if (!state_finite(pf)) zero_state(pf);
@@ -140,9 +133,7 @@ static void run_ramp(struct passfilter *pf, float *l, float *r, unsigned m)
     for (unsigned i = 0; i < m; i++) {
         float x[2] = {l[i], r[i]};
         for (unsigned s = 0; s < ns; s++) {
-            const struct eq_sect *d = &pf->dk[s];
-            k[s].c1 += d->c1, k[s].c2 += d->c2, k[s].c3 += d->c3;
-            k[s].f0 += d->f0, k[s].f1 += d->f1, k[s].f2 += d->f2;
+            eq_sect_step(&k[s], &pf->dk[s]);
             eq_sect_tick(&k[s], p1[s], p2[s], x);
         }
         l[i] = x[0];
