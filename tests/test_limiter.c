@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsp/limiter.h"
+#include "tests/ref_ebur128.h"
 #include "tests/tap.h"
 
 static double db(double lin)
@@ -19,25 +20,6 @@ static void *xmalloc(size_t n)
     void *p = calloc(1, n);
     if (!p) bail("out of memory");
     return p;
-}
-
-/* Whole-signal true peak (linear, both channels) by libebur128, the independent meter. */
-static double ref_tp(const float *l, const float *r, size_t n, unsigned rate)
-{
-    ebur128_state *st = ebur128_init(2, rate, EBUR128_MODE_TRUE_PEAK);
-    float *il = xmalloc(2 * n * sizeof *il);
-    if (!st) bail("ebur128_init failed");
-    for (size_t i = 0; i < n; i++) {
-        il[2 * i] = l[i];
-        il[2 * i + 1] = r[i];
-    }
-    ebur128_add_frames_float(st, il, n);
-    double a = 0, b = 0;
-    ebur128_true_peak(st, 0, &a);
-    ebur128_true_peak(st, 1, &b);
-    ebur128_destroy(&st);
-    free(il);
-    return a > b ? a : b;
 }
 
 static uint32_t rng_state = 987654321u;
@@ -169,7 +151,7 @@ static void test_ceiling(void)
                 p.ceiling_db = ceilings[ci];
                 p.drive_db = sig_drive[kind];
                 run(rates[ri], p, NULL, 0, l, r, n, 256);
-                double out = db(ref_tp(l, r, n, (unsigned)rates[ri]));
+                double out = db(ref_true_peak(l, r, n, (unsigned)rates[ri]));
                 double margin = out - ceilings[ci];
                 ok(margin <= 0.0, "%.0f Hz, ceiling %.1f dBTP, %s: output %.3f dBTP (%+.3f dB)",
                    rates[ri], ceilings[ci], sig_names[kind], out, margin);
@@ -208,7 +190,7 @@ static void make_music(float *l, float *r, unsigned n, double rate, double tp_db
         l[i] = (float)(y1 + 0.3 * sin(2 * M_PI * 110 * i / rate));
         r[i] = (float)(y2 + 0.3 * sin(2 * M_PI * 2750 * i / rate + 1));
     }
-    double g = pow(10, tp_db / 20) / ref_tp(l, r, n, (unsigned)rate);
+    double g = pow(10, tp_db / 20) / ref_true_peak(l, r, n, (unsigned)rate);
     for (unsigned i = 0; i < n; i++) {
         l[i] = (float)(l[i] * g);
         r[i] = (float)(r[i] * g);
@@ -295,7 +277,7 @@ static void test_gain_reduction(void)
     }
     double change = 10 * log10(out / in) - 6.0; /* re the driven input */
     double want = -(6.0 + LIMITER_MARGIN_DB);
-    double tp = db(ref_tp(l + n - 12000, r + n - 12000, 12000, (unsigned)rate));
+    double tp = db(ref_true_peak(l + n - 12000, r + n - 12000, 12000, (unsigned)rate));
     ok(fabs(change - want) < 0.1 && fabs(gr + want) < 0.1 && fabs(grmax + want) < 0.1 &&
            gr_after == 0.0f && tp <= -1.0 && tp > -1.0 - LIMITER_MARGIN_DB - 0.05,
        "sine 6 dB over: output %.3f dB re driven input (want %.2f), output %.3f dBTP; meters: "
@@ -413,7 +395,8 @@ static void test_nan(void)
     int finite = 1;
     for (unsigned i = bad + 1100; i < n; i++)
         finite &= isfinite(l[i]) && isfinite(r[i]);
-    double tp = db(ref_tp(l + bad + 4800, r + bad + 4800, quiet - bad - 4800, (unsigned)rate));
+    double tp =
+        db(ref_true_peak(l + bad + 4800, r + bad + 4800, quiet - bad - 4800, (unsigned)rate));
     /* the quiet part (drive +6 dB, so -4.5 dBTP, under the ceiling): exact again */
     int exact = 1;
     float g = dsp_db_to_lin(6.0f);
