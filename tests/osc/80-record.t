@@ -46,9 +46,14 @@ c send /record/start | grep -q "recording is off: start stemd with --record-dir"
 ok $? "without --record-dir: a clear error"
 conf "record-dir = $REC"
 kill -HUP "$SPID"
-for _ in $(seq 100); do grep -q "configuration reloaded" "$TMP/stemd.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q "configuration reloaded" "$TMP/stemd.log" && break; sleep 0.05; done
+grep -q "configuration reloaded" "$TMP/stemd.log"; ok $? "SIGHUP gives it --record-dir"
 
-"$B/stemd-jackio" -s "$JACK" -n play -p "$TMP/sine.wav=stemdrec:in_01_drums_L,stemdrec:in_01_drums_R" -d 6 >/dev/null 2>&1 &
+# The player is test equipment, not the system under test: the plain build's when there is one
+# (an ASan player on a loaded machine can fall behind JACK's deadlines and play silence).
+PLAYER=$B/stemd-jackio
+[ -x "${B%/san}/stemd-jackio" ] && PLAYER=${B%/san}/stemd-jackio
+"$PLAYER" -s "$JACK" -n play -p "$TMP/sine.wav=stemdrec:in_01_drums_L,stemdrec:in_01_drums_R" -d 6 >"$TMP/play.log" 2>&1 &
 PLAY=$!
 PIDS="$PIDS $PLAY"
 # Playing once the player's ports feed stemd (a loaded machine may take a while).
@@ -69,7 +74,8 @@ ok $? "the file holds what the status says: $n frames, $secs s"
 grep -q " 0 frames lost" <<<"$out"; ok $? "no frame lost"
 p=$(peak "$REC/take1.wav")
 awk -v p="$p" 'BEGIN { exit !(p > -20.1 && p < -19.9) }'
-ok $? "the recording is the sine stemd played: sample peak $p dBFS (-20)"
+ok $? "the recording is the sine stemd played: sample peak $p dBFS (-20)" ||
+    { diag "player: $(tail -3 "$TMP/play.log")"; diag "stemd: $(tail -5 "$TMP/stemd.log")"; }
 c send /record/start s take1 | grep -q "exists: recordings are never overwritten"
 ok $? "an existing name is refused, not overwritten"
 c send /record/start s ../etc/x | grep -q "is not a plain file name"
