@@ -75,7 +75,7 @@ grep -q " 0 frames lost" <<<"$out"; ok $? "no frame lost"
 p=$(peak "$REC/take1.wav")
 awk -v p="$p" 'BEGIN { exit !(p > -20.1 && p < -19.9) }'
 ok $? "the recording is the sine stemd played: sample peak $p dBFS (-20)" ||
-    { diag "player: $(tail -3 "$TMP/play.log")"; diag "stemd: $(tail -5 "$TMP/stemd.log")"; }
+    { echo "player: $(tail -3 "$TMP/play.log")"; echo "stemd: $(tail -5 "$TMP/stemd.log")"; } >&2
 c send /record/start s take1 | grep -q "exists: recordings are never overwritten"
 ok $? "an existing name is refused, not overwritten"
 c send /record/start s ../etc/x | grep -q "is not a plain file name"
