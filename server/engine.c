@@ -218,36 +218,32 @@ static void on_port_registration(jack_port_id_t id, int reg, void *arg)
 /* JACK's latency rules (jack.h, jack_set_latency_callback): in capture mode, set the capture
  * latency of our outputs from the largest capture latency of our inputs plus our own delay; in
  * playback mode, set the playback latency of our inputs from that of our outputs plus ours. */
+/* The range over the ports `from` (n of them) in mode, plus lat, set on the ports `to`. */
+static void pass_latency(jack_port_t *const *from, unsigned nfrom, jack_port_t *const *to,
+                         unsigned nto, jack_latency_callback_mode_t mode, unsigned lat)
+{
+    jack_latency_range_t r, acc = {UINT32_MAX, 0};
+    for (unsigned i = 0; i < nfrom; i++) {
+        jack_port_get_latency_range(from[i], mode, &r);
+        acc.min = r.min < acc.min ? r.min : acc.min;
+        acc.max = r.max > acc.max ? r.max : acc.max;
+    }
+    if (acc.min == UINT32_MAX) acc.min = 0;
+    acc.min += lat;
+    acc.max += lat;
+    for (unsigned i = 0; i < nto; i++)
+        jack_port_set_latency_range(to[i], mode, &acc);
+}
+
 static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 {
     struct stemd *sd = arg;
     struct engine *e = &sd->eng;
     unsigned lat = atomic_load(&e->latency_frames), nin = 2 * sd->cfg.nstems;
-    jack_latency_range_t r, acc = {UINT32_MAX, 0};
-
-    if (mode == JackCaptureLatency) {
-        for (unsigned i = 0; i < nin; i++) {
-            jack_port_get_latency_range(e->in[i], JackCaptureLatency, &r);
-            acc.min = r.min < acc.min ? r.min : acc.min;
-            acc.max = r.max > acc.max ? r.max : acc.max;
-        }
-        if (acc.min == UINT32_MAX) acc.min = 0;
-        acc.min += lat;
-        acc.max += lat;
-        for (unsigned c = 0; c < 2; c++)
-            jack_port_set_latency_range(e->out[c], JackCaptureLatency, &acc);
-    } else {
-        for (unsigned c = 0; c < 2; c++) {
-            jack_port_get_latency_range(e->out[c], JackPlaybackLatency, &r);
-            acc.min = r.min < acc.min ? r.min : acc.min;
-            acc.max = r.max > acc.max ? r.max : acc.max;
-        }
-        if (acc.min == UINT32_MAX) acc.min = 0;
-        acc.min += lat;
-        acc.max += lat;
-        for (unsigned i = 0; i < nin; i++)
-            jack_port_set_latency_range(e->in[i], JackPlaybackLatency, &acc);
-    }
+    if (mode == JackCaptureLatency)
+        pass_latency(e->in, nin, e->out, 2, mode, lat);
+    else
+        pass_latency(e->out, 2, e->in, nin, mode, lat);
 }
 
 /* ---- open, close, tick (main thread) ------------------------------------------------------ */

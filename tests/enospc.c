@@ -59,13 +59,20 @@ typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
     static type real_##name;                                                                       \
     if (!real_##name) real_##name = (type)dlsym(RTLD_NEXT, #name)
 
+/* The mode argument of an open that creates, read past flags. */
+#define MODE_ARG(flags, mode)                                                                      \
+    do {                                                                                           \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;                           \
+        va_end(ap);                                                                                \
+    } while (0)
+
 int open(const char *path, int flags, ...)
 {
     REAL(open, open_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
-    va_end(ap);
+    mode_t mode;
+    MODE_ARG(flags, mode);
     int fd = real_open(path, flags, mode);
     track(fd, path);
     return fd;
@@ -74,10 +81,8 @@ int open(const char *path, int flags, ...)
 int open64(const char *path, int flags, ...)
 {
     REAL(open64, open_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
-    va_end(ap);
+    mode_t mode;
+    MODE_ARG(flags, mode);
     int fd = real_open64(path, flags, mode);
     track(fd, path);
     return fd;
@@ -86,10 +91,8 @@ int open64(const char *path, int flags, ...)
 int openat(int dir, const char *path, int flags, ...)
 {
     REAL(openat, openat_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
-    va_end(ap);
+    mode_t mode;
+    MODE_ARG(flags, mode);
     int fd = real_openat(dir, path, flags, mode);
     track(fd, path);
     return fd;
