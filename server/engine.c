@@ -217,8 +217,8 @@ static void on_port_registration(jack_port_id_t id, int reg, void *arg)
 
 /* JACK's latency rules (jack.h, jack_set_latency_callback): in capture mode, set the capture
  * latency of our outputs from the largest capture latency of our inputs plus our own delay; in
- * playback mode, set the playback latency of our inputs from that of our outputs plus ours. */
-/* The range over the ports `from` (n of them) in mode, plus lat, set on the ports `to`. */
+ * playback mode, set the playback latency of our inputs from that of our outputs plus ours.
+ * pass_latency: the range over the ports `from` in mode, plus lat, set on the ports `to`. */
 static void pass_latency(jack_port_t *const *from, unsigned nfrom, jack_port_t *const *to,
                          unsigned nto, jack_latency_callback_mode_t mode, unsigned lat)
 {
