@@ -1,5 +1,5 @@
 # stemd: a real-time stem-mastering server for JACK.
-# make | make test | make bench | make demo | make install PREFIX=/usr DESTDIR=... | make clean
+# make | make test | make test-under-load | make bench | make demo | make install PREFIX=/usr DESTDIR=... | make clean
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -34,7 +34,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 BENCH_SRC := $(sort $(wildcard tools/bench*.c))
 
-.PHONY: all deps test unit-tests bench clean install format format-check demo
+.PHONY: all deps test test-under-load unit-tests bench clean install format format-check demo
 all: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory server osc demo-build
@@ -94,6 +94,10 @@ test:
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 osc-tests
 
+# The whole suite while one busy loop per core competes for the CPU: it must pass all the same.
+test-under-load:
+	@tools/under-load.sh $(MAKE) --no-print-directory test
+
 # Figures, not pass/fail: the machine is shared, so medians of repeated runs in one process.
 bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd-bench build/stemd-render
@@ -102,6 +106,8 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd build/stemd-jackio build/stemd-synth \
 		build/stemd-jackload
 	tools/bench-jack.sh build
+	@$(MAKE) --no-print-directory B=build server
+	tools/bench-storm.sh build
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
 # systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)

@@ -475,3 +475,24 @@ float params_from_norm(const struct param_def *d, float n)
     if (d->type != PT_FLOAT) v = roundf(v);
     return v < d->min ? d->min : v > d->max ? d->max : v;
 }
+
+/* A stem selector's travel is the live stem count: a surface's 0..1 then reaches every stem and
+ * a /norm sent reads back the same (with 4 stems, 0.37 selects stem 1 and answers 0.25). */
+static struct param_def live_def(const struct param_ref *ref, unsigned nstems)
+{
+    struct param_def d = *ref->def;
+    if (d.type == PT_STEM && nstems > 0 && (float)nstems < d.max) d.max = (float)nstems;
+    return d;
+}
+
+float params_ref_to_norm(const struct param_ref *ref, float v, unsigned nstems)
+{
+    struct param_def d = live_def(ref, nstems);
+    return params_to_norm(&d, v);
+}
+
+float params_ref_from_norm(const struct param_ref *ref, float n, unsigned nstems)
+{
+    struct param_def d = live_def(ref, nstems);
+    return params_from_norm(&d, n);
+}

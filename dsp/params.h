@@ -112,6 +112,11 @@ int params_format_label(const struct param_ref *ref, float v, const struct param
 /* The taper: value <-> 0..1 for faders and encoders. Both clamp. */
 float params_to_norm(const struct param_def *def, float v);
 float params_from_norm(const struct param_def *def, float norm);
+/* The same for one parameter of a mix with nstems stems: a stem selector (PT_STEM) spans
+ * 0..nstems (0 = this stem), the stems the mix has, not the table's STEMD_MAX_STEMS; every other
+ * row is params_to_norm/params_from_norm of its def. */
+float params_ref_to_norm(const struct param_ref *ref, float v, unsigned nstems);
+float params_ref_from_norm(const struct param_ref *ref, float norm, unsigned nstems);
 
 /* Number of names of an ENUM row and the i-th of them (NULL past the end); copies into buf. */
 unsigned params_enum_count(const struct param_def *def);

@@ -339,10 +339,10 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     add_change(r, &ref, fl, addr, types[0], argv[0], ep);
 }
 
-static int differs(const struct osc_change *ch)
+static int differs(const struct osc *o, const struct osc_change *ch)
 {
     if (ch->flavour == FL_NORM)
-        return fabsf(params_to_norm(ch->ref.def, ch->value) - ch->sent) > 1e-6f;
+        return fabsf(params_ref_to_norm(&ch->ref, ch->value, o->nstems) - ch->sent) > 1e-6f;
     return ch->value != ch->sent;
 }
 
@@ -380,7 +380,7 @@ static int apply_changes(struct osc_req *r)
     }
     for (unsigned i = 0; i < r->nchg; i++) {
         const struct osc_change *ch = &o->chg[i];
-        if (!differs(ch)) continue; /* the sender already shows what it sent */
+        if (!differs(o, ch)) continue; /* the sender already shows what it sent */
         if (ch->addr) {
             osc_add_value(o, &r->out, ch->addr, &ch->ref, ch->value, ch->flavour);
         } else {

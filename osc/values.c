@@ -79,7 +79,7 @@ int osc_coerce(struct osc *o, const struct param_ref *ref, enum osc_flavour fl, 
     if (fl == FL_NORM) {
         *sent = (float)d;
         double n = d < 0 ? 0 : d > 1 ? 1 : d;
-        *value = params_clamp(ref, params_from_norm(ref->def, (float)n), o->nstems);
+        *value = params_clamp(ref, params_ref_from_norm(ref, (float)n, o->nstems), o->nstems);
         return 0;
     }
     /* Far outside any range: clamp in double first, so the float stays finite. */
@@ -100,7 +100,7 @@ void osc_add_value(struct osc *o, struct osc_out *out, const char *addr,
         params_format_label(ref, v, o->names, label, sizeof label);
         out_msg(out, addr, "s", label);
     } else if (fl == FL_NORM) {
-        out_msg(out, addr, "f", (double)params_to_norm(ref->def, v));
+        out_msg(out, addr, "f", (double)params_ref_to_norm(ref, v, o->nstems));
     } else {
         out_msg(out, addr, "f", (double)v);
     }

@@ -129,6 +129,14 @@ int stemd_init(struct stemd *sd)
               sd->cfg.state_dir[0] ? sd->cfg.state_dir : "(none)",
               sd->cfg.preset[0] ? sd->cfg.preset : "(none)", sd->cfg.nconnect,
               sd->cfg.config[0] ? sd->cfg.config : "(none)");
+    if (sd->cfg.state_dir[0]) {
+        /* Never run with a state that cannot be kept: the session's work would be lost at exit. */
+        char err[CONFIG_PATH_MAX + 128];
+        if ((rc = state_dir_prepare(sd->cfg.state_dir, err, sizeof err)) < 0) {
+            log_err("cannot start: %s (fix it or choose another --state-dir)", err);
+            return rc;
+        }
+    }
     if ((rc = pthread_key_create(&sd->rt_key, engine_rt_thread_exit)) != 0) return -rc;
     sd->rt_key_made = 1;
     if ((rc = control_init(sd)) < 0 || (rc = engine_init(sd)) < 0 ||

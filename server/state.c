@@ -62,6 +62,57 @@ int state_write_atomic(const char *dir, const char *name, const char *text)
     return 0;
 }
 
+int state_dir_prepare(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof path) {
+        snprintf(err, errlen, "state directory '%s': %s", dir, n ? "path too long" : "empty");
+        return -ENAMETOOLONG;
+    }
+    memcpy(path, dir, n + 1);
+    /* mkdir -p: every missing component in turn, so a fresh account's ~/.local/state/stemd
+     * works; existing directories keep their mode. */
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0750) < 0 && errno != EEXIST) {
+            int e = errno;
+            snprintf(err, errlen, "cannot create the state directory %s: %s", path, strerror(e));
+            return -e;
+        }
+        *p = c;
+        if (c == '\0') break;
+        while (p[1] == '/')
+            p++;
+    }
+    if (stat(dir, &st) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "state directory %s: %s", dir, strerror(e));
+        return -e;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "state directory %s: not a directory", dir);
+        return -ENOTDIR;
+    }
+    /* Writable now, not only by its mode bits (a read-only mount, a full disk, an ACL): the
+     * same operations a save makes, on a probe file. */
+    char probe[PATH_MAX + 32];
+    snprintf(probe, sizeof probe, "%s/.stemd-probe.%d", dir, (int)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int rc = fd < 0 ? -errno : write_all(fd, "probe\n", 6);
+    if (fd >= 0 && close(fd) < 0 && rc == 0) rc = -errno;
+    if (fd >= 0) unlink(probe);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot write in the state directory %s: %s", dir, strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
 int state_read_path(const char *path, char **out)
 {
     FILE *f = fopen(path, "re");

@@ -9,6 +9,11 @@
  * Returns 0 or -errno (the reason logged, naming the path). */
 int state_write_atomic(const char *dir, const char *name, const char *text);
 
+/* Make sure dir can keep the state: create it when missing, with its parents (mode 0750), and
+ * prove it writable by creating and removing a file in it. Returns 0, or -errno with a reason
+ * that names the directory in err ("cannot create /x/y: Permission denied"). */
+int state_dir_prepare(const char *dir, char *err, size_t errlen);
+
 /* Read dir/name into a malloc'd NUL-terminated string (*out; free it). Returns 0, -ENOENT when
  * there is no file, or another -errno (logged). Files over 16 MiB are refused (-EFBIG). */
 int state_read(const char *dir, const char *name, char **out);

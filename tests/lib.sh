@@ -87,6 +87,17 @@ rtcheck_verify() {
     ok $((bad || n == 0)) "RT check: 0 forbidden calls in $cycles process callbacks of $n processes"
 }
 
+# field KEY "TEXT": the value of KEY=VALUE in a line of such words.
+field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# rtcheck_cpu: the CPU-time line of the newest RT-check report ("n=.. median=.. p99=.. p999=..
+# max=.." in us), empty without the interposer.
+rtcheck_cpu() {
+    [ -n "$RTCHECK" ] || return 0
+    local f; f=$(ls -t "$TMP"/rtcheck.* 2>/dev/null | head -1)
+    [ -n "$f" ] && sed -n 's/^cpu_us //p' "$f"
+}
+
 cleanup() {
     for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
     sleep 0.2

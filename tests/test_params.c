@@ -70,6 +70,18 @@ static void test_table(void)
     ok(bad_enum == 0, "every enum row names each of its values");
     ok(bad_norm == 0, "norm taper round-trips every row");
     ok(params_to_norm(&params_rows(SCOPE_STEM, &n)[0], 0) == 0.5f, "trim 0 dB is the middle");
+    /* A stem selector's /norm spans the mix's stems: every value round-trips through it. */
+    struct param_ref sc;
+    unsigned sc_bad = 0;
+    char err[128];
+    ok(params_resolve("/stem/1/comp/sidechain", &pn4, &sc, err, sizeof err) == 0,
+       "sidechain resolves");
+    for (unsigned k = 0; k <= 4; k++)
+        if (params_ref_from_norm(&sc, params_ref_to_norm(&sc, (float)k, 4), 4) != (float)k ||
+            params_ref_to_norm(&sc, (float)k, 4) != (float)k / 4)
+            sc_bad++;
+    ok(sc_bad == 0 && params_ref_from_norm(&sc, 0.37f, 4) == 1,
+       "a stem selector's /norm spans 0..4 with 4 stems (0.37 -> stem 1, stem k -> k/4)");
     free(paths);
 }
 

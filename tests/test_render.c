@@ -186,6 +186,28 @@ int main(void)
         free(x);
     }
 
+    /* out of reach: refused, with the loudest the chain does reach, which libebur128 confirms
+     * on the render at full drive */
+    rc = run("--float --target-lufs 0 --set /bus/limiter/ceiling=-6 -o u.wav loud.wav", out,
+             sizeof out);
+    const char *say =
+        strstr(out, "the loudest this chain reaches on these stems at ceiling -6.0 dBTP is ");
+    double reach = say ? strtod(say + strlen("the loudest this chain reaches on these stems at "
+                                             "ceiling -6.0 dBTP is "),
+                                NULL)
+                       : NAN;
+    ok(rc != 0 && !exists("u.wav") && isfinite(reach),
+       "--target-lufs 0 at ceiling -6: refused, nothing written, the reachable loudness named "
+       "(%.1f LUFS)",
+       reach);
+    rc = run("--float --set /bus/limiter/ceiling=-6 --set /bus/limiter/drive=24 -o v.wav loud.wav",
+             out, sizeof out);
+    n = read_wav("v.wav", &x, &info);
+    double vtp, vl = n > 0 ? ebu_measure(x, n, info.samplerate, &vtp) : NAN;
+    ok(rc == 0 && fabs(vl - reach) <= 0.1,
+       "that figure is what full drive gives: libebur128 %.2f LUFS against %.1f", vl, reach);
+    free(x);
+
     /* the ceiling holds on a driven full-scale square wave, per libebur128 */
     rc = run("--float --set /bus/limiter/drive=12 --set /bus/limiter/ceiling=-0.5 -o s.wav "
              "square.wav",

@@ -85,6 +85,7 @@ if [ "${DEMO_NO_BUILD:-0}" = 1 ]; then
     [ -x "$B/stemd" ] && have_stemd=1
 else
     say "Building"
+    mkdir -p "$B" # the build log lives there, before make has made it
     make --no-print-directory B="$B" "$B/stemd-synth" "$B/stemd-jackio" "$B/stemd-render" \
         "$B/tests/demo/wavcmp" >"$B/demo-build.log" 2>&1 ||
         { show_log "$B/demo-build.log" "build log"; die "the build failed (log above)"; }

@@ -455,9 +455,20 @@ static void apply_boost(struct params *p, const struct params *user, float boost
     }
 }
 
+/* The table's row of a bus parameter: the ranges of the drive and the output gain. */
+static const struct param_def *bus_row(int id)
+{
+    unsigned n;
+    const struct param_def *r = params_rows(SCOPE_BUS, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].id == id) return &r[i];
+    return NULL;
+}
+
 static int boost_ok(const struct params *p)
 {
-    return p->bus[BUS_LIM_DRIVE] <= 24.0f && p->bus[BUS_OUTPUT] >= -24.0f;
+    return p->bus[BUS_LIM_DRIVE] <= bus_row(BUS_LIM_DRIVE)->max &&
+           p->bus[BUS_OUTPUT] >= bus_row(BUS_OUTPUT)->min;
 }
 
 static int measure(struct render *rd, const struct params *p, int bits, double *lufs)
@@ -470,6 +481,36 @@ static int measure(struct render *rd, const struct params *p, int bits, double *
     report_free(&rep);
     *lufs = v.integrated_lufs;
     return err;
+}
+
+/* A target out of reach: render once with the whole boost the chain has in that direction (the
+ * drive at its top, the output gain back at 0 dB; or the output gain at its bottom) and say
+ * what that gives, so the engineer knows how far the stems or the chain must move. */
+static void say_reachable(struct render *rd, struct params *p, const struct params *user,
+                          int louder, int bits)
+{
+    const struct param_def *drive = bus_row(BUS_LIM_DRIVE), *out = bus_row(BUS_OUTPUT);
+    double lufs;
+    memcpy(p->bus, user->bus, sizeof p->bus);
+    if (louder) {
+        p->bus[BUS_LIM_DRIVE] = drive->max;
+        if (p->bus[BUS_OUTPUT] < 0) p->bus[BUS_OUTPUT] = 0;
+    } else {
+        p->bus[BUS_OUTPUT] = out->min;
+    }
+    if (measure(rd, p, bits, &lufs) < 0 || !isfinite(lufs)) return;
+    if (louder)
+        fprintf(stderr,
+                "stemd-render: the loudest this chain reaches on these stems at ceiling %.1f "
+                "dBTP is %.1f LUFS (limiter drive %+.0f dB): aim there or lower, or raise the "
+                "stems or the bus input (more into the limiter) or the ceiling\n",
+                (double)p->bus[BUS_LIM_CEILING], lufs, (double)drive->max);
+    else
+        fprintf(stderr,
+                "stemd-render: the quietest this chain reaches on these stems is %.1f LUFS "
+                "(output gain %+.0f dB): aim there or louder, or lower the stems or the bus "
+                "input\n",
+                lufs, (double)out->min);
 }
 
 /* Find the boost that lands the integrated loudness within 0.05 LU of target: the output's
@@ -488,10 +529,21 @@ static int find_target(struct render *rd, struct params *p, const struct params 
     for (int it = 0; it < 12; it++) {
         apply_boost(p, user, (float)b1);
         if (!boost_ok(p)) {
-            fprintf(stderr,
-                    "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
-                    "(24 dB) or the output gain (-24 dB) gives\n",
-                    target, b1);
+            /* The first step is the plain difference; later ones extrapolate through the
+             * limiter, which is no figure to show. */
+            if (it == 0)
+                fprintf(stderr,
+                        "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
+                        "(%+.0f dB) or the output gain (%+.0f dB) gives\n",
+                        target, b1, (double)bus_row(BUS_LIM_DRIVE)->max,
+                        (double)bus_row(BUS_OUTPUT)->min);
+            else
+                fprintf(stderr,
+                        "stemd-render: %.1f LUFS is out of reach: the limiter's drive (%+.0f dB) "
+                        "or the output gain (%+.0f dB) ends first\n",
+                        target, (double)bus_row(BUS_LIM_DRIVE)->max,
+                        (double)bus_row(BUS_OUTPUT)->min);
+            say_reachable(rd, p, user, b1 > 0, bits);
             return -1;
         }
         if (measure(rd, p, bits, &l1) < 0) return -1;
@@ -507,6 +559,7 @@ static int find_target(struct render *rd, struct params *p, const struct params 
             "stemd-render: could not reach %.1f LUFS (stuck at %.2f): the limiter is at "
             "its limit; lower the target\n",
             target, l1);
+    say_reachable(rd, p, user, target > l1, bits);
     return -1;
 }
 

@@ -401,18 +401,33 @@ static void on_meter(void *ctx, const char *path, lo_message m)
     }
 }
 
+/* A meter that has had no data yet is NAN: drawn empty and as "-", never as a full-scale
+ * 0.0 dBFS that stemd did not say. */
 static void bar(char *buf, float db, float lo)
 {
-    int n = (int)((db - lo) / -lo * 40);
+    int n = isnan(db) ? 0 : (int)((db - lo) / -lo * 40);
     n = n < 0 ? 0 : n > 40 ? 40 : n;
     memset(buf, '#', (size_t)n);
     memset(buf + n, '.', (size_t)(40 - n));
     buf[40] = 0;
 }
 
+/* A number right-aligned in width w with prec decimals (sign forced when plus), or "-". */
+static const char *num(char *buf, size_t len, int w, int prec, int plus, float v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "%*s", w, "-");
+    else
+        snprintf(buf, len, plus ? "%+*.*f" : "%*.*f", w, prec, (double)v);
+    return buf;
+}
+
 static int cmd_watch(struct ctl *x, int timeout)
 {
     if (get_info(x, timeout) < 0) return 1;
+    for (unsigned k = 0; k <= STEMD_MAX_STEMS; k++)
+        for (unsigned j = 0; j < 16; j++)
+            x->meter[k][j] = NAN; /* nothing measured yet */
     signal(SIGINT, on_sigint);
     send_msg(x, "/subscribe", "", NULL, 0);
     double last_draw = 0, last_renew = now_ms(), last_rx = now_ms();
@@ -434,21 +449,24 @@ static int cmd_watch(struct ctl *x, int timeout)
         }
         if (t - last_draw < 100) continue;
         last_draw = t;
-        char b1[48];
+        char b1[48], n1[16], n2[16], n3[16], n4[16], n5[16];
         printf("\033[H%-12s %-40s %7s %6s\n", "stem", "peak (dBFS)", "rms", "gr dB");
         for (unsigned k = 1; k <= x->nstems && k <= 64; k++) {
             float pk = fmaxf(x->meter[k][0], x->meter[k][1]);
             bar(b1, pk, -60);
-            printf("%-12.12s %s %7.1f %6.1f\n", x->names[k - 1], b1, (double)x->meter[k][2],
-                   (double)x->meter[k][3]);
+            printf("%-12.12s %s %s %s\n", x->names[k - 1], b1,
+                   num(n1, sizeof n1, 7, 1, 0, x->meter[k][2]),
+                   num(n2, sizeof n2, 6, 1, 0, x->meter[k][3]));
         }
         float *bm = x->meter[0];
         bar(b1, fmaxf(bm[0], bm[1]), -60);
-        printf("%-12s %s tp %6.1f dBTP\n", "master", b1, (double)bm[2]);
-        printf("LUFS M %6.1f  S %6.1f  I %6.1f  LRA %4.1f LU  corr %+5.2f\n", (double)bm[3],
-               (double)bm[4], (double)bm[5], (double)bm[6], (double)bm[7]);
-        printf("GR limiter %5.1f dB  bands %5.1f %5.1f %5.1f dB   (Ctrl-C ends)\033[K\n",
-               (double)bm[8], (double)bm[9], (double)bm[10], (double)bm[11]);
+        printf("%-12s %s tp %s dBTP\n", "master", b1, num(n1, sizeof n1, 6, 1, 0, bm[2]));
+        printf("LUFS M %s  S %s  I %s  LRA %s LU  corr %s\n", num(n1, sizeof n1, 6, 1, 0, bm[3]),
+               num(n2, sizeof n2, 6, 1, 0, bm[4]), num(n3, sizeof n3, 6, 1, 0, bm[5]),
+               num(n4, sizeof n4, 4, 1, 0, bm[6]), num(n5, sizeof n5, 5, 2, 1, bm[7]));
+        printf("GR limiter %s dB  bands %s %s %s dB   (Ctrl-C ends)\033[K\n",
+               num(n1, sizeof n1, 5, 1, 0, bm[8]), num(n2, sizeof n2, 5, 1, 0, bm[9]),
+               num(n3, sizeof n3, 5, 1, 0, bm[10]), num(n4, sizeof n4, 5, 1, 0, bm[11]));
         fflush(stdout);
     }
     send_msg(x, "/unsubscribe", "", NULL, 0);

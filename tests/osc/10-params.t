@@ -25,6 +25,11 @@ is "$(c send /stem/2/eq/1/on F; c send /stem/2/eq/1/on h 1; c send /stem/2/eq/1/
 is "$(c send /stem/1/trim d 30)" "/stem/1/trim ,f 24" "out of range (d): clamped and the applied value echoed"
 is "$(c send /stem/1/trim/norm f 1.5)" "/stem/1/trim/norm ,f 1" "/norm out of range: clamped and echoed"
 is "$(c send /stem/1/fader/norm f 1; c send /stem/1/fader)" "/stem/1/fader ,f 12" "/norm 1 is the top of the range"
+# A stem selector's /norm spans the stems this server has (0 = own key, 1..4), not the table's 256.
+is "$(c send /stem/1/comp/sidechain/norm f 0.37)" "/stem/1/comp/sidechain/norm ,f 0.25" "sidechain /norm 0.37 with 4 stems selects stem 1, echoed as 0.25"
+is "$(c send /stem/1/comp/sidechain/norm)" "/stem/1/comp/sidechain/norm ,f 0.25" "and reads back 0.25"
+is "$(c send /stem/1/comp/sidechain/norm f 1; c send /stem/1/comp/sidechain)" "/stem/1/comp/sidechain ,f 4" "sidechain /norm 1 is the last stem"
+c send /stem/1/comp/sidechain i 0 >/dev/null
 is "$(c send /stem/1/hpf/freq/norm f 0.5; c send /stem/1/hpf/freq)" "/stem/1/hpf/freq ,f 141.421356" "/norm 0.5 on a log taper is the geometric middle (10..2000 Hz)"
 is "$(c send /stem/1/fader/text)" "/stem/1/fader/text ,s 12.0 dB" "/text label"
 is "$(c send /get s /stem/1/trim)" "/stem/1/trim ,f 24" "/get s:PATH answers on PATH"

@@ -312,20 +312,24 @@ static int feedback2(const struct opts *o, const char *path)
     printf("b_sees_clamped %s value %g\n", d >= 0 ? "yes" : "no", (double)v);
     /* A burst of 50 changes within 100 ms reaches B coalesced: at most ~30 Hz, last value wins. */
     quiet(&b, 100);
+    double burst_t0 = now_ms();
     for (int i = 0; i < 50; i++) {
         len = oscw_message(m, sizeof m, path, "f", -20.0 + i * 0.2);
         oscc_send(&a, m, (size_t)len);
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
     }
+    /* How long the burst took to send: on a busy machine more than the 100 ms planned, and
+     * the coalescing bound follows the time, not the plan. */
+    double burst_ms = now_ms() - burst_t0;
     static unsigned char buf[65536];
     struct seen s = {path, 0, 0};
-    double end = now_ms() + 300;
+    double end = now_ms() + 1000;
     while (now_ms() < end) {
         ssize_t l = oscc_recv(&b, buf, sizeof buf, (int)(end - now_ms()) + 1);
         if (l > 0) oscc_each(buf, (size_t)l, on_seen, &s);
     }
-    printf("burst_messages %d last %g\n", s.hits, (double)s.v);
+    printf("burst_messages %d last %g ms %.0f\n", s.hits, (double)s.v, burst_ms);
     len = oscw_message(m, sizeof m, "/unsubscribe", "");
     oscc_send(&a, m, (size_t)len);
     oscc_send(&b, m, (size_t)len);

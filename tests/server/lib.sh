@@ -43,5 +43,3 @@ stop_driver() {
     echo quit >&"${DRV[1]}"
     wait "$DRV_PID"
 }
-# field NAME LINE: the value of NAME=... in an answer line.
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }

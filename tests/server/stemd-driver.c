@@ -13,7 +13,12 @@
  *   storm RATE SECONDS      RATE random changes a second (and a preset every 100 ms): "ok N"
  *   status                  "status connected=.. rate=.. period=.. latency=.. xruns=.. load=.."
  *   meters                  "meters peak=.. tp=.. m=.. s=.. i=.."
+ *   cpu-mark                start a window of the callbacks' CPU time (under tests/rtcheck.so)
+ *   cpu                     "cpu n=.. median=.. p99=.. p999=.. max=.. over=.." in us over the
+ *                           window (over: callbacks that ran longer than the period on the
+ *                           CPU), or "cpu unavailable" without the interposer
  *   quit                    stop like SIGTERM */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -183,24 +188,34 @@ static void storm(struct stemd *sd, int rate, double seconds)
     static const float lo[] = {-20, -1, 0, -12, 100, -40, -6, 20};
     static const float hi[] = {6, 1, 200, 12, 8000, 0, 6, 200};
     char path[128], err[256], preset[4096];
-    unsigned n = 0, bad = 0;
+    unsigned n = 0, bad = 0, lost = 0;
+    /* The last value applied to each parameter the storm touches: afterwards every one must
+     * read back as the last change made to it (none dropped, none applied out of order). */
+    static float last[STEMD_MAX_STEMS][8];
+    static unsigned char touched[STEMD_MAX_STEMS][8];
     long total = (long)(rate * seconds);
     struct timespec start;
+    memset(touched, 0, sizeof touched);
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (long i = 0; i < total; i++) {
         unsigned k = (unsigned)rand() % sd->cfg.nstems, j = (unsigned)rand() % 8;
         snprintf(path, sizeof path, "/stem/%u/%s", k + 1, paths[j]);
-        float v = lo[j] + (hi[j] - lo[j]) * (float)rand() / (float)RAND_MAX;
-        if (stemd_set(sd, path, v, STEMD_SRC_API, NULL, err, sizeof err) < 0) bad++;
+        float v = lo[j] + (hi[j] - lo[j]) * (float)rand() / (float)RAND_MAX, applied;
+        if (stemd_set(sd, path, v, STEMD_SRC_API, &applied, err, sizeof err) < 0)
+            bad++;
+        else
+            last[k][j] = applied, touched[k][j] = 1;
         n++;
         if (i % (rate / 10 ? rate / 10 : 1) == 0) {
+            float fader = -(float)(i % 11);
             snprintf(preset, sizeof preset,
                      "/bus/input %g\n/bus/eq/1/on 1\n/bus/eq/1/gain %g\n/stem/1/fader %g\n"
                      "/bus/limiter/ceiling -1\n",
-                     (double)((float)(i % 7) - 3), (double)((float)(i % 5) - 2),
-                     (double)(-(float)(i % 11)));
+                     (double)((float)(i % 7) - 3), (double)((float)(i % 5) - 2), (double)fader);
             if (stemd_apply_preset(sd, preset, "storm", 0, STEMD_SRC_API, err, sizeof err) < 0)
                 bad++;
+            else
+                last[0][0] = fader, touched[0][0] = 1;
         }
         /* Pace to the rate: sleep until the i-th change's time. */
         struct timespec now;
@@ -209,7 +224,76 @@ static void storm(struct stemd *sd, int rate, double seconds)
         double due = (double)(i + 1) / rate;
         if (due > el) msleep((long)((due - el) * 1000));
     }
-    printf("ok %u bad=%u\n", n, bad);
+    for (unsigned k = 0; k < sd->cfg.nstems && k < STEMD_MAX_STEMS; k++)
+        for (unsigned j = 0; j < 8; j++) {
+            float v;
+            if (!touched[k][j]) continue;
+            snprintf(path, sizeof path, "/stem/%u/%s", k + 1, paths[j]);
+            if (stemd_get(sd, path, &v, err, sizeof err) < 0 || v != last[k][j]) lost++;
+        }
+    /* And the audio uses the newest snapshot: the callback saw the last one published. */
+    uint64_t want = stemd_published_seq(sd), seq = 0, frame;
+    for (int t = 0; t < 200; t++) {
+        stemd_seen(sd, &seq, &frame);
+        if (seq >= want) break;
+        msleep(10);
+    }
+    printf("ok %u bad=%u lost=%u rtseen=%d\n", n, bad, lost, seq >= want);
+}
+
+/* The CPU time of the callbacks, from tests/rtcheck.so's histogram (1 us buckets): a window
+ * is the difference of two snapshots. */
+#define CPU_BUCKETS_MAX 20001
+typedef unsigned (*cpu_hist_fn)(unsigned long *, unsigned);
+static unsigned long cpu_mark_h[CPU_BUCKETS_MAX];
+
+static cpu_hist_fn cpu_hist(void)
+{
+    return (cpu_hist_fn)dlsym(RTLD_DEFAULT, "rtcheck_cpu_hist");
+}
+
+static void cpu_mark(void)
+{
+    cpu_hist_fn f = cpu_hist();
+    if (f) f(cpu_mark_h, CPU_BUCKETS_MAX);
+    puts(f ? "ok" : "cpu unavailable");
+}
+
+static void cpu_report(struct stemd *sd)
+{
+    static unsigned long h[CPU_BUCKETS_MAX];
+    cpu_hist_fn f = cpu_hist();
+    if (!f) {
+        puts("cpu unavailable");
+        return;
+    }
+    unsigned nb = f(h, CPU_BUCKETS_MAX);
+    if (nb > CPU_BUCKETS_MAX) nb = CPU_BUCKETS_MAX;
+    struct stemd_status st;
+    stemd_status(sd, &st);
+    unsigned long period_us = st.rate_hz ? 1000000ul * st.period_frames / st.rate_hz : 0;
+    unsigned long n = 0, over = 0, max = 0;
+    for (unsigned i = 0; i < nb; i++) {
+        h[i] -= cpu_mark_h[i];
+        n += h[i];
+        if (h[i]) max = i;
+        if (i > period_us) over += h[i];
+    }
+    unsigned long q[3] = {0, 0, 0}, acc = 0;
+    const double qs[3] = {0.5, 0.99, 0.999};
+    for (int k = 0; k < 3; k++) {
+        unsigned long want = (unsigned long)(qs[k] * (double)n);
+        acc = 0;
+        for (unsigned i = 0; i < nb; i++) {
+            acc += h[i];
+            if (acc > want) {
+                q[k] = i;
+                break;
+            }
+        }
+    }
+    printf("cpu n=%lu median=%lu p99=%lu p999=%lu max=%lu over=%lu period=%lu\n", n, q[0], q[1],
+           q[2], max, over, period_us);
 }
 
 struct runner {
@@ -286,6 +370,10 @@ int main(int argc, char **argv)
                    (unsigned long long)st.cycles, (unsigned long long)sd->ctl.grace_periods,
                    st.freewheel, (unsigned long long)st.cb_max_us,
                    (unsigned long long)st.cb_overruns);
+        } else if (!strcmp(cmd, "cpu-mark")) {
+            cpu_mark();
+        } else if (!strcmp(cmd, "cpu")) {
+            cpu_report(sd);
         } else if (!strcmp(cmd, "meters")) {
             struct mix_meters *m = mix_meters_new(stemd_nstems(sd));
             struct stemd_loudness l;
