@@ -1,4 +1,6 @@
 /* server/ports.c: port names and metadata, and the connections stemd remembers and restores. */
+#include "server/ports.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jack/metadata.h>
