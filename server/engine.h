@@ -24,7 +24,6 @@ struct graph {
     atomic_int needs_reset; /* set by the main thread after a reconnect; RT clears it */
 };
 
-struct conn; /* a remembered connection, ports.c */
 struct stemd;
 
 struct engine {
@@ -61,9 +60,6 @@ struct engine {
     unsigned rt_ramp;
     uint64_t graph_gens; /* the main thread's count of graphs built */
     uint64_t reconnects;
-
-    struct conn *conns; /* remembered connections (main thread only) */
-    unsigned nconns, conns_cap;
 };
 
 /* engine.c (main thread unless said otherwise) */
@@ -78,6 +74,40 @@ void engine_close(struct stemd *sd);
 void engine_tick(struct stemd *sd, int64_t now_ms);
 /* Free a graph (a control_retire callback: after a grace period, never in the process thread). */
 void graph_free(void *graph);
+
+/* What the run loop and its status lines read of the engine (any thread; single atomic loads,
+ * so inline). */
+static inline unsigned engine_rate_hz(struct engine *e)
+{
+    return atomic_load(&e->rate_hz);
+}
+static inline unsigned engine_period_frames(struct engine *e)
+{
+    return atomic_load(&e->period_frames);
+}
+static inline unsigned engine_latency_frames(struct engine *e)
+{
+    return atomic_load(&e->latency_frames);
+}
+static inline uint64_t engine_xruns(struct engine *e)
+{
+    return atomic_load(&e->xruns);
+}
+/* Process callbacks so far: the watchdog's sign of life. */
+static inline uint64_t engine_cycles(struct engine *e)
+{
+    return atomic_load(&e->cycles);
+}
+/* JACK shut the client down (the server went away): engine_close, then engine_open again. */
+static inline int engine_lost(struct engine *e)
+{
+    return atomic_load(&e->shutdown);
+}
+/* The run loop counts its reconnections here (reported by stemd_status). */
+static inline void engine_count_reconnect(struct engine *e)
+{
+    e->reconnects++;
+}
 
 /* engine_rt.c: the process thread's. JACK's process callback (arg: the struct stemd). RT. */
 int engine_rt_process(jack_nframes_t n, void *arg);

@@ -32,7 +32,8 @@ void meters_rt_push(struct meters_rt *m, const struct mix_meters *c, unsigned n)
     max_f(&m->bus_gr_limiter, c->bus.gr_limiter_db);
     for (unsigned b = 0; b < STEMD_MB_BANDS; b++)
         max_f(&m->bus_gr_band[b], c->bus.gr_band_db[b]);
-    atomic_store_explicit(&m->bus_correlation, meters_f2u(c->bus.correlation), memory_order_relaxed);
+    atomic_store_explicit(&m->bus_correlation, meters_f2u(c->bus.correlation),
+                          memory_order_relaxed);
     for (unsigned k = 0; k < m->nstems; k++) {
         struct meter_acc *a = &m->stem[k];
         max_f(&a->peak_l, c->stem[k].peak_l);

@@ -4,6 +4,13 @@
 #define STEMD_PORTS_H
 
 struct stemd;
+struct conn; /* a remembered connection, ports.c */
+
+/* The connections stemd remembers (ports.c's own; main thread only). */
+struct ports {
+    struct conn *conns;
+    unsigned nconns, conns_cap;
+};
 
 /* Register 2 inputs per stem and the master pair. Returns 0 or -EIO (logged). */
 int ports_register(struct stemd *sd);
@@ -21,5 +28,7 @@ void ports_snapshot(struct stemd *sd);
 void ports_restore(struct stemd *sd, int verbose);
 /* Forget every remembered connection and free the list. */
 void ports_forget(struct stemd *sd);
+/* How many connections are remembered. */
+unsigned ports_remembered(const struct stemd *sd);
 
 #endif

@@ -61,6 +61,7 @@ struct stemd {
     struct params_names names;
     struct control ctl;
     struct engine eng;
+    struct ports ports;
     struct notify notify;
     struct recorder rec;
     pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
