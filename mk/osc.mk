@@ -1,14 +1,23 @@
 # mk/osc.mk: the OSC layer (osc/), stemctl, the OSC test host and client, tests, the fuzzer.
 # Included from the top-level Makefile (-include mk/*.mk); uses its B, CFLAGS, DSP_LIB, need.
 #
-#   make osc              build/libstemd-osc.a, build/stemctl, the test host and client
-#   make osc-tests        prove tests/osc/*.t (private jackd each; RT check when not SANITIZE)
+#   make osc              build/libstemd-oscwire.a, build/libstemd-osc.a, build/stemctl, the test
+#                         host and client
+#   make osc-tests        prove tests/osc/*.t (private jackd each; RT check when not SANITIZE);
+#                         builds what they run (stemd, the demo's player, stemd-render)
 #   make osc-tests-san    the same under ASan+UBSan (B=build/san)
 #   make fuzz             libFuzzer over the packet dispatch, FUZZ_SECONDS (default 60)
 #   make fuzz-smoke       the same for 20 s from the seed corpus (for make test)
 
+#
+# Two libraries: the wire format and client side (osc/wire.c, osc/client.c; what stemctl and the
+# test client link, nothing of server/) and the surface (the rest: the server-side dispatcher,
+# which needs libstemd-server.a, libstemd-log.a and the wire library, linked after it).
 OSC_SRC      := $(sort $(wildcard osc/*.c))
-OSC_OBJ      := $(OSC_SRC:%.c=$(B)/%.o)
+OSCWIRE_SRC  := osc/wire.c osc/client.c
+OSCWIRE_OBJ  := $(OSCWIRE_SRC:%.c=$(B)/%.o)
+OSCWIRE_LIB  := $(B)/libstemd-oscwire.a
+OSC_OBJ      := $(filter-out $(OSCWIRE_OBJ),$(OSC_SRC:%.c=$(B)/%.o))
 OSC_LIB      := $(B)/libstemd-osc.a
 STEMCTL_BIN  := $(B)/stemctl
 OSC_HOST     := $(B)/tests/osc/osc-host
@@ -21,25 +30,31 @@ $(OSC_OBJ) $(B)/tools/stemctl.o $(B)/tests/osc/osc-host.o $(B)/tests/osc/osc-cli
 	override CFLAGS += $(call pc_cflags,liblo)
 $(B)/tests/osc/osc-host.o: override CFLAGS += $(call pc_cflags,jack liburcu)
 
+$(OSCWIRE_LIB): $(OSCWIRE_OBJ)
+	$(call need,liblo,liblo-dev)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(OSC_LIB): $(OSC_OBJ)
 	$(call need,liblo,liblo-dev)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(STEMCTL_BIN): $(B)/tools/stemctl.o $(B)/osc/wire.o $(B)/osc/client.o $(DSP_LIB)
+$(STEMCTL_BIN): $(B)/tools/stemctl.o $(OSCWIRE_LIB) $(DSP_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(OSC_LIBS) -lm
 
-$(OSC_HOST): $(B)/tests/osc/osc-host.o $(OSC_LIB) $(B)/libstemd-server.a $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(OSC_LIB) $(B)/libstemd-server.a -Wl,--end-group \
-		$(DSP_LIB) $(OSC_LIBS) $(OSC_SERVER_LIBS)
+# (mk/server.mk, read after this file, names the server and log libraries.)
+$(OSC_HOST): $(B)/tests/osc/osc-host.o $(OSC_LIB) $(B)/libstemd-server.a $(OSCWIRE_LIB) \
+		$(B)/libstemd-log.a $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(OSC_LIBS) $(OSC_SERVER_LIBS)
 
-$(OSC_CLIENT): $(B)/tests/osc/osc-client.o $(B)/osc/wire.o $(B)/osc/client.o
+$(OSC_CLIENT): $(B)/tests/osc/osc-client.o $(OSCWIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(OSC_LIBS) -lm
 
 INSTALL_BIN += $(STEMCTL_BIN)
 
 .PHONY: osc osc-tests osc-tests-san fuzz fuzz-smoke
-osc: $(OSC_LIB) $(STEMCTL_BIN) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
+osc: $(OSCWIRE_LIB) $(OSC_LIB) $(STEMCTL_BIN) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
 	$(if $(filter 1,$(SANITIZE)),,$(B)/tests/rtcheck.so)
 
 # A full disk for one file, by LD_PRELOAD (tests/osc/80-record.t); plain C like rtcheck.so.
@@ -47,7 +62,9 @@ $(B)/tests/enospc.so: tests/enospc.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
-osc-tests: osc
+# 70-reload.t and 80-record.t run the daemon; 80-record.t plays through the demo's player and
+# reads its file with stemd-render.
+osc-tests: osc $(B)/stemd $(B)/stemd-jackio $(B)/stemd-render
 	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(filter 1,$(SANITIZE)),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f tests/osc/*.t
 

@@ -6,12 +6,18 @@
 #                               RT-safety interposer (zero calls from the process callback)
 #   make server-tests-san       the same suite with ASan+UBSan (B=build/san, no interposer)
 #   make systemd-check          systemd-analyze verify of systemd/stemd.service
+#
+# Libraries, each linked after what uses it (a DAG, no link groups):
+#   libstemd-log.a      server/log.c: the logger; depends on nothing of server/ or osc/
+#   libstemd-server.a   the rest of server/ but main.c: needs the log and DSP libraries
+#   main.c              composes the server with the OSC surface (mk/osc.mk's libraries)
 
 SERVER_PKGS    := jack liburcu sndfile
 SERVER_ALL_SRC := $(sort $(wildcard server/*.c))
-SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_ALL_SRC))
+SERVER_LIB_SRC := $(filter-out server/main.c server/log.c,$(SERVER_ALL_SRC))
 SERVER_LIB_OBJ := $(SERVER_LIB_SRC:%.c=$(B)/%.o)
 SERVER_LIB     := $(B)/libstemd-server.a
+LOG_LIB        := $(B)/libstemd-log.a
 SERVER_LIBS     = $(call pc_libs,$(SERVER_PKGS)) -lm -lpthread
 STEMD_BIN      := $(B)/stemd
 SERVER_TEST_DRIVER := $(B)/tests/server/stemd-driver
@@ -23,15 +29,20 @@ $(SERVER_LIB): $(SERVER_LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(STEMD_BIN): $(B)/server/main.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
+$(LOG_LIB): $(B)/server/log.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# The daemon: main.c, then each library before the ones it needs (mk/osc.mk's OSC_LIB is the
+# surface, OSCWIRE_LIB its wire format).
+$(STEMD_BIN): $(B)/server/main.o $(OSC_LIB) $(SERVER_LIB) $(OSCWIRE_LIB) $(LOG_LIB) $(DSP_LIB)
 	$(call need,jack,libjack-jackd2-dev)
 	$(call need,liburcu,liburcu-dev)
-	$(CC) $(LDFLAGS) -o $@ $(B)/server/main.o -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) \
-		-Wl,--end-group $(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
 
-$(SERVER_TEST_DRIVER): $(B)/tests/server/stemd-driver.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) -Wl,--end-group \
-		$(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
+# The driver embeds the server without OSC.
+$(SERVER_TEST_DRIVER): $(B)/tests/server/stemd-driver.o $(SERVER_LIB) $(LOG_LIB) $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
 # The interposer is plain C with no sanitizer: ASan must be first in the library list and
 # cannot share the process with an LD_PRELOAD malloc.
@@ -43,10 +54,11 @@ $(RTCHECK_SO): tests/rtcheck.c
 # (-fsanitize=realtime needs LLVM 20); tests/server/rtsan_hooks.c maps stemd's RT hooks onto it.
 RTSAN_RT ?= $(wildcard /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.rtsan-x86_64.a)
 RTSAN_DRIVER := $(B)/tests/server/stemd-driver-rtsan
-$(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
+$(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o $(SERVER_LIB) \
+		$(LOG_LIB) $(DSP_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.o \
-		-Wl,--start-group $(SERVER_LIB) $(OSC_LIB) -Wl,--end-group \
-		$(DSP_LIB) -Wl,--whole-archive $(RTSAN_RT) -Wl,--no-whole-archive $(SERVER_LIBS) $(OSC_LIBS) -ldl -lrt
+		$(SERVER_LIB) $(LOG_LIB) $(DSP_LIB) -Wl,--whole-archive $(RTSAN_RT) -Wl,--no-whole-archive \
+		$(SERVER_LIBS) -ldl -lrt
 
 .PHONY: server server-tests server-tests-san systemd-check
 server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) \

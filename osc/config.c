@@ -35,6 +35,19 @@ const char *osc_options_help(void)
            "  --rate-limit N         OSC messages/s accepted per client; excess dropped [5000]\n";
 }
 
+const char *const *osc_config_keys(void)
+{
+    static const char *const keys[] = {"osc-port", "bind",       "allow",      "lease",
+                                       "feedback", "meter-rate", "rate-limit", NULL};
+    return keys;
+}
+
+void osc_config_list_restart(struct osc_config *c, const char *key)
+{
+    if (strcmp(key, "allow") == 0) c->allow_given = 0; /* the next --allow drops the list */
+    if (strcmp(key, "feedback") == 0) c->nfeedback = 0;
+}
+
 static int parse_uint(const char *v, unsigned long lo, unsigned long hi, unsigned *out)
 {
     char *end;

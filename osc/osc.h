@@ -84,6 +84,13 @@ int osc_config_take_args(struct osc_config *c, int *argc, char **argv, char *err
 /* The options' lines for --help (each starts with two spaces and ends with a newline). */
 const char *osc_options_help(void);
 
+/* The options' long names, as osc_config_option takes them; NULL-terminated. */
+const char *const *osc_config_keys(void);
+
+/* A list option (allow, feedback) starts over: the command line's first --allow or --feedback
+ * replaces the config file's list. Other keys: nothing. */
+void osc_config_list_restart(struct osc_config *c, const char *key);
+
 struct stemd;
 struct osc;
 

@@ -27,7 +27,7 @@ enum opt_id {
     OPT_NO_WAIT,
     OPT_VERSION,
     OPT_HELP,
-    OPT_OSC /* every OSC option: handed to osc_config_option by its name */
+    OPT_EXTRA /* every option of the extra layer (struct config_extra): handed over by name */
 };
 
 static const struct option long_opts[] = {
@@ -44,17 +44,20 @@ static const struct option long_opts[] = {
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
-    {"osc-port", required_argument, NULL, OPT_OSC},
-    {"bind", required_argument, NULL, OPT_OSC},
-    {"allow", required_argument, NULL, OPT_OSC},
-    {"lease", required_argument, NULL, OPT_OSC},
-    {"feedback", required_argument, NULL, OPT_OSC},
-    {"meter-rate", required_argument, NULL, OPT_OSC},
-    {"rate-limit", required_argument, NULL, OPT_OSC},
-    {NULL, 0, NULL, 0},
 };
+#define NOWN (sizeof long_opts / sizeof long_opts[0])
 
-void config_usage(FILE *f)
+/* stemd's options, then the extra layer's, then the terminator getopt_long wants. */
+static void build_opts(struct option *o, const struct config_extra *x)
+{
+    unsigned n = NOWN;
+    memcpy(o, long_opts, sizeof long_opts);
+    for (unsigned i = 0; x && x->keys[i] && i < CONFIG_EXTRA_KEYS; i++)
+        o[n++] = (struct option){x->keys[i], required_argument, NULL, OPT_EXTRA};
+    o[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+void config_usage(FILE *f, const struct config_extra *x)
 {
     fprintf(
         f,
@@ -93,8 +96,7 @@ void config_usage(FILE *f)
         "\\\n"
         "        --connect drums=ardour:drums/out\\ 1,ardour:drums/out\\ 2 --state-dir "
         "~/.local/state/stemd\n");
-    fprintf(f, "\nOSC control (UDP; the same names work as config file keys):\n%s",
-            osc_options_help());
+    if (x) fprintf(f, "\n%s\n%s", x->title, x->help);
 }
 
 int config_parse_stems(struct stemd_config *c, const char *spec, char *err, size_t errlen)
@@ -182,8 +184,8 @@ static int apply_opt(struct stemd_config *c, int id, const char *key, const char
 {
     int lvl;
     switch (id) {
-    case OPT_OSC:
-        return osc_config_option(&c->osc, key, val, err, errlen);
+    case OPT_EXTRA:
+        return c->extra->option(c->extra->values, key, val, err, errlen);
     case OPT_STEMS:
         return config_parse_stems(c, val, err, errlen);
     case OPT_JACK_NAME:
@@ -260,25 +262,27 @@ static int resolve_connects(struct stemd_config *c, char *err, size_t errlen)
     return 0;
 }
 
-static void set_defaults(struct stemd_config *c)
+static void set_defaults(struct stemd_config *c, const struct config_extra *x)
 {
     char err[8];
     memset(c, 0, sizeof *c);
     config_parse_stems(c, DEFAULT_STEMS, err, sizeof err);
-    osc_config_defaults(&c->osc);
+    c->extra = x;
+    if (x) x->defaults(x->values);
     strcpy(c->jack_name, "stemd");
     c->log_level = LOG_INFO_;
 }
 
-static int opt_by_name(const char *key)
+static int opt_by_name(const struct option *opts, const char *key)
 {
-    for (const struct option *o = long_opts; o->name; o++)
+    for (const struct option *o = opts; o->name; o++)
         if (strcmp(o->name, key) == 0) return o->val;
     return 0;
 }
 
 /* Read "key = value" lines into c. '#' starts a comment; blank lines are skipped. */
-static int load_file(struct stemd_config *c, const char *path, char *err, size_t errlen)
+static int load_file(struct stemd_config *c, const struct option *opts, const char *path, char *err,
+                     size_t errlen)
 {
     FILE *f = fopen(path, "re");
     if (!f) {
@@ -306,7 +310,7 @@ static int load_file(struct stemd_config *c, const char *path, char *err, size_t
         if (kl >= sizeof key) kl = sizeof key - 1;
         memcpy(key, k, kl);
         key[kl] = 0;
-        int id = opt_by_name(key);
+        int id = opt_by_name(opts, key);
         if (!id || id == OPT_CONFIG || id == OPT_HELP || id == OPT_VERSION) {
             snprintf(err, errlen,
                      "%.300s:%u: unknown key '%s' (keys are the long options, e.g. "
@@ -338,17 +342,26 @@ static int load_file(struct stemd_config *c, const char *path, char *err, size_t
 
 int config_from_args(struct stemd_config *c, int argc, char **argv)
 {
-    char err[1024];
-    int ch, idx, cmdline_connects = 0, cmdline_allow = 0, cmdline_feedback = 0;
+    return config_from_args_extra(c, NULL, argc, argv);
+}
 
-    set_defaults(c);
+int config_from_args_extra(struct stemd_config *c, const struct config_extra *x, int argc,
+                           char **argv)
+{
+    char err[1024];
+    int ch, idx, cmdline_connects = 0;
+    unsigned char cmdline_extra[CONFIG_EXTRA_KEYS] = {0};
+    struct option opts[NOWN + CONFIG_EXTRA_KEYS + 1];
+
+    build_opts(opts, x);
+    set_defaults(c, x);
     /* First pass: only --config, --help and --version, so the file is read before the rest of
      * the command line, which then overrides it. */
     opterr = 0;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == OPT_HELP) {
-            config_usage(stdout);
+            config_usage(stdout, x);
             return 1;
         }
         if (ch == OPT_VERSION) {
@@ -357,10 +370,10 @@ int config_from_args(struct stemd_config *c, int argc, char **argv)
         }
         if (ch == OPT_CONFIG && apply_opt(c, ch, "config", optarg, err, sizeof err) < 0) goto bad;
     }
-    if (c->config[0] && load_file(c, c->config, err, sizeof err) < 0) goto bad;
+    if (c->config[0] && load_file(c, opts, c->config, err, sizeof err) < 0) goto bad;
     opterr = 1;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
         if (ch == '?' || ch == ':') {
             fprintf(stderr, "stemd: see stemd --help for the options\n");
             return -EINVAL;
@@ -368,12 +381,10 @@ int config_from_args(struct stemd_config *c, int argc, char **argv)
         if (ch == OPT_CONFIG) continue;
         if (ch == OPT_CONNECT && !cmdline_connects++)
             c->nconnect = 0; /* the command line's --connect list replaces the file's */
-        /* The command line's --allow and --feedback lists replace the file's. */
-        if (ch == OPT_OSC && !strcmp(long_opts[idx].name, "allow") && !cmdline_allow++)
-            c->osc.allow_given = 0;
-        if (ch == OPT_OSC && !strcmp(long_opts[idx].name, "feedback") && !cmdline_feedback++)
-            c->osc.nfeedback = 0;
-        if (apply_opt(c, ch, long_opts[idx].name, optarg, err, sizeof err) < 0) goto bad;
+        /* The command line's lists (OSC's --allow and --feedback) replace the file's. */
+        if (ch == OPT_EXTRA && !cmdline_extra[idx - NOWN]++ && x->cmdline_first)
+            x->cmdline_first(x->values, opts[idx].name);
+        if (apply_opt(c, ch, opts[idx].name, optarg, err, sizeof err) < 0) goto bad;
     }
     if (optind < argc) {
         snprintf(err, sizeof err, "unexpected argument '%s' (options start with --)", argv[optind]);
@@ -390,15 +401,30 @@ bad:
 
 int config_reload(struct stemd_config *c, int argc, char **argv)
 {
+    const struct config_extra *x = c->extra;
+    struct config_extra nx;
     struct stemd_config *n = malloc(sizeof *n);
-    if (!n) return -ENOMEM;
+    void *nv = x ? malloc(x->size) : NULL;
+    if (!n || (x && !nv)) {
+        free(n);
+        free(nv);
+        return -ENOMEM;
+    }
+    if (x) {
+        nx = *x;
+        nx.values = nv; /* the extra layer's values are parsed into a copy too */
+    }
     /* Re-run the whole start-up parse, so the command line still wins over the file. */
-    int rc = config_from_args(n, argc, argv);
-    if (rc == 0)
+    int rc = config_from_args_extra(n, x ? &nx : NULL, argc, argv);
+    if (rc == 0) {
         memcpy(c, n, sizeof *c);
-    else
+        c->extra = x;
+        if (x) memcpy(x->values, nv, x->size);
+    } else {
         log_err(
             "SIGHUP: config not reloaded (see the message above); keeping the running settings");
+    }
     free(n);
+    free(nv);
     return rc < 0 ? rc : 0;
 }

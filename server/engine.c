@@ -1,4 +1,5 @@
-/* server/engine.c: the JACK client: open/close, callbacks, and the real-time process callback. */
+/* server/engine.c: the JACK client: open, close and tick (main thread), the graph for each rate,
+ * and JACK's notification callbacks. The process callback is engine_rt.c's. */
 #define _LGPL_SOURCE
 #include <errno.h>
 #include <jack/jack.h>
@@ -8,11 +9,10 @@
 #include <unistd.h>
 #include <urcu/pointer.h>
 
-#include "dsp/dsp.h"
+#include "server/engine.h"
 #include "server/log.h"
+#include "server/ports.h"
 #include "server/server.h"
-
-#define RAMP_FRAMES 480 /* 10 ms at 48 kHz: resuming after a reset or a new graph fades in */
 
 void graph_free(void *ptr)
 {
@@ -42,118 +42,6 @@ static int graph_new(struct stemd *sd, unsigned rate, struct graph **out)
     g->latency_frames = mix_latency(g->mix);
     *out = g;
     return 0;
-}
-
-/* ---- the process thread ------------------------------------------------------------------ */
-
-/* Runs in JACK's process thread. jack.h: "The code in the supplied function must be suitable
- * for real-time execution. That means that it cannot call functions that might block for a
- * long time. This includes malloc, free, printf, pthread_mutex_lock, sleep, wait, poll,
- * select, pthread_join, pthread_cond_wait, etc." Everything it touches was allocated before
- * activation; the snapshot and the graph come through RCU (QSBR: online only in here). */
-static int on_process(jack_nframes_t n, void *arg)
-{
-    struct stemd *sd = arg;
-    struct engine *e = &sd->eng;
-    unsigned ns = sd->cfg.nstems;
-
-    if (stemd_rt_enter) stemd_rt_enter();
-    /* jack_get_time reads the clock through the vDSO: no system call. */
-    jack_time_t t0 = jack_get_time();
-    /* Enter the read side: in_callback set, then a full fence before any published pointer is
-     * read. The control thread's grace_wait pairs with it (server/control.c). */
-    atomic_store_explicit(&e->in_callback, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
-
-    struct snap *s = rcu_dereference(sd->ctl.cur);
-    struct graph *g = rcu_dereference(e->graph);
-    float *out_l = jack_port_get_buffer(e->out[0], n);
-    float *out_r = jack_port_get_buffer(e->out[1], n);
-
-    if (!g || g->rate_hz != atomic_load_explicit(&e->rate_hz, memory_order_relaxed)) {
-        /* The rate changed and the main thread is building the graph for it: silence. */
-        memset(out_l, 0, n * sizeof *out_l);
-        memset(out_r, 0, n * sizeof *out_r);
-    } else {
-        if (atomic_exchange_explicit(&g->needs_reset, 0, memory_order_acquire)) {
-            /* Clear the states only (bounded); the units keep their targets and the output
-             * fades in over RAMP_FRAMES. (mix_reset with a snapshot pre-rolls 250 ms: not here.) */
-            mix_reset(g->mix, NULL);
-            e->rt_ramp = RAMP_FRAMES;
-        } else if (g->gen != e->rt_graph_gen && e->rt_graph_gen) {
-            e->rt_ramp = RAMP_FRAMES;
-        }
-        e->rt_graph_gen = g->gen;
-        for (unsigned k = 0; k < ns; k++) {
-            e->in_l[k] = jack_port_get_buffer(e->in[2 * k], n);
-            e->in_r[k] = jack_port_get_buffer(e->in[2 * k + 1], n);
-        }
-        mix_process(g->mix, s->p, e->in_l, e->in_r, out_l, out_r, n);
-        for (unsigned i = 0; e->rt_ramp > 0 && i < n; i++, e->rt_ramp--) {
-            float gain = (float)(RAMP_FRAMES - e->rt_ramp) / RAMP_FRAMES;
-            out_l[i] *= gain;
-            out_r[i] *= gain;
-        }
-        mix_take_meters(g->mix, g->meters);
-        meters_rt_push(e->meters, g->meters, n);
-        unsigned dropped = 0;
-        unsigned nq = mix_take_loudness(g->mix, e->loud_scratch, MIX_LOUDNESS_QUEUE, &dropped);
-        if (nq) {
-            size_t bytes = nq * sizeof(double);
-            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes)
-                jack_ringbuffer_write(e->loud_rb, (const char *)e->loud_scratch, bytes);
-            else
-                dropped += nq;
-        }
-        if (dropped)
-            atomic_fetch_add_explicit(&sd->ctl.loud_dropped, dropped, memory_order_relaxed);
-        if (s->seq != atomic_load_explicit(&e->seen_seq, memory_order_relaxed)) {
-            atomic_store_explicit(&e->seen_frame, jack_last_frame_time(e->client),
-                                  memory_order_relaxed);
-            atomic_store_explicit(&e->seen_cycle,
-                                  atomic_load_explicit(&e->cycles, memory_order_relaxed),
-                                  memory_order_relaxed);
-            atomic_store_explicit(&e->seen_seq, s->seq, memory_order_release);
-        }
-    }
-
-    recorder_rt_push(&sd->rec, out_l, out_r, n,
-                     atomic_load_explicit(&e->rate_hz, memory_order_relaxed));
-
-    /* Leave it: every use of s and g is ordered before these release stores. */
-    atomic_store_explicit(&e->in_callback, 0, memory_order_release);
-    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_release);
-    /* The longest callback so far: the measure of whether stemd itself ever ran late. */
-    uint64_t us = jack_get_time() - t0;
-    if (us > atomic_load_explicit(&e->cb_max_us, memory_order_relaxed))
-        atomic_store_explicit(&e->cb_max_us, us, memory_order_relaxed);
-    unsigned rate = atomic_load_explicit(&e->rate_hz, memory_order_relaxed);
-    if (rate && us * rate > (uint64_t)n * 1000000u)
-        atomic_fetch_add_explicit(&e->cb_overruns, 1, memory_order_relaxed);
-    if (e->selftest_malloc) {
-        /* STEMD_RTCHECK_SELFTEST=1: one forbidden call, so the RT check proves it can fail. */
-        e->selftest_malloc = 0;
-        e->selftest_sink = malloc(16);
-        free(e->selftest_sink);
-    }
-    if (stemd_rt_leave) stemd_rt_leave();
-    return 0;
-}
-
-void engine_rt_thread_exit(void *v)
-{
-    struct stemd *sd = v;
-    /* jack2 cancels the process thread on deactivation (asynchronously: it may be inside the
-     * callback); this TSD destructor still runs, so a grace period never waits for a dead
-     * reader. */
-    atomic_store_explicit(&sd->eng.in_callback, 0, memory_order_release);
-}
-
-static void on_thread_init(void *arg)
-{
-    struct stemd *sd = arg;
-    dsp_flush_denormals();
-    if (!pthread_getspecific(sd->rt_key)) pthread_setspecific(sd->rt_key, sd);
 }
 
 /* ---- notification callbacks (JACK's non-RT notification thread) --------------------------- */
@@ -355,8 +243,8 @@ int engine_open(struct stemd *sd)
     rc = ensure_graph(sd, rate, 1);
     if (rc == 0) rc = ports_register(sd);
     if (rc == 0) {
-        jack_set_thread_init_callback(client, on_thread_init, sd);
-        jack_set_process_callback(client, on_process, sd);
+        jack_set_thread_init_callback(client, engine_rt_thread_init, sd);
+        jack_set_process_callback(client, engine_rt_process, sd);
         jack_on_info_shutdown(client, on_shutdown, sd);
         jack_set_xrun_callback(client, on_xrun, sd);
         jack_set_sample_rate_callback(client, on_srate, sd);

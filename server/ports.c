@@ -1,4 +1,6 @@
 /* server/ports.c: port names and metadata, and the connections stemd remembers and restores. */
+#include "server/ports.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jack/metadata.h>
@@ -105,20 +107,20 @@ void ports_unregister(struct stemd *sd)
 
 static int add_conn(struct stemd *sd, unsigned port, const char *other, int permanent)
 {
-    struct engine *e = &sd->eng;
-    for (unsigned i = 0; i < e->nconns; i++)
-        if (e->conns[i].port == port && strcmp(e->conns[i].other, other) == 0) {
-            e->conns[i].permanent |= permanent;
+    struct ports *pm = &sd->ports;
+    for (unsigned i = 0; i < pm->nconns; i++)
+        if (pm->conns[i].port == port && strcmp(pm->conns[i].other, other) == 0) {
+            pm->conns[i].permanent |= permanent;
             return 0;
         }
-    if (e->nconns == e->conns_cap) {
-        unsigned cap = e->conns_cap ? 2 * e->conns_cap : 16;
-        struct conn *n = realloc(e->conns, cap * sizeof *n);
+    if (pm->nconns == pm->conns_cap) {
+        unsigned cap = pm->conns_cap ? 2 * pm->conns_cap : 16;
+        struct conn *n = realloc(pm->conns, cap * sizeof *n);
         if (!n) return -ENOMEM;
-        e->conns = n;
-        e->conns_cap = cap;
+        pm->conns = n;
+        pm->conns_cap = cap;
     }
-    struct conn *c = &e->conns[e->nconns++];
+    struct conn *c = &pm->conns[pm->nconns++];
     c->port = port;
     c->permanent = permanent;
     snprintf(c->other, sizeof c->other, "%s", other);
@@ -138,6 +140,7 @@ void ports_remember_config(struct stemd *sd)
 void ports_snapshot(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
+    struct ports *pm = &sd->ports;
     unsigned nports = 2 * sd->cfg.nstems + 2, kept = 0;
 
     pthread_mutex_lock(&e->lock);
@@ -149,10 +152,10 @@ void ports_snapshot(struct stemd *sd)
      * the server is dying under us and answers nothing): they come back when the port does.
      * Forget only a connection whose other port is still there but no longer connected: that
      * one someone undid on purpose. */
-    for (unsigned i = 0; i < e->nconns; i++)
-        if (e->conns[i].permanent || !jack_port_by_name(e->client, e->conns[i].other))
-            e->conns[kept++] = e->conns[i];
-    e->nconns = kept;
+    for (unsigned i = 0; i < pm->nconns; i++)
+        if (pm->conns[i].permanent || !jack_port_by_name(e->client, pm->conns[i].other))
+            pm->conns[kept++] = pm->conns[i];
+    pm->nconns = kept;
     for (unsigned p = 0; p < nports; p++) {
         const char **list = jack_port_get_all_connections(e->client, our_port(sd, p));
         for (unsigned j = 0; list && list[j]; j++)
@@ -160,17 +163,18 @@ void ports_snapshot(struct stemd *sd)
         jack_free(list);
     }
     pthread_mutex_unlock(&e->lock);
-    log_debug("remembering %u connections", e->nconns);
+    log_debug("remembering %u connections", pm->nconns);
 }
 
 void ports_restore(struct stemd *sd, int verbose)
 {
     struct engine *e = &sd->eng;
+    struct ports *pm = &sd->ports;
     unsigned nin = 2 * sd->cfg.nstems, ok = 0, failed = 0;
 
     pthread_mutex_lock(&e->lock);
-    for (unsigned i = 0; e->client && i < e->nconns; i++) {
-        struct conn *c = &e->conns[i];
+    for (unsigned i = 0; e->client && i < pm->nconns; i++) {
+        struct conn *c = &pm->conns[i];
         const char *ours = jack_port_name(our_port(sd, c->port));
         const char *src = c->port < nin ? c->other : ours;
         const char *dst = c->port < nin ? ours : c->other;
@@ -194,7 +198,12 @@ void ports_restore(struct stemd *sd, int verbose)
 
 void ports_forget(struct stemd *sd)
 {
-    free(sd->eng.conns);
-    sd->eng.conns = NULL;
-    sd->eng.nconns = sd->eng.conns_cap = 0;
+    free(sd->ports.conns);
+    sd->ports.conns = NULL;
+    sd->ports.nconns = sd->ports.conns_cap = 0;
+}
+
+unsigned ports_remembered(const struct stemd *sd)
+{
+    return sd->ports.nconns;
 }

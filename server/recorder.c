@@ -1,5 +1,5 @@
-/* server/recorder.c: the master recorder: the RT push, the disk thread, start/stop/status (see
- * recorder.h). */
+/* server/recorder.c: the master recorder's non-RT side: the disk thread, start/stop/status (see
+ * recorder.h; the process thread's push is recorder_rt.c). */
 #include "server/recorder.h"
 
 #include <errno.h>
@@ -17,7 +17,7 @@
 #define RING_BYTES  (4u << 20) /* 4 MiB: 10.9 s of stereo float at 48 kHz */
 #define POLL_MS     20         /* the disk thread's period: 1/500 of what the ring holds */
 #define DISK_FRAMES 8192
-#define FRAME_BYTES (2 * sizeof(float))
+#define FRAME_BYTES RECORDER_FRAME_BYTES
 
 static void sleep_ms(long ms)
 {
@@ -31,35 +31,6 @@ static const char *state_name(int s)
            : s == REC_STOPPING ? "stopping"
            : s == REC_FAILED   ? "failed"
                                : "idle";
-}
-
-void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n,
-                      unsigned rate)
-{
-    if (atomic_load_explicit(&r->state, memory_order_acquire) != REC_RUNNING) return;
-    if (rate != r->rate) { /* r->rate is set before the state's release store */
-        atomic_store_explicit(&r->rate_seen, rate, memory_order_relaxed);
-        return;
-    }
-    jack_ringbuffer_data_t v[2];
-    size_t bytes = (size_t)n * FRAME_BYTES;
-    jack_ringbuffer_get_write_vector(r->rb, v);
-    if (v[0].len + v[1].len < bytes) {
-        atomic_fetch_add_explicit(&r->dropped, n, memory_order_relaxed);
-        return;
-    }
-    /* Every write is whole frames and the ring's size a power of two, so when the free space
-     * wraps, its first part ends on a frame boundary: no frame straddles the two parts. */
-    unsigned i = 0;
-    for (int s = 0; s < 2 && i < n; s++) {
-        float *d = (float *)(void *)v[s].buf;
-        size_t room = v[s].len / FRAME_BYTES;
-        for (size_t j = 0; j < room && i < n; j++, i++) {
-            d[2 * j] = l[i];
-            d[2 * j + 1] = rr[i];
-        }
-    }
-    jack_ringbuffer_write_advance(r->rb, bytes);
 }
 
 /* Disk thread: everything the ring holds into the file. Returns 0, or -1 when a write failed. */

@@ -22,6 +22,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#define RECORDER_FRAME_BYTES (2 * sizeof(float)) /* one interleaved L R frame in the ring */
+
 enum recorder_state {
     REC_IDLE,     /* not recording (the last one finished, or none yet) */
     REC_RUNNING,  /* the process thread feeds the ring, the disk thread writes */
@@ -56,8 +58,8 @@ void recorder_fini(struct stemd *sd);
 /* SIGHUP: the directory for recordings started from now on. */
 void recorder_set_dir(struct stemd *sd, const char *dir);
 
-/* RT: this cycle's master (n frames, at JACK's current rate) into the ring when recording.
- * Frames at another rate than the file's are not pushed: the recording ends there. */
+/* RT (recorder_rt.c): this cycle's master (n frames, at JACK's current rate) into the ring when
+ * recording. Frames at another rate than the file's are not pushed: the recording ends there. */
 void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsigned n,
                       unsigned rate);
 

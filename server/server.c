@@ -166,10 +166,10 @@ static void send_status(struct stemd *sd, int connected)
 {
     char msg[256];
     if (connected)
-        snprintf(
-            msg, sizeof msg, "STATUS=running: %u stems, %u Hz, %u frames, latency %u, xruns %llu",
-            sd->cfg.nstems, atomic_load(&sd->eng.rate_hz), atomic_load(&sd->eng.period_frames),
-            atomic_load(&sd->eng.latency_frames), (unsigned long long)atomic_load(&sd->eng.xruns));
+        snprintf(msg, sizeof msg,
+                 "STATUS=running: %u stems, %u Hz, %u frames, latency %u, xruns %llu",
+                 sd->cfg.nstems, engine_rate_hz(&sd->eng), engine_period_frames(&sd->eng),
+                 engine_latency_frames(&sd->eng), (unsigned long long)engine_xruns(&sd->eng));
     else
         snprintf(msg, sizeof msg, "STATUS=waiting for JACK server '%s'",
                  sd->cfg.jack_server[0] ? sd->cfg.jack_server : "default");
@@ -245,14 +245,14 @@ int stemd_run(struct stemd *sd, int argc, char **argv, atomic_int *stop)
             if (rc == 0) {
                 connected = 1;
                 if (lost_at) {
-                    e->reconnects++;
+                    engine_count_reconnect(e);
                     log_notice("back on JACK server '%s' after %.1f s", server,
                                (now - lost_at) / 1000.0);
                 }
                 log_notice("running on JACK server '%s' as '%s': %u stems, %u Hz, %u frames, "
                            "latency %u frames",
-                           server, sd->cfg.jack_name, sd->cfg.nstems, atomic_load(&e->rate_hz),
-                           atomic_load(&e->period_frames), atomic_load(&e->latency_frames));
+                           server, sd->cfg.jack_name, sd->cfg.nstems, engine_rate_hz(e),
+                           engine_period_frames(e), engine_latency_frames(e));
                 send_status(sd, 1);
                 backoff = BACKOFF_MIN_MS;
                 attempts = 0;
@@ -279,10 +279,10 @@ int stemd_run(struct stemd *sd, int argc, char **argv, atomic_int *stop)
                 rc = 0;
             }
         }
-        if (connected && atomic_load(&e->shutdown)) {
+        if (connected && engine_lost(e)) {
             log_warn("JACK server '%s' went away: keeping parameters and %u connections, "
                      "reconnecting",
-                     server, e->nconns);
+                     server, ports_remembered(sd));
             engine_close(sd);
             connected = 0;
             lost_at = now;
@@ -299,7 +299,7 @@ int stemd_run(struct stemd *sd, int argc, char **argv, atomic_int *stop)
          * server is there to run it: then the main loop itself is the one alive). */
         if (sd->notify.watchdog_usec &&
             now - last_wd >= (int64_t)(sd->notify.watchdog_usec / 2000)) {
-            uint64_t c = atomic_load(&e->cycles);
+            uint64_t c = engine_cycles(e);
             if (!connected || c != wd_cycles) {
                 notify_send(&sd->notify, "WATCHDOG=1");
                 if (connected) send_status(sd, 1);

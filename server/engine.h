@@ -1,0 +1,125 @@
+/* server/engine.h: the JACK client and the DSP graph it runs.
+ *
+ * Two files, one per thread: engine_rt.c is the process thread's (the callback JACK calls in
+ * real time, and its thread's start and end); engine.c is everything else: opening, closing and
+ * reconnecting the client (main thread), the graph for each sample rate, and JACK's
+ * notification callbacks (its non-RT notification thread: they only store flags). */
+#ifndef STEMD_ENGINE_H
+#define STEMD_ENGINE_H
+
+#include <jack/jack.h>
+#include <jack/ringbuffer.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "server/meters.h"
+
+/* The DSP graph for one sample rate. Replaced (through RCU) only when the rate changes. */
+struct graph {
+    uint64_t gen; /* 1, 2, ...: which graph this is (a freed one's address may come back) */
+    struct mix *mix;
+    struct mix_meters *meters; /* scratch for mix_take_meters, used by the process thread */
+    unsigned rate_hz, latency_frames;
+    atomic_int needs_reset; /* set by the main thread after a reconnect; RT clears it */
+};
+
+struct stemd;
+
+struct engine {
+    /* Guards client/ports against the main thread closing or reopening them while another
+     * control thread asks for status. Never taken by the process thread. */
+    pthread_mutex_t lock;
+    jack_client_t *client; /* NULL while no JACK server */
+    jack_port_t **in;      /* 2 * nstems: L, R of stem 1, then stem 2, ... */
+    jack_port_t *out[2];
+    /* The process thread's own scratch, sized at start (no allocation later). */
+    const float **in_l, **in_r;
+    double *loud_scratch;
+    jack_ringbuffer_t *loud_rb; /* doubles: RT writes, the control thread reads */
+    struct meters_rt *meters;
+
+    struct graph *graph;        /* RCU-published */
+    atomic_uint latency_frames; /* of the current graph, for the latency callback */
+    atomic_int shutdown;        /* set by the on_info_shutdown callback */
+    atomic_int in_callback;     /* 1 while the process callback runs (see control.c) */
+    atomic_int freewheel;
+    atomic_uint rate_hz, period_frames;
+    atomic_uint pending_rate; /* a sample-rate callback asked for a new graph */
+    _Atomic uint64_t cycles, xruns;
+    _Atomic uint64_t cb_max_us;   /* longest process callback since start, microseconds */
+    _Atomic uint64_t cb_overruns; /* callbacks that took longer than their period */
+    _Atomic uint64_t seen_seq, seen_frame, seen_cycle; /* first cycle that used a snapshot */
+    atomic_int conn_changed;   /* port-connect callback: re-read connections */
+    atomic_int ports_appeared; /* port-registration callback: retry remembered connections */
+    int64_t conn_changed_ms;
+    int selftest_malloc; /* STEMD_RTCHECK_SELFTEST=1: prove the RT check catches one */
+    void *volatile selftest_sink;
+    /* The process thread's own: the graph it ran last and the frames left of a fade-in. */
+    uint64_t rt_graph_gen; /* the graph it ran last (0: none yet) */
+    unsigned rt_ramp;
+    uint64_t graph_gens; /* the main thread's count of graphs built */
+    uint64_t reconnects;
+};
+
+/* engine.c (main thread unless said otherwise) */
+int engine_init(struct stemd *sd);
+void engine_fini(struct stemd *sd);
+/* Open the JACK client, register ports, activate, restore connections. Returns 0;
+ * -ECONNREFUSED when no server runs; -EEXIST when the name is taken; other -errno. */
+int engine_open(struct stemd *sd);
+/* Deactivate and close (or, after a shutdown, just close) the client. */
+void engine_close(struct stemd *sd);
+/* Main thread, every tick: act on a pending sample-rate change and connection changes. */
+void engine_tick(struct stemd *sd, int64_t now_ms);
+/* Free a graph (a control_retire callback: after a grace period, never in the process thread). */
+void graph_free(void *graph);
+
+/* What the run loop and its status lines read of the engine (any thread; single atomic loads,
+ * so inline). */
+static inline unsigned engine_rate_hz(struct engine *e)
+{
+    return atomic_load(&e->rate_hz);
+}
+static inline unsigned engine_period_frames(struct engine *e)
+{
+    return atomic_load(&e->period_frames);
+}
+static inline unsigned engine_latency_frames(struct engine *e)
+{
+    return atomic_load(&e->latency_frames);
+}
+static inline uint64_t engine_xruns(struct engine *e)
+{
+    return atomic_load(&e->xruns);
+}
+/* Process callbacks so far: the watchdog's sign of life. */
+static inline uint64_t engine_cycles(struct engine *e)
+{
+    return atomic_load(&e->cycles);
+}
+/* JACK shut the client down (the server went away): engine_close, then engine_open again. */
+static inline int engine_lost(struct engine *e)
+{
+    return atomic_load(&e->shutdown);
+}
+/* The run loop counts its reconnections here (reported by stemd_status). */
+static inline void engine_count_reconnect(struct engine *e)
+{
+    e->reconnects++;
+}
+
+/* engine_rt.c: the process thread's. JACK's process callback (arg: the struct stemd). RT. */
+int engine_rt_process(jack_nframes_t n, void *arg);
+/* JACK's thread-init callback: FTZ/DAZ, and the TSD that engine_rt_thread_exit clears. */
+void engine_rt_thread_init(void *arg);
+/* The process thread's TSD destructor: marks it out of the callback when JACK ends or cancels
+ * the thread, so a grace period never waits for a dead reader. */
+void engine_rt_thread_exit(void *sd);
+
+/* Weak hooks the RT-safety check (tests/rtcheck.c) defines: they mark the extent of the
+ * process callback. Absent in a normal run, where the calls are skipped. */
+void stemd_rt_enter(void) __attribute__((weak));
+void stemd_rt_leave(void) __attribute__((weak));
+
+#endif

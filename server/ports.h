@@ -1,0 +1,34 @@
+/* server/ports.h: stemd's JACK ports (names, metadata) and the connections it remembers and
+ * restores after a JACK restart. Main thread only (the engine's lock guards the client). */
+#ifndef STEMD_PORTS_H
+#define STEMD_PORTS_H
+
+struct stemd;
+struct conn; /* a remembered connection, ports.c */
+
+/* The connections stemd remembers (ports.c's own; main thread only). */
+struct ports {
+    struct conn *conns;
+    unsigned nconns, conns_cap;
+};
+
+/* Register 2 inputs per stem and the master pair. Returns 0 or -EIO (logged). */
+int ports_register(struct stemd *sd);
+void ports_set_metadata(struct stemd *sd);
+/* Remove our ports' properties while the client still reads its notifications (see
+ * engine_close). */
+void ports_clear_metadata(struct stemd *sd);
+/* Unregister our ports (client deactivated, not yet closed). */
+void ports_unregister(struct stemd *sd);
+/* Remember the --connect and --connect-out connections (kept whatever happens). */
+void ports_remember_config(struct stemd *sd);
+/* Re-read our connections into what is remembered. */
+void ports_snapshot(struct stemd *sd);
+/* Connect what is remembered; verbose: log what is still pending. */
+void ports_restore(struct stemd *sd, int verbose);
+/* Forget every remembered connection and free the list. */
+void ports_forget(struct stemd *sd);
+/* How many connections are remembered. */
+unsigned ports_remembered(const struct stemd *sd);
+
+#endif
