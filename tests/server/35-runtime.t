@@ -20,12 +20,14 @@ sleep 1
 s=$(drv status); diag "$s"
 is "$(field freewheel "$s")" 1 "freewheel seen"
 c1=$(field cycles "$s")
-[ $((c1 - c0)) -gt 400 ]; ok $? "freewheeling runs faster than real time: $((c1 - c0)) cycles in ~1 s (real time: ~190)"
+# Freewheel is the server running cycles back to back: more than real time's ~190 in the
+# second (measured ~8000 on a quiet machine; a loaded one still gives thousands).
+[ $((c1 - c0)) -gt 190 ]; ok $? "freewheeling runs faster than real time: $((c1 - c0)) cycles in ~1 s (real time: ~190)"
 jack_freewheel n >/dev/null 2>&1
 sleep 0.5
 is "$(field freewheel "$(drv status)")" 0 "back from freewheel"
 r=$(drv step /stem/1/fader 0); diag "$r"
-[ "$(field delay "$r")" -ge 0 ] && [ "$(field seq "$r")" = 1 ]; ok $? "audio and changes still flow after freewheel"
+[ "$(field after_seen "$r")" -ge 0 ] && [ "$(field seq "$r")" = 1 ]; ok $? "audio and changes still flow after freewheel"
 stop_driver; ok $? "driver exits cleanly"
 rtcheck_verify
 done_testing

@@ -39,6 +39,11 @@ struct probe {
     float *buf;                  /* master L, recorded */
     jack_nframes_t *cycle_frame; /* the frame time of each recorded cycle's first frame */
     unsigned *cycle_pos;
+    /* stemd's own count of finished callbacks when the recorder ran: the recorder is fed by
+     * stemd, so in recorded cycle c it holds the output of stemd's callback cycle_idx[c] - 1.
+     * Counted by stemd, not by the clock: a late client or an xrun cannot skew it. */
+    uint64_t *cycle_idx;
+    struct stemd *sd;
     atomic_uint pos, ncycles;
     atomic_int recording;
     float dc;
@@ -60,6 +65,7 @@ static int rec_process(jack_nframes_t n, void *arg)
     if (!atomic_load(&p->recording)) return 0;
     unsigned pos = atomic_load(&p->pos), c = atomic_load(&p->ncycles);
     if (pos + n > REC_FRAMES || c >= REC_FRAMES / 16) return 0;
+    p->cycle_idx[c] = atomic_load(&p->sd->eng.cycles);
     p->cycle_frame[c] = jack_last_frame_time(p->rec);
     p->cycle_pos[c] = pos;
     memcpy(p->buf + pos, l, n * sizeof *l);
@@ -83,6 +89,8 @@ static int probe_start(struct stemd *sd, struct probe *p)
     p->buf = calloc(REC_FRAMES, sizeof *p->buf);
     p->cycle_frame = calloc(REC_FRAMES / 16, sizeof *p->cycle_frame);
     p->cycle_pos = calloc(REC_FRAMES / 16, sizeof *p->cycle_pos);
+    p->cycle_idx = calloc(REC_FRAMES / 16, sizeof *p->cycle_idx);
+    p->sd = sd;
     p->src = jack_client_open("probe_src", o, NULL, server);
     p->rec = jack_client_open("probe_rec", o, NULL, server);
     if (!p->src || !p->rec || !p->buf) return -1;
@@ -131,18 +139,41 @@ static int step_once(struct stemd *sd, struct probe *p, const char *path, float 
     stemd_seen(sd, &seq, &seen);
     unsigned nc = atomic_load(&p->ncycles), total = atomic_load(&p->pos);
     float steady = total ? p->buf[p->cycle_pos[nc / 4]] : 0, maxstep = 0;
-    long delay = -1, after_seen = -1;
+    long delay = -1, after_seen = -1, moved = -1;
+    uint64_t seen_cycle = atomic_load(&sd->eng.seen_cycle);
+    int c_seen = -1, consistent = 0;
+    /* By JACK's clock (a figure): frames from the set to the first output frame that moved. */
     for (unsigned c = 0; c < nc && delay < 0; c++) {
         unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
         for (unsigned i = p->cycle_pos[c]; i < end; i++) {
             long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
             if (frame - (long)t0 >= -64 && fabsf(p->buf[i] - steady) > 0.01f * fabsf(steady)) {
                 delay = frame - (long)t0;
-                after_seen = frame - (long)(jack_nframes_t)seen;
                 break;
             }
         }
     }
+    /* By stemd's own cycle count (the test): the first sample that moved, in the output of
+     * the callbacks that may have run after the set (index c_set on), and where it lies in the
+     * output of the callback that first used the change. */
+    for (unsigned c = 0; c < nc && moved < 0; c++) {
+        if (p->cycle_idx[c] < c_set + 1) continue;
+        unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
+        for (unsigned i = p->cycle_pos[c]; i < end; i++)
+            if (fabsf(p->buf[i] - steady) > 0.01f * fabsf(steady)) {
+                moved = i;
+                break;
+            }
+    }
+    for (unsigned c = 1; c + 1 < nc; c++)
+        if (p->cycle_idx[c] == seen_cycle + 1) {
+            c_seen = (int)c;
+            /* The recorder saw its neighbours' callbacks in order: the mapping holds. */
+            consistent = p->cycle_idx[c - 1] + 1 == p->cycle_idx[c] &&
+                         p->cycle_idx[c + 1] == p->cycle_idx[c] + 1;
+            break;
+        }
+    if (moved >= 0 && c_seen >= 0 && consistent) after_seen = moved - (long)p->cycle_pos[c_seen];
     /* Clicks: the largest step between neighbouring samples from the set on. */
     for (unsigned c = 0; c < nc; c++) {
         unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
@@ -161,18 +192,21 @@ static int step_once(struct stemd *sd, struct probe *p, const char *path, float 
              seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0,
              (unsigned long long)xr, (long)atomic_load(&sd->eng.seen_cycle) - (long)c_set,
              after_seen, lat + 2 * DSP_SUB);
-    return xr ? -1 : 0;
+    /* Retry only a try whose measurement is not sound: the recorder out of step with stemd's
+     * callbacks around the change. xruns alone (a busy machine) do not disturb the counts. */
+    return after_seen < 0 || !consistent ? -1 : 0;
 }
 
 /* Set path while recording; find when the master first moved away from its steady value.
- * Up to 5 tries: a try disturbed by an xrun is undone and repeated. */
+ * Up to 10 tries: a try whose recording is out of step with stemd's callbacks is undone and
+ * repeated. */
 static void step(struct stemd *sd, struct probe *p, const char *path, float v)
 {
     char out[512], err[256];
     float prev = 0;
     stemd_get(sd, path, &prev, err, sizeof err);
     for (int tries = 1;; tries++) {
-        if (step_once(sd, p, path, v, out, sizeof out) == 0 || tries == 5) {
+        if (step_once(sd, p, path, v, out, sizeof out) == 0 || tries == 10) {
             printf("%s tries=%d\n", out, tries);
             return;
         }
@@ -394,6 +428,7 @@ int main(int argc, char **argv)
     free(probe.buf);
     free(probe.cycle_frame);
     free(probe.cycle_pos);
+    free(probe.cycle_idx);
     free(sd);
     return r.rc == 0 ? 0 : 1;
 }
