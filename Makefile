@@ -102,6 +102,7 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd build/stemd-jackio build/stemd-synth \
 		build/stemd-jackload
 	tools/bench-jack.sh build
+	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
 # systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)
