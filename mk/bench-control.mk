@@ -1,12 +1,22 @@
 # mk/bench-control.mk: the control path's benchmark (tools/bench-control.c), run by `make bench`.
 # Included from the top-level Makefile (-include mk/*.mk); uses mk/server.mk's and mk/osc.mk's
-# libraries. No JACK server is needed: the server is initialised but never connected.
+# libraries, named by path (this file is read before theirs, so their variables are still empty
+# here). No JACK server is needed: the server is initialised but never connected.
 #
 #   make B=build build/stemd-bench-control    then build/stemd-bench-control [RUNS]
 
 BENCH_CONTROL := $(B)/stemd-bench-control
 
 $(B)/tools/bench-control.o: override CFLAGS += $(call pc_cflags,liblo jack liburcu)
-$(BENCH_CONTROL): $(B)/tools/bench-control.o $(SERVER_LIB) $(OSC_LIB) $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(SERVER_LIB) $(OSC_LIB) -Wl,--end-group \
+$(BENCH_CONTROL): $(B)/tools/bench-control.o $(B)/libstemd-server.a $(B)/libstemd-osc.a $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(B)/libstemd-server.a $(B)/libstemd-osc.a -Wl,--end-group \
 		$(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
+
+# The typed change API's own test (tests/control/test_apply.c, run by tests/osc/15-apply.t): on a
+# server that needs no JACK, like the benchmark; built with `make osc`.
+CONTROL_TEST := $(B)/tests/control/test_apply
+$(B)/tests/control/test_apply.o: override CFLAGS += $(call pc_cflags,liblo jack liburcu)
+$(CONTROL_TEST): $(B)/tests/control/test_apply.o $(B)/libstemd-server.a $(B)/libstemd-osc.a $(DSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(B)/libstemd-server.a $(B)/libstemd-osc.a -Wl,--end-group \
+		$(DSP_LIB) $(SERVER_LIBS) $(OSC_LIBS)
+osc: $(CONTROL_TEST)

@@ -108,6 +108,15 @@ static int apply(struct stemd *sd, const struct param_change *c, size_t n, int s
     for (size_t i = 0; i < n; i++)
         *params_slot(s->p, &c[i].ref) =
             applied ? applied[i] : params_clamp(&c[i].ref, c[i].value, ns);
+    /* A parameter set twice may end where it was: then nothing moved after all. */
+    size_t moved = 0;
+    while (!reset && moved < n && params_get(cur, &c[moved].ref) == params_get(s->p, &c[moved].ref))
+        moved++;
+    if (moved == n) {
+        snap_free(s);
+        pthread_mutex_unlock(&ctl->wlock);
+        return 0;
+    }
     struct snap *prev = snap_publish(sd, s);
     if (ctl->nlisteners && (reset || n > NOTIFY_BY_CHANGE)) {
         notify_diff(sd, prev->p, s->p, source, s->seq);
