@@ -108,6 +108,7 @@ bench: deps
 	tools/bench-jack.sh build
 	@$(MAKE) --no-print-directory B=build server
 	tools/bench-storm.sh build
+	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
 # systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)

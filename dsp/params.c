@@ -135,6 +135,21 @@ int params_ref_at(unsigned nstems, unsigned i, struct param_ref *ref)
     return 0;
 }
 
+int params_ref_valid(const struct param_ref *ref, unsigned nstems)
+{
+    const struct param_def *d = ref->def;
+    int bus = d >= bus_rows && d < bus_rows + NROWS(bus_rows);
+    int stem = d >= stem_rows && d < stem_rows + NROWS(stem_rows);
+    if (!bus && !stem) return 0;
+    if (ref->index >= (unsigned)d->count) return 0;
+    return bus ? ref->stem == -1 : ref->stem >= 0 && (unsigned)ref->stem < nstems;
+}
+
+int params_ref_eq(const struct param_ref *a, const struct param_ref *b)
+{
+    return a->def == b->def && a->index == b->index && a->stem == b->stem;
+}
+
 float *params_slot(struct params *p, const struct param_ref *ref)
 {
     int slot = ref->def->id + (int)ref->index;
@@ -149,8 +164,10 @@ float params_get(const struct params *p, const struct param_ref *ref)
 /* Match the row name pattern (one optional "%d") against s; sets *index (0-based). */
 static int match_name(const struct param_def *d, const char *s, unsigned *index, int *bad_index)
 {
-    const char *pct = strstr(d->name, "%d");
     *bad_index = 0;
+    /* Most rows differ at once: the first byte settles them without a string search. */
+    if (d->name[0] != s[0] && d->name[0] != '%') return 0;
+    const char *pct = strstr(d->name, "%d");
     if (!pct) {
         *index = 0;
         return strcmp(d->name, s) == 0;
@@ -170,7 +187,13 @@ static int match_name(const struct param_def *d, const char *s, unsigned *index,
     return 1;
 }
 
-static int find_stem(const char *tok, size_t len, const struct params_names *names)
+static int name_is(const char *name, const char *tok, size_t len)
+{
+    return name && name[0] == tok[0] && strncmp(name, tok, len) == 0 && name[len] == 0;
+}
+
+/* hint: a stem to try first (-1: none). */
+static int find_stem(const char *tok, size_t len, const struct params_names *names, int hint)
 {
     unsigned n = names ? names->n : 0;
     if (len == 0) return -1;
@@ -183,10 +206,10 @@ static int find_stem(const char *tok, size_t len, const struct params_names *nam
         }
         return v >= 1 && v <= n ? (int)v - 1 : -1;
     }
-    for (unsigned k = 0; k < n && names->names; k++)
-        if (names->names[k] && strlen(names->names[k]) == len &&
-            strncmp(names->names[k], tok, len) == 0)
-            return (int)k;
+    if (!names->names) return -1;
+    if (hint >= 0 && (unsigned)hint < n && name_is(names->names[hint], tok, len)) return hint;
+    for (unsigned k = 0; k < n; k++)
+        if (name_is(names->names[k], tok, len)) return (int)k;
     return -1;
 }
 
@@ -205,6 +228,12 @@ static void list_stems(const struct params_names *names, char *buf, size_t len)
 int params_resolve(const char *path, const struct params_names *names, struct param_ref *ref,
                    char *err, size_t errlen)
 {
+    return params_resolve_hint(path, names, -1, ref, err, errlen);
+}
+
+int params_resolve_hint(const char *path, const struct params_names *names, int hint,
+                        struct param_ref *ref, char *err, size_t errlen)
+{
     enum param_scope scope;
     const char *rest;
     int stem = -1;
@@ -220,7 +249,7 @@ int params_resolve(const char *path, const struct params_names *names, struct pa
         scope = SCOPE_STEM;
         const char *tok = path + 6, *slash = strchr(tok, '/');
         size_t len = slash ? (size_t)(slash - tok) : strlen(tok);
-        stem = find_stem(tok, len, names);
+        stem = find_stem(tok, len, names, hint);
         if (stem < 0) {
             char list[256];
             list_stems(names, list, sizeof list);
@@ -383,7 +412,7 @@ int params_parse_value(const struct param_ref *ref, const char *text,
     }
     if (d->type == PT_STEM) {
         if (strcasecmp(text, "self") == 0 || strcasecmp(text, "none") == 0) return *out = 0.0f, 0;
-        int k = find_stem(text, strlen(text), names);
+        int k = find_stem(text, strlen(text), names, -1);
         if (k >= 0) return *out = (float)(k + 1), 0;
         snprintf(err, errlen, "unknown stem '%.40s'", text);
         return -1;

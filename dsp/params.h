@@ -63,6 +63,20 @@ struct param_ref {
     int stem;       /* 0-based, or -1 on the bus */
 };
 
+/* One typed change: a parameter and the value asked for (in its units, maybe out of range).
+ * What every surface hands the server (server/control.h stemd_apply) and what a preset parses
+ * into (dsp/preset.h preset_parse): no text past the surface that received it. */
+struct param_change {
+    struct param_ref ref;
+    float value;
+};
+
+/* Does ref name a parameter of a mix with nstems stems: a row of the table, a slot of that row,
+ * a stem in range (or -1 on the bus)? Returns 1 or 0. */
+int params_ref_valid(const struct param_ref *ref, unsigned nstems);
+/* Do a and b name the same parameter? */
+int params_ref_eq(const struct param_ref *a, const struct param_ref *b);
+
 /* Is name a valid stem name: 1..STEMD_STEM_NAME_MAX-1 bytes of [A-Za-z0-9_-], starting with a
  * letter, and not a word with a meaning of its own in a value ("self", "none", case aside)?
  * Returns 0, or -1 with the reason in err. */
@@ -78,6 +92,12 @@ int params_ref_at(unsigned nstems, unsigned i, struct param_ref *ref);
  * ("unknown stem 'bas' (stems: drums, bass, ...)", "no parameter 'eq/7/gain' (bands 1-6)"). */
 int params_resolve(const char *path, const struct params_names *names, struct param_ref *ref,
                    char *err, size_t errlen);
+
+/* params_resolve, trying stem hint (0-based; -1 for none) first when the path names a stem by
+ * name: a caller resolving many paths in stem order (a preset, the state file) passes the stem
+ * of the path before, and a line costs one name comparison instead of a search of them all. */
+int params_resolve_hint(const char *path, const struct params_names *names, int hint,
+                        struct param_ref *ref, char *err, size_t errlen);
 
 /* The canonical path of ref (stems by name when names has one, else by index). Returns the
  * length written (truncated to len-1), like snprintf. */

@@ -9,7 +9,7 @@
 #define PRESET_LINE_MAX 1000
 
 /* Parse one line into (ref, value). Returns 1 for a setting, 0 for blank/comment, -1 bad. */
-static int parse_line(const char *line, size_t len, const struct params_names *names,
+static int parse_line(const char *line, size_t len, const struct params_names *names, int hint,
                       struct param_ref *ref, float *v, char *err, size_t errlen)
 {
     char buf[PRESET_LINE_MAX + 1], *s, *path, *val, *end;
@@ -41,7 +41,7 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
         return -1;
     }
     *end = 0;
-    if (params_resolve(path, names, ref, err, errlen) < 0) return -1;
+    if (params_resolve_hint(path, names, hint, ref, err, errlen) < 0) return -1;
     if (!*val) {
         snprintf(err, errlen, "%.200s has no value", path);
         return -1;
@@ -51,14 +51,16 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
     return 1;
 }
 
-int preset_apply(struct params *p, const char *text, const char *fname,
-                 const struct params_names *names, preset_error_fn fn, void *ctx)
+int preset_parse(const char *text, const char *fname, const struct params_names *names,
+                 preset_error_fn fn, void *ctx, struct param_change **out, size_t *n)
 {
-    struct params *tmp = params_dup(p);
+    struct param_change *c = NULL;
+    size_t nc = 0, cap = 0;
     unsigned lineno = 0;
-    int bad = 0;
+    int bad = 0, hint = -1; /* the stem of the line before: presets list stems in order */
 
-    if (!tmp) return -1;
+    *out = NULL;
+    *n = 0;
     for (const char *line = text; *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -68,19 +70,48 @@ int preset_apply(struct params *p, const char *text, const char *fname,
 
         lineno++;
         if (len && line[len - 1] == '\r') len--;
-        int r = parse_line(line, len, names, &ref, &v, err, sizeof err);
+        int r = parse_line(line, len, names, hint, &ref, &v, err, sizeof err);
+        if (r > 0) hint = ref.stem;
         if (r < 0) {
             bad++;
             if (fn) fn(ctx, fname, lineno, err);
-        } else if (r > 0) {
-            *params_slot(tmp, &ref) = v;
+        } else if (r > 0 && !bad) {
+            if (nc == cap) {
+                /* A first guess from the text's size: one setting per ~24 bytes. */
+                size_t ncap = cap ? cap * 2 : strlen(line) / 24 + 16;
+                struct param_change *g = realloc(c, ncap * sizeof *c);
+                if (!g) {
+                    free(c);
+                    return -1;
+                }
+                c = g;
+                cap = ncap;
+            }
+            c[nc++] = (struct param_change){ref, v};
         }
         if (!nl) break;
         line = nl + 1;
     }
-    if (!bad) memcpy(p, tmp, params_size(p->nstems));
-    params_free(tmp);
-    return bad;
+    if (bad) {
+        free(c);
+        return bad;
+    }
+    *out = c;
+    *n = nc;
+    return 0;
+}
+
+int preset_apply(struct params *p, const char *text, const char *fname,
+                 const struct params_names *names, preset_error_fn fn, void *ctx)
+{
+    struct param_change *c;
+    size_t n;
+    int bad = preset_parse(text, fname, names, fn, ctx, &c, &n);
+    if (bad != 0) return bad;
+    for (size_t i = 0; i < n; i++)
+        *params_slot(p, &c[i].ref) = c[i].value;
+    free(c);
+    return 0;
 }
 
 char *preset_format(const struct params *p, const struct params_names *names, int only_changed)

@@ -60,18 +60,19 @@ int osc_dispatch_init(struct osc *o)
     o->acts = calloc(OSC_MAX_ACTS + 1, sizeof *o->acts);
     o->req = calloc(1, sizeof *o->req);
     o->chg_cap = o->nparams + OSC_MAX_ELEMS;
+    o->pc = calloc(o->chg_cap, sizeof *o->pc);
     o->chg = calloc(o->chg_cap, sizeof *o->chg);
-    o->preset_cap = (size_t)o->chg_cap * (OSC_PATH_MAX + 32);
-    o->preset_buf = malloc(o->preset_cap);
-    return o->acts && o->req && o->chg && o->preset_buf ? 0 : -ENOMEM;
+    o->applied = calloc(o->chg_cap, sizeof *o->applied);
+    return o->acts && o->req && o->pc && o->chg && o->applied ? 0 : -ENOMEM;
 }
 
 void osc_dispatch_fini(struct osc *o)
 {
     free(o->acts);
     free(o->req);
+    free(o->pc);
     free(o->chg);
-    free(o->preset_buf);
+    free(o->applied);
 }
 
 static void fail(struct osc_req *r, const char *path, const char *reason)
@@ -89,7 +90,8 @@ static int add_change(struct osc_req *r, const struct param_ref *ref, enum osc_f
         return -1;
     }
     struct osc_change *ch = &o->chg[r->nchg];
-    if (osc_coerce(o, ref, fl, type, arg, &ch->value, &ch->sent, err, sizeof err) < 0) {
+    struct param_change *pc = &o->pc[r->nchg];
+    if (osc_coerce(o, ref, fl, type, arg, &pc->value, &ch->sent, err, sizeof err) < 0) {
         char p[OSC_PATH_MAX];
         if (!addr) { /* a pattern's match: name the parameter that refused */
             osc_param_path(o, ref, 1, fl, p, sizeof p);
@@ -98,7 +100,7 @@ static int add_change(struct osc_req *r, const struct param_ref *ref, enum osc_f
         fail(r, errpath, err);
         return -1;
     }
-    ch->ref = *ref;
+    pc->ref = *ref;
     ch->flavour = fl;
     ch->addr = addr;
     r->nchg++;
@@ -182,7 +184,9 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     }
     /* The address for error replies, cut short (a 10 kB address is not echoed whole). */
     size_t al = strnlen((const char *)data, len);
-    snprintf(ep, sizeof ep, "%.*s", (int)(al > 200 ? 200 : al), (const char *)data);
+    al = al > 200 ? 200 : al;
+    memcpy(ep, data, al);
+    ep[al] = 0;
     int res = 0;
     lo_message m = lo_message_deserialise((void *)data, len, &res);
     if (!m) {
@@ -197,6 +201,8 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     char base[OSC_PATH_MAX], err[256];
     enum osc_flavour fl;
 
+    /* A parameter (the common case, thousands a second from a fader) skips the commands. */
+    if (strncmp(addr, "/bus/", 5) == 0 || strncmp(addr, "/stem/", 6) == 0) goto parameter;
     if (strcmp(addr, "/get") == 0) {
         if (argc != 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL) ||
             osc_split_flavour((const char *)argv[0], base, &fl) < 0) {
@@ -302,6 +308,7 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         new_act(r, strcmp(addr, "/record/stop") == 0 ? A_REC_STOP : A_REC_STATUS, m);
         return;
     }
+parameter:
     if (osc_split_flavour(addr, base, &fl) < 0) {
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
@@ -339,53 +346,55 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     add_change(r, &ref, fl, addr, types[0], argv[0], ep);
 }
 
-static int differs(const struct osc *o, const struct osc_change *ch)
+static int differs(const struct osc *o, const struct param_ref *ref, const struct osc_change *ch,
+                   float applied)
 {
     if (ch->flavour == FL_NORM)
-        return fabsf(params_ref_to_norm(&ch->ref, ch->value, o->nstems) - ch->sent) > 1e-6f;
-    return ch->value != ch->sent;
+        return fabsf(params_ref_to_norm(ref, applied, o->nstems) - ch->sent) > 1e-6f;
+    return applied != ch->sent;
 }
 
-/* Apply every change as one snapshot: one stemd_set, or a preset text of them all. */
+/* Where an error about change i goes: the address it came on, or for a pattern's match the
+ * parameter that refused. */
+static const char *change_path(struct osc_req *r, unsigned i, char *buf, size_t len)
+{
+    const struct osc_change *ch = &r->o->chg[i];
+    if (ch->addr) {
+        size_t al = strlen(ch->addr);
+        snprintf(buf, len, "%.*s", (int)(al > 200 ? 200 : al), ch->addr);
+    } else {
+        osc_param_path(r->o, &r->o->pc[i].ref, 1, ch->flavour, buf, len);
+    }
+    return buf;
+}
+
+/* Apply every change of the packet as one snapshot: one stemd_apply, checked and clamped there
+ * (a refused value fails its element, and the bundle), then the clamped values echoed. */
 static int apply_changes(struct osc_req *r)
 {
     struct osc *o = r->o;
     char err[512], path[OSC_PATH_MAX];
-    int rc;
+    size_t bad = 0;
     if (r->nchg == 0) return 0;
-    if (r->nchg == 1) {
-        float applied;
-        osc_param_path(o, &o->chg[0].ref, 1, FL_UNITS, path, sizeof path);
-        rc = stemd_set(o->sd, path, o->chg[0].value, r->source, &applied, err, sizeof err);
-        if (rc == 0) o->chg[0].value = applied;
-    } else {
-        size_t pos = 0;
-        for (unsigned i = 0; i < r->nchg; i++) {
-            osc_param_path(o, &o->chg[i].ref, 1, FL_UNITS, path, sizeof path);
-            /* %.9g: a float survives the text exactly (6 digits would move it). */
-            int w = snprintf(o->preset_buf + pos, o->preset_cap - pos, "%s %.9g\n", path,
-                             (double)o->chg[i].value);
-            if (w < 0 || (size_t)w >= o->preset_cap - pos)
-                return fail(r, "#bundle", "bundle too large: split it"), -1;
-            pos += (size_t)w;
-        }
-        rc = stemd_apply_preset(o->sd, o->preset_buf, "OSC bundle", 0, r->source, err, sizeof err);
+    int rc = stemd_apply(o->sd, o->pc, r->nchg, r->source, o->applied, &bad, err, sizeof err);
+    if (rc == -EINVAL) {
+        fail(r, change_path(r, (unsigned)bad, path, sizeof path), err);
+        return -1;
     }
     if (rc < 0) {
-        fail(r, r->nchg == 1 ? path : "#bundle",
-             rc == -ENOMEM ? "out of memory: nothing "
-                             "changed"
-                           : err);
-        return -1;
+        fail(r, r->nchg == 1 ? change_path(r, 0, path, sizeof path) : "#bundle",
+             "out of memory: nothing changed");
+        return -2;
     }
     for (unsigned i = 0; i < r->nchg; i++) {
         const struct osc_change *ch = &o->chg[i];
-        if (!differs(o, ch)) continue; /* the sender already shows what it sent */
+        const struct param_ref *ref = &o->pc[i].ref;
+        if (!differs(o, ref, ch, o->applied[i])) continue; /* the sender already shows it */
         if (ch->addr) {
-            osc_add_value(o, &r->out, ch->addr, &ch->ref, ch->value, ch->flavour);
+            osc_add_value(o, &r->out, ch->addr, ref, o->applied[i], ch->flavour);
         } else {
-            osc_param_path(o, &ch->ref, 1, ch->flavour, path, sizeof path);
-            osc_add_value(o, &r->out, path, &ch->ref, ch->value, ch->flavour);
+            osc_param_path(o, ref, 1, ch->flavour, path, sizeof path);
+            osc_add_value(o, &r->out, path, ref, o->applied[i], ch->flavour);
         }
     }
     return 0;
@@ -400,10 +409,8 @@ static int query_one(void *ctx, const struct param_ref *ref)
 {
     struct query_ctx *q = ctx;
     struct osc *o = q->r->o;
-    char path[OSC_PATH_MAX], reply[OSC_PATH_MAX], err[64];
-    float v;
-    osc_param_path(o, ref, 1, FL_UNITS, path, sizeof path);
-    if (stemd_get(o->sd, path, &v, err, sizeof err) < 0) return 0;
+    char reply[OSC_PATH_MAX];
+    float v = stemd_get_ref(o->sd, ref);
     osc_param_path(o, ref, 1, q->fl, reply, sizeof reply);
     osc_add_value(o, &q->r->out, reply, ref, v, q->fl);
     return 0;
@@ -476,10 +483,8 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_QUERY:
         if (a->reply_addr) {
             struct param_ref ref;
-            float v;
-            if (params_resolve(a->base, o->names, &ref, err, sizeof err) == 0 &&
-                stemd_get(o->sd, a->base, &v, err, sizeof err) == 0)
-                osc_add_value(o, &r->out, a->reply_addr, &ref, v, a->fl);
+            if (params_resolve(a->base, o->names, &ref, err, sizeof err) == 0)
+                osc_add_value(o, &r->out, a->reply_addr, &ref, stemd_get_ref(o->sd, &ref), a->fl);
         } else {
             /* Many matches (a pattern over hundreds of stems) are paced out like /dump, so
              * the client's socket buffer does not overflow and the loop keeps serving. */
@@ -558,7 +563,9 @@ void osc_dispatch(struct osc *o, struct osc_client *c, const struct osc_addr *fr
                   const unsigned char *data, size_t len, int64_t now)
 {
     struct osc_req *r = o->req;
-    memset(r, 0, sizeof *r);
+    /* Field by field: a memset would clear msgs[] too (16 kB a packet), which nmsgs bounds. */
+    r->nchg = r->nact = r->nerr = r->nmsgs = 0;
+    r->in_bundle = 0;
     r->o = o;
     r->c = c;
     r->from = from;
@@ -585,16 +592,15 @@ void osc_dispatch(struct osc *o, struct osc_client *c, const struct osc_addr *fr
     } else {
         parse_msg(r, data, len);
     }
-    if (r->nerr) {
-        if (r->in_bundle) {
-            char why[128];
-            snprintf(why, sizeof why, "bundle not applied: %u bad element%s, nothing changed",
-                     r->nerr, r->nerr == 1 ? "" : "s");
-            out_error(&r->out, "#bundle", why);
-        }
-    } else if (apply_changes(r) == 0) {
+    int rc = r->nerr ? -1 : apply_changes(r);
+    if (rc == 0) {
         for (unsigned i = 0; i < r->nact; i++)
             run_action(r, &r->acts[i]);
+    } else if (rc == -1 && r->in_bundle) {
+        char why[128];
+        snprintf(why, sizeof why, "bundle not applied: %u bad element%s, nothing changed", r->nerr,
+                 r->nerr == 1 ? "" : "s");
+        out_error(&r->out, "#bundle", why);
     }
     out_flush(&r->out);
     for (unsigned i = 0; i < r->nmsgs; i++)

@@ -23,14 +23,14 @@ void osc_feedback_fini(struct osc *o)
     free(o->dirty);
 }
 
-/* The server calls this with its writer lock held: record and return at once. */
-void osc_listener(void *ctx, int source, const char *path, float value)
+/* The server calls this with its writer lock held: record and return at once. The path is
+ * formatted only when a feedback message is sent (osc_feedback_flush), and feedback coalesces
+ * per address, so batches need no grouping here. */
+void osc_listener(void *ctx, const struct param_ref *ref, float value, int source, uint64_t batch)
 {
     struct osc *o = ctx;
-    struct param_ref ref;
-    char err[8];
-    if (params_resolve(path, o->names, &ref, err, sizeof err) < 0) return;
-    unsigned i = osc_param_index(o, &ref);
+    (void)batch;
+    unsigned i = osc_param_index(o, ref);
     pthread_mutex_lock(&o->fb_lock);
     struct osc_fb *f = &o->fb[i];
     f->value = value;

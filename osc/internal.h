@@ -100,11 +100,10 @@ struct osc_fb {
     int64_t sent_ms;
 };
 
-/* One change of a set or a bundle, validated and clamped. */
+/* What the OSC layer keeps of one change of a set or a bundle, beside the typed change itself
+ * (struct osc's pc[]): what the client sent, to echo a clamped value, and where it came. */
 struct osc_change {
-    struct param_ref ref;
-    float value; /* clamped, what gets applied */
-    float sent;  /* what the client asked for (units, or norm) */
+    float sent; /* what the client asked for (units, or norm) */
     enum osc_flavour flavour;
     const char *addr; /* the address the client used (NULL for a pattern match) */
 };
@@ -136,10 +135,10 @@ struct osc {
     /* Dispatch scratch, sized at start. */
     struct osc_req *req;
     struct osc_action *acts;
-    struct osc_change *chg;
+    struct param_change *pc; /* the changes of one packet: one stemd_apply */
+    struct osc_change *chg;  /* and what the OSC layer keeps of each */
+    float *applied;          /* the values stemd_apply applied (clamped) */
     unsigned chg_cap;
-    char *preset_buf;
-    size_t preset_cap;
 
     /* Large messages (/info with many stems) are built here, off the stack. */
     struct oscw_builder bld;
@@ -223,8 +222,9 @@ void osc_param_path(const struct osc *o, const struct param_ref *ref, int by_nam
 /* values.c: argument coercion. */
 /* A number from an OSC argument (i h f d T F). Returns 0, or -1 for another type. */
 int osc_arg_number(char type, const void *arg, double *out);
-/* Turn the one argument of a set into the value for ref (clamped) and what was sent. Returns 0,
- * or -1 with a reason in err (wrong type, NaN, inf, unknown name, read-only). */
+/* Turn the one argument of a set into the value for ref, in its units (a /norm through the
+ * taper; not clamped or range-checked: stemd_apply does that, once), and what was sent. Returns
+ * 0, or -1 with a reason in err (wrong type, NaN, inf, unknown name, read-only). */
 int osc_coerce(struct osc *o, const struct param_ref *ref, enum osc_flavour fl, char type,
                lo_arg *arg, float *value, float *sent, char *err, size_t errlen);
 /* Add one parameter's message in flavour fl (for /text the label) to out. */
@@ -255,7 +255,7 @@ void osc_dispatch(struct osc *o, struct osc_client *c, const struct osc_addr *fr
 /* feedback.c */
 int osc_feedback_init(struct osc *o);
 void osc_feedback_fini(struct osc *o);
-void osc_listener(void *ctx, int source, const char *path, float value);
+void osc_listener(void *ctx, const struct param_ref *ref, float value, int source, uint64_t batch);
 void osc_feedback_flush(struct osc *o, int64_t now);
 
 /* introspect.c */

@@ -64,8 +64,7 @@ int osc_coerce(struct osc *o, const struct param_ref *ref, enum osc_flavour fl, 
         }
         const char *s = (const char *)arg;
         if (params_parse_value(ref, s, o->names, &v, err, errlen) == -1) return -1;
-        *sent = v;
-        *value = params_clamp(ref, v, o->nstems);
+        *sent = *value = v;
         return 0;
     }
     if (osc_arg_number(type, arg, &d) < 0) {
@@ -79,16 +78,14 @@ int osc_coerce(struct osc *o, const struct param_ref *ref, enum osc_flavour fl, 
     if (fl == FL_NORM) {
         *sent = (float)d;
         double n = d < 0 ? 0 : d > 1 ? 1 : d;
-        *value = params_clamp(ref, params_ref_from_norm(ref, (float)n, o->nstems), o->nstems);
+        /* within the row (a stem selector: the live stems), whole where it must be */
+        *value = params_ref_from_norm(ref, (float)n, o->nstems);
         return 0;
     }
     /* Far outside any range: clamp in double first, so the float stays finite. */
     if (d > 1e30) d = 1e30;
     if (d < -1e30) d = -1e30;
-    v = (float)d;
-    if (params_check(ref, v, o->nstems, err, errlen) == -1) return -1;
-    *sent = v;
-    *value = params_clamp(ref, v, o->nstems);
+    *sent = *value = (float)d;
     return 0;
 }
 

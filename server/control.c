@@ -1,145 +1,179 @@
-/* server/control.c: the C API: validate, build a new snapshot, publish it with RCU, free the
- * old one after a grace period in the control thread; meters and status for readers.
- *
- * RCU: publication through liburcu's rcu_assign_pointer / rcu_dereference; the grace period is
- * our own (grace_wait), because there is exactly one reader, the process thread, and every
- * liburcu flavour's reader may make a system call: when a writer has given up spinning in
- * synchronize_rcu and sleeps on a futex, the reader's next quiescent state (QSBR's
- * thread_offline, urcu-mb's read_unlock) issues FUTEX_WAKE. Under a storm of changes the RT
- * check caught that once in ~69 000 callbacks. Here the reader only stores a flag, fences, and
- * stores again; the control thread does all the waiting, by polling. */
-#define _LGPL_SOURCE
+/* server/control.c: the C API: typed changes validated and clamped once against the table,
+ * built into one snapshot and published (server/publish.c); the text wrappers (paths, values,
+ * presets); meters, status and listeners for readers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <urcu/pointer.h>
 
 #include "dsp/preset.h"
 #include "server/log.h"
+#include "server/publish.h"
 #include "server/server.h"
 #include "server/state.h"
 
-struct retired {
-    struct retired *next;
-    void (*free_fn)(void *);
-    void *ptr;
-};
+/* Up to this many changes, listeners are told change by change (a repeat of a parameter in the
+ * batch is skipped by a look ahead); above, by comparing the two snapshots slot by slot. */
+#define NOTIFY_BY_CHANGE 16
 
-void snap_free(void *ptr)
-{
-    struct snap *s = ptr;
-    if (s) {
-        params_free(s->p);
-        free(s);
-    }
-}
-
-static struct snap *snap_from(const struct params *p)
-{
-    struct snap *s = malloc(sizeof *s);
-    if (!s) return NULL;
-    s->p = params_dup(p);
-    if (!s->p) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-int control_retire(struct stemd *sd, void (*free_fn)(void *), void *ptr)
+static void notify(struct stemd *sd, const struct param_ref *ref, float v, int source,
+                   uint64_t batch)
 {
     struct control *c = &sd->ctl;
-    struct retired *r = malloc(sizeof *r);
-    if (!r) {
-        /* Out of memory: wait for the grace period here rather than leak or free too early. */
-        grace_wait(sd);
-        free_fn(ptr);
+    for (unsigned i = 0; i < c->nlisteners; i++)
+        c->listeners[i].fn(c->listeners[i].ctx, ref, v, source, batch);
+}
+
+/* Every parameter whose value differs between a and b, in table order. */
+static void notify_diff(struct stemd *sd, const struct params *a, const struct params *b,
+                        int source, uint64_t batch)
+{
+    unsigned ns = b->nstems;
+    for (unsigned i = 0; i < BUS_NPARAMS; i++)
+        if (a->bus[i] != b->bus[i]) {
+            struct param_ref ref;
+            params_ref_at(ns, i, &ref);
+            notify(sd, &ref, b->bus[i], source, batch);
+        }
+    for (unsigned k = 0; k < ns; k++)
+        for (unsigned i = 0; i < STEM_NPARAMS; i++)
+            if (a->stem[k][i] != b->stem[k][i]) {
+                struct param_ref ref;
+                params_ref_at(ns, BUS_NPARAMS + k * STEM_NPARAMS + i, &ref);
+                notify(sd, &ref, b->stem[k][i], source, batch);
+            }
+}
+
+/* The one validation of a change (the table's params_check): 0, or -1 with the reason. */
+static int check(const struct stemd *sd, const struct param_change *c, char *err, size_t errlen)
+{
+    if (!c->ref.def || !params_ref_valid(&c->ref, sd->cfg.nstems)) {
+        snprintf(err, errlen, "not a parameter of this mix (%u stems)", sd->cfg.nstems);
+        return -1;
+    }
+    return params_check(&c->ref, c->value, sd->cfg.nstems, err, errlen) == -1 ? -1 : 0;
+}
+
+/* Refuse change i: its reason alone when the caller takes the index, else named. */
+static int refuse(struct stemd *sd, const struct param_change *c, size_t i, size_t *bad,
+                  const char *why, char *err, size_t errlen)
+{
+    if (bad) {
+        *bad = i;
+        if (err != why) snprintf(err, errlen, "%s", why);
+    } else {
+        char path[128];
+        if (c[i].ref.def && params_ref_valid(&c[i].ref, sd->cfg.nstems))
+            params_path(&c[i].ref, &sd->names, path, sizeof path);
+        else
+            snprintf(path, sizeof path, "?");
+        snprintf(err, errlen, "change %zu (%s): %s", i + 1, path, why);
+    }
+    return -EINVAL;
+}
+
+/* stemd_apply, optionally from the defaults (reset: every other parameter returns to its
+ * default in the same snapshot). */
+static int apply(struct stemd *sd, const struct param_change *c, size_t n, int source, int reset,
+                 float *applied, size_t *bad, char *err, size_t errlen)
+{
+    struct control *ctl = &sd->ctl;
+    unsigned ns = sd->cfg.nstems;
+    char why[256];
+
+    for (size_t i = 0; i < n; i++)
+        if (check(sd, &c[i], why, sizeof why) < 0) return refuse(sd, c, i, bad, why, err, errlen);
+
+    pthread_mutex_lock(&ctl->wlock);
+    const struct params *cur = ctl->cur->p;
+    int differs = reset;
+    for (size_t i = 0; i < n; i++) {
+        float v = params_clamp(&c[i].ref, c[i].value, ns);
+        if (applied) applied[i] = v;
+        differs |= params_get(cur, &c[i].ref) != v;
+    }
+    if (!differs) { /* nothing to publish, nobody to tell */
+        pthread_mutex_unlock(&ctl->wlock);
         return 0;
     }
-    r->free_fn = free_fn;
-    r->ptr = ptr;
-    pthread_mutex_lock(&c->rlock);
-    r->next = c->retired;
-    c->retired = r;
-    pthread_cond_signal(&c->rcond);
-    pthread_mutex_unlock(&c->rlock);
-    return 0;
-}
-
-/* Publish s (wlock held): the next cycle that starts reads it. Returns the old snapshot, for
- * the caller to retire once it no longer reads it. */
-static struct snap *publish(struct stemd *sd, struct snap *s)
-{
-    struct control *c = &sd->ctl;
-    struct snap *old = c->cur;
-    s->seq = ++c->seq;
-    rcu_assign_pointer(c->cur, s);
-    atomic_store(&c->dirty, 1);
-    atomic_store(&c->last_change_ms, stemd_now_ms());
-    return old;
-}
-
-static void notify_listeners(struct stemd *sd, int source, const struct param_ref *ref, float v)
-{
-    struct control *c = &sd->ctl;
-    char path[128];
-    if (!c->nlisteners) return;
-    params_path(ref, &sd->names, path, sizeof path);
-    for (unsigned i = 0; i < c->nlisteners; i++)
-        c->listeners[i].fn(c->listeners[i].ctx, source, path, v);
-}
-
-/* Set an already parsed (possibly out-of-range, finite) value. */
-static int set_ref(struct stemd *sd, const struct param_ref *ref, float v, int source,
-                   float *applied)
-{
-    struct control *c = &sd->ctl;
-    v = params_clamp(ref, v, sd->cfg.nstems);
-    pthread_mutex_lock(&c->wlock);
-    if (params_get(c->cur->p, ref) != v) {
-        struct snap *s = snap_from(c->cur->p);
-        if (!s) {
-            pthread_mutex_unlock(&c->wlock);
-            return -ENOMEM;
-        }
-        *params_slot(s->p, ref) = v;
-        control_retire(sd, snap_free, publish(sd, s));
-        notify_listeners(sd, source, ref, v);
+    struct snap *s = snap_new(cur);
+    if (!s) {
+        pthread_mutex_unlock(&ctl->wlock);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
     }
-    pthread_mutex_unlock(&c->wlock);
-    if (applied) *applied = v;
+    if (reset) params_set_defaults(s->p);
+    for (size_t i = 0; i < n; i++)
+        *params_slot(s->p, &c[i].ref) =
+            applied ? applied[i] : params_clamp(&c[i].ref, c[i].value, ns);
+    /* A parameter set twice may end where it was: then nothing moved after all. */
+    size_t moved = 0;
+    while (!reset && moved < n && params_get(cur, &c[moved].ref) == params_get(s->p, &c[moved].ref))
+        moved++;
+    if (moved == n) {
+        snap_free(s);
+        pthread_mutex_unlock(&ctl->wlock);
+        return 0;
+    }
+    struct snap *prev = snap_publish(sd, s);
+    if (ctl->nlisteners && (reset || n > NOTIFY_BY_CHANGE)) {
+        notify_diff(sd, prev->p, s->p, source, s->seq);
+    } else if (ctl->nlisteners) {
+        for (size_t i = 0; i < n; i++) {
+            float v = params_get(s->p, &c[i].ref);
+            if (params_get(prev->p, &c[i].ref) == v) continue;
+            size_t j = i + 1;
+            while (j < n && !params_ref_eq(&c[i].ref, &c[j].ref))
+                j++;
+            if (j == n) notify(sd, &c[i].ref, v, source, s->seq); /* its last change */
+        }
+    }
+    /* Retired only now: the control thread may free it as soon as it is on the list. */
+    control_retire(sd, snap_free, prev);
+    pthread_mutex_unlock(&ctl->wlock);
     return 0;
+}
+
+int stemd_apply(struct stemd *sd, const struct param_change *c, size_t n, int source,
+                float *applied, size_t *bad, char *err, size_t errlen)
+{
+    return apply(sd, c, n, source, 0, applied, bad, err, errlen);
 }
 
 int stemd_set(struct stemd *sd, const char *path, float value, int source, float *applied,
               char *err, size_t errlen)
 {
-    struct param_ref ref;
-    if (params_resolve(path, &sd->names, &ref, err, errlen) < 0) return -EINVAL;
-    if (params_check(&ref, value, sd->cfg.nstems, err, errlen) == -1) return -EINVAL;
-    return set_ref(sd, &ref, value, source, applied);
+    struct param_change c = {.value = value};
+    size_t bad;
+    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
 }
 
 int stemd_set_text(struct stemd *sd, const char *path, const char *text, int source, float *applied,
                    char *err, size_t errlen)
 {
-    struct param_ref ref;
-    float v;
-    if (params_resolve(path, &sd->names, &ref, err, errlen) < 0) return -EINVAL;
-    if (params_parse_value(&ref, text, &sd->names, &v, err, errlen) == -1) return -EINVAL;
-    return set_ref(sd, &ref, v, source, applied);
+    struct param_change c;
+    size_t bad;
+    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    if (params_parse_value(&c.ref, text, &sd->names, &c.value, err, errlen) == -1) return -EINVAL;
+    return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
+}
+
+float stemd_get_ref(struct stemd *sd, const struct param_ref *ref)
+{
+    pthread_mutex_lock(&sd->ctl.wlock);
+    float v = params_get(sd->ctl.cur->p, ref);
+    pthread_mutex_unlock(&sd->ctl.wlock);
+    return v;
 }
 
 int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_t errlen)
 {
     struct param_ref ref;
     if (params_resolve(path, &sd->names, &ref, err, errlen) < 0) return -EINVAL;
-    pthread_mutex_lock(&sd->ctl.wlock);
-    *value = params_get(sd->ctl.cur->p, &ref);
-    pthread_mutex_unlock(&sd->ctl.wlock);
+    *value = stemd_get_ref(sd, &ref);
     return 0;
 }
 
@@ -159,40 +193,19 @@ static void preset_err(void *ctx, const char *file, unsigned line, const char *r
 int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
                        int source, char *err, size_t errlen)
 {
-    struct control *c = &sd->ctl;
     struct preset_errs pe = {err, errlen, 0};
-
-    pthread_mutex_lock(&c->wlock);
-    struct snap *s = snap_from(c->cur->p);
-    if (!s) {
-        pthread_mutex_unlock(&c->wlock);
+    struct param_change *c;
+    size_t n;
+    int bad = preset_parse(text, fname, &sd->names, preset_err, &pe, &c, &n);
+    if (bad != 0) {
+        if (bad > 0) return -EINVAL;
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    if (reset_first) params_set_defaults(s->p);
-    int bad = preset_apply(s->p, text, fname, &sd->names, preset_err, &pe);
-    if (bad != 0) {
-        pthread_mutex_unlock(&c->wlock);
-        snap_free(s);
-        if (bad < 0) {
-            snprintf(err, errlen, "out of memory");
-            return -ENOMEM;
-        }
-        return -EINVAL;
-    }
-    /* One snapshot for the whole preset: every change lands in the same cycle. */
-    unsigned n = params_count(s->p->nstems);
-    struct snap *prev = publish(sd, s);
-    for (unsigned i = 0; c->nlisteners && i < n; i++) {
-        struct param_ref ref;
-        params_ref_at(s->p->nstems, i, &ref);
-        float nv = params_get(s->p, &ref);
-        if (params_get(prev->p, &ref) != nv) notify_listeners(sd, source, &ref, nv);
-    }
-    /* Retired only now: the control thread may free it as soon as it is on the list. */
-    control_retire(sd, snap_free, prev);
-    pthread_mutex_unlock(&c->wlock);
-    return 0;
+    /* The values are in range (a file must hold them so): nothing here is clamped or refused. */
+    int rc = apply(sd, c, n, source, reset_first, NULL, NULL, err, errlen);
+    free(c);
+    return rc;
 }
 
 int stemd_apply_preset_file(struct stemd *sd, const char *path, int reset_first, int source,
@@ -304,145 +317,4 @@ int stemd_seen(struct stemd *sd, uint64_t *seq, uint64_t *frame)
     *seq = atomic_load_explicit(&sd->eng.seen_seq, memory_order_acquire);
     *frame = atomic_load_explicit(&sd->eng.seen_frame, memory_order_relaxed);
     return 0;
-}
-
-static void sleep_us(long us)
-{
-    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-    nanosleep(&ts, NULL);
-}
-
-/* A grace period: returns once the process thread can hold no pointer that was unpublished
- * before the call. The callback stores in_callback = 1, fences, then reads the pointers; this
- * side has stored the new pointer, fences, then reads in_callback: the classic store-buffering
- * pair, so either the callback reads the new pointer or this sees it inside. Inside, wait until
- * that callback has ended (cycles moves on, or in_callback falls: the release stores at its end
- * order every use of the old pointer before them). A callback that starts meanwhile read the new
- * pointer and is not waited for. */
-void grace_wait(struct stemd *sd)
-{
-    struct engine *e = &sd->eng;
-    atomic_thread_fence(memory_order_seq_cst);
-    if (!atomic_load_explicit(&e->in_callback, memory_order_acquire)) return;
-    uint64_t c0 = atomic_load_explicit(&e->cycles, memory_order_acquire);
-    while (atomic_load_explicit(&e->in_callback, memory_order_acquire) &&
-           atomic_load_explicit(&e->cycles, memory_order_acquire) == c0)
-        sleep_us(50);
-}
-
-static void drain_loudness(struct stemd *sd)
-{
-    struct engine *e = &sd->eng;
-    double q[64];
-    size_t avail;
-    while ((avail = jack_ringbuffer_read_space(e->loud_rb) / sizeof(double)) > 0) {
-        size_t n = avail < 64 ? avail : 64;
-        jack_ringbuffer_read(e->loud_rb, (char *)q, n * sizeof(double));
-        pthread_mutex_lock(&sd->ctl.llock);
-        loudness_add(sd->ctl.loud, q, (unsigned)n);
-        pthread_mutex_unlock(&sd->ctl.llock);
-    }
-}
-
-static void free_list(struct retired *r)
-{
-    while (r) {
-        struct retired *next = r->next;
-        r->free_fn(r->ptr);
-        free(r);
-        r = next;
-    }
-}
-
-static void *control_main(void *arg)
-{
-    struct stemd *sd = arg;
-    struct control *c = &sd->ctl;
-
-    pthread_mutex_lock(&c->rlock);
-    while (!c->stop) {
-        if (!c->retired) {
-            struct timespec dl;
-            clock_gettime(CLOCK_REALTIME, &dl);
-            dl.tv_nsec += 20 * 1000000;
-            if (dl.tv_nsec >= 1000000000) dl.tv_sec++, dl.tv_nsec -= 1000000000;
-            pthread_cond_timedwait(&c->rcond, &c->rlock, &dl);
-        }
-        struct retired *list = c->retired;
-        c->retired = NULL;
-        pthread_mutex_unlock(&c->rlock);
-        if (list) {
-            grace_wait(sd);
-            c->grace_periods++;
-            free_list(list);
-        }
-        drain_loudness(sd);
-        /* Batching: at most one grace period per 10 ms. A storm of 1000 changes a second
-         * publishes 1000 snapshots (each lands at the next cycle) but waits for ~100 grace
-         * periods; the snapshots retired meanwhile are freed together. */
-        if (list) sleep_us(10000);
-        pthread_mutex_lock(&c->rlock);
-    }
-    pthread_mutex_unlock(&c->rlock);
-    return NULL;
-}
-
-int control_init(struct stemd *sd)
-{
-    struct control *c = &sd->ctl;
-    pthread_mutexattr_t ma;
-
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&c->wlock, &ma);
-    pthread_mutexattr_destroy(&ma);
-    pthread_mutex_init(&c->rlock, NULL);
-    pthread_cond_init(&c->rcond, NULL);
-    pthread_mutex_init(&c->llock, NULL);
-    c->loud = loudness_new();
-    struct params *p = params_new(sd->cfg.nstems);
-    c->cur = p ? malloc(sizeof *c->cur) : NULL;
-    if (!c->loud || !c->cur) {
-        params_free(p);
-        return -ENOMEM;
-    }
-    c->cur->p = p;
-    c->cur->seq = 0;
-    return 0;
-}
-
-int control_start(struct stemd *sd)
-{
-    int rc = pthread_create(&sd->ctl.thread, NULL, control_main, sd);
-    if (rc) return -rc;
-    sd->ctl.thread_started = 1;
-    return 0;
-}
-
-void control_stop(struct stemd *sd)
-{
-    struct control *c = &sd->ctl;
-    if (!c->thread_started) return;
-    pthread_mutex_lock(&c->rlock);
-    c->stop = 1;
-    pthread_cond_signal(&c->rcond);
-    pthread_mutex_unlock(&c->rlock);
-    pthread_join(c->thread, NULL);
-    c->thread_started = 0;
-    log_debug("control thread: %llu grace periods", (unsigned long long)c->grace_periods);
-}
-
-void control_fini(struct stemd *sd)
-{
-    struct control *c = &sd->ctl;
-    /* The process thread is gone (client closed): nothing can read these any more. */
-    free_list(c->retired);
-    c->retired = NULL;
-    snap_free(c->cur);
-    c->cur = NULL;
-    loudness_free(c->loud);
-    pthread_mutex_destroy(&c->wlock);
-    pthread_mutex_destroy(&c->rlock);
-    pthread_cond_destroy(&c->rcond);
-    pthread_mutex_destroy(&c->llock);
 }

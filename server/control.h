@@ -1,9 +1,9 @@
 /* server/control.h: the C API of a running stemd: parameters, presets, meters, status, listeners.
  *
- * It is the only way to change parameters: the daemon (state, presets, SIGHUP), the OSC layer
- * and the tests all come through here. Every function is for control threads, none for the JACK
- * process thread. All are thread-safe: writers are serialised by one lock; readers of meters and
- * status take none of the RT path's time. */
+ * It is the only way to change parameters (stemd_apply; the rest are wrappers of it): the daemon
+ * (state, presets, SIGHUP), the OSC layer and the tests all come through here. Every function is
+ * for control threads, none for the JACK process thread. All are thread-safe: writers are
+ * serialised by one lock; readers of meters and status take none of the RT path's time. */
 #ifndef STEMD_CONTROL_H
 #define STEMD_CONTROL_H
 
@@ -23,11 +23,26 @@ enum stemd_source {
     STEMD_SRC_USER = 16
 };
 
-/* Set the parameter at path (see params_resolve: stems by name or 1-based index) to value.
- * A value out of range is clamped; the value actually applied goes to *applied (may be NULL).
- * The change is published at once: the next JACK cycle that starts uses it (the units ramp).
- * Returns 0; -EINVAL for an unknown path or a value that can never be right (NaN, inf, not a
- * whole number for a switch or choice), with the reason in err, and nothing changes; -ENOMEM. */
+/* The typed change API: every surface comes through here. Each change is a parameter reference
+ * (params_resolve, params_ref_at) and a value in the parameter's units (a surface turns /norm,
+ * names or MIDI into units first, through dsp/params.h). Each value is checked once, here,
+ * against the table (params_check): one that can never be right (NaN, inf, not a whole number
+ * for a switch or choice) refuses the whole call; one merely out of range is clamped
+ * (params_clamp), and the value applied goes to applied[i] (applied may be NULL). All n land in
+ * ONE snapshot (the same JACK cycle), all or nothing; a later change of the same parameter wins.
+ * When no value differs from the current one nothing is published. Listeners hear each
+ * parameter that changed once, with its final value, the source, and the batch: the sequence
+ * number of the snapshot that carries it (one per call).
+ * Returns 0; -EINVAL when a change is refused (nothing changes): with bad NULL, err reads
+ * "change I (PATH): REASON"; with bad given, *bad = I and err holds REASON alone, for a surface
+ * that names the change its own way (the OSC address it came on); -ENOMEM (err says so). */
+int stemd_apply(struct stemd *sd, const struct param_change *c, size_t n, int source,
+                float *applied, size_t *bad, char *err, size_t errlen);
+
+/* Set the parameter at path (see params_resolve: stems by name or 1-based index) to value: a
+ * one-change stemd_apply. A value out of range is clamped; the value actually applied goes to
+ * *applied (may be NULL). Returns 0; -EINVAL for an unknown path or a value that can never be
+ * right, with the reason in err, and nothing changes; -ENOMEM. */
 int stemd_set(struct stemd *sd, const char *path, float value, int source, float *applied,
               char *err, size_t errlen);
 
@@ -35,12 +50,15 @@ int stemd_set(struct stemd *sd, const char *path, float value, int source, float
 int stemd_set_text(struct stemd *sd, const char *path, const char *text, int source, float *applied,
                    char *err, size_t errlen);
 
+/* The current value of ref (which must be valid: params_ref_valid). */
+float stemd_get_ref(struct stemd *sd, const struct param_ref *ref);
 /* The current value at path into *value. Returns 0 or -EINVAL (err says why). */
 int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_t errlen);
 
-/* Apply a preset (preset format: "path value" lines, '#' comments) as one snapshot, so every
- * change lands in the same cycle. Parameters the preset does not mention keep their values
- * unless reset_first is set (then they return to the defaults first). All or nothing: a bad
+/* Apply a preset (preset format: "path value" lines, '#' comments): parsed into changes
+ * (preset_parse), then one stemd_apply, so every change lands in the same cycle and listeners
+ * hear one batch. Parameters the preset does not mention keep their values unless reset_first
+ * is set (then they return to the defaults first, in the same snapshot). All or nothing: a bad
  * line changes nothing. Returns 0; -EINVAL with the first bad line's "file:line: reason" in err
  * (every bad line is logged); -ENOMEM. fname labels the messages. */
 int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
@@ -103,10 +121,16 @@ struct stemd_record_status {
 int stemd_record_stop(struct stemd *sd, struct stemd_record_status *st);
 void stemd_record_status(struct stemd *sd, struct stemd_record_status *st);
 
-/* Called after every applied change, in the thread that made it, with the writer lock held
- * (the lock is recursive: the listener may call stemd_get or even stemd_set). path is the
- * canonical path (stems by name). Keep it short: it delays the next writer. */
-typedef void (*stemd_listener_fn)(void *ctx, int source, const char *path, float value);
+/* Called for every parameter a call changed, in the thread that made it, with the writer lock
+ * held (the lock is recursive: the listener may call stemd_get or even stemd_set). No text: ref
+ * is the parameter (params_path gives its canonical path when a surface needs one, e.g. to send
+ * feedback), value the one applied, source the caller's. batch is the sequence number of the
+ * snapshot that carries the change: every change of one stemd_apply (one OSC bundle, one preset)
+ * has the same batch, and the calls of one batch come one after another, before any of the next
+ * (a new batch value means the previous batch is complete), so an undo history can group them.
+ * Keep it short: it delays the next writer. */
+typedef void (*stemd_listener_fn)(void *ctx, const struct param_ref *ref, float value, int source,
+                                  uint64_t batch);
 /* Up to 8 listeners. Returns 0 or -ENOSPC. */
 int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx);
 

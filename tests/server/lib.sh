@@ -17,9 +17,10 @@ start_stemd() {
     STEMD_PID=$!
     PIDS="$PIDS $STEMD_PID"
 }
-# wait_for CMD...: retry for 5 s.
+# wait_for CMD...: retry for 20 s (it returns as soon as CMD succeeds: the bound is only for a
+# loaded machine, where a start-up under ASan can take seconds).
 wait_for() {
-    for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
+    for _ in $(seq 400); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
     return 1
 }
 port_count() { jack_lsp -s "$JACK" 2>/dev/null | grep -c "^${1:-stemd}:"; }
