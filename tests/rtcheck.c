@@ -110,8 +110,29 @@ void stemd_rt_enter(void);
 void stemd_rt_leave(void);
 unsigned rtcheck_cpu_hist(unsigned long *out, unsigned n);
 
+/* jack2 cancels the process thread at deactivation, possibly inside the callback: its
+ * stemd_rt_leave never comes, and the thread's teardown (glibc's __libc_thread_freeres frees the
+ * thread's buffers) would be counted as the callback's. A key destructor, which glibc runs
+ * before that, closes the extent. The key is made at load, the value set once per thread at its
+ * first callback (setspecific on a low key index uses the thread's static slots: no malloc). */
+static pthread_key_t exit_key;
+static int exit_key_ok;
+static __thread int exit_key_set __attribute__((tls_model("initial-exec")));
+static _Atomic unsigned long rt_cancelled;
+
+static void rt_thread_exit(void *v)
+{
+    (void)v;
+    if (in_rt) atomic_fetch_add(&rt_cancelled, 1);
+    in_rt = 0;
+}
+
 void stemd_rt_enter(void)
 {
+    if (exit_key_ok && !exit_key_set) {
+        pthread_setspecific(exit_key, &exit_key_set);
+        exit_key_set = 1;
+    }
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_t0);
     in_rt = 1;
     atomic_fetch_add_explicit(&rt_cycles, 1, memory_order_relaxed);
@@ -440,6 +461,7 @@ __attribute__((constructor)) static void rtcheck_init(void)
     void *warm[2];
     in_hook = 1;
     backtrace(warm, 2); /* loads libgcc_s now, not inside the callback */
+    exit_key_ok = pthread_key_create(&exit_key, rt_thread_exit) == 0;
     in_hook = 0;
 }
 
@@ -458,8 +480,10 @@ __attribute__((destructor)) static void rtcheck_report(void)
     in_hook = 1;
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "rtcheck: pid %d, process callbacks observed %lu\n", (int)getpid(),
-            atomic_load(&rt_cycles));
+    fprintf(f,
+            "rtcheck: pid %d, process callbacks observed %lu (%lu ended by the thread's "
+            "cancellation)\n",
+            (int)getpid(), atomic_load(&rt_cycles), atomic_load(&rt_cancelled));
     for (int i = 0; i < F_N; i++) {
         unsigned long c = atomic_load(&counts[i]);
         total += c; /* a futex wake too: the process thread makes no system call at all */

@@ -51,7 +51,7 @@ if [ -f "$rtcheck" ]; then
         "$B/stemd-jackio" -n "$io" -S -p "$T/s/keys.wav" -r "$T/rt.wav" \
         -f "$io-play:keys_L,$io-play:keys_R" >/dev/null 2>"$T/err"
     report=$(cat "$T"/rtcheck.* 2>/dev/null)
-    grep -q "^total 0$" <<<"$report" && ! grep -q "callbacks observed 0$" <<<"$report"
+    grep -q "^total 0$" <<<"$report" && ! grep -q "callbacks observed 0 " <<<"$report"
     ok $? "rtcheck: no forbidden call from the process callbacks ($(head -1 <<<"$report"))" ||
         diag "$report"
 else
