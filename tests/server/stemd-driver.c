@@ -174,27 +174,36 @@ static int step_once(struct stemd *sd, struct probe *p, const char *path, float 
             break;
         }
     if (moved >= 0 && c_seen >= 0 && consistent) after_seen = moved - (long)p->cycle_pos[c_seen];
-    /* Clicks: the largest step between neighbouring samples from the set on. */
+    /* Clicks: the largest step between neighbouring samples from the set on, in the output of
+     * callbacks the recorder took in step (a recorded cycle whose stemd callback is not the one
+     * after the previous cycle's: JACK let a client run late on a busy machine, and the join
+     * is JACK's, not stemd's; it is left out and counted). */
+    unsigned disturbed = 0;
     for (unsigned c = 0; c < nc; c++) {
+        int clean = c == 0 || p->cycle_idx[c] == p->cycle_idx[c - 1] + 1;
+        if (!clean) {
+            if (p->cycle_idx[c] + 1 >= c_set + 1) disturbed++;
+            continue;
+        }
+        if (p->cycle_idx[c] < c_set) continue;
         unsigned end = c + 1 < nc ? p->cycle_pos[c + 1] : total;
         for (unsigned i = p->cycle_pos[c] ? p->cycle_pos[c] : 1; i < end; i++) {
-            long frame = (long)(p->cycle_frame[c] + (i - p->cycle_pos[c]));
             float d = fabsf(p->buf[i] - p->buf[i - 1]);
-            if (frame - (long)t0 >= -64 && d > maxstep) maxstep = d;
+            if (d > maxstep) maxstep = d;
         }
     }
     unsigned period = jack_get_buffer_size(p->rec), lat = atomic_load(&sd->eng.latency_frames);
     uint64_t xr = atomic_load(&sd->eng.xruns) - x0;
     snprintf(out, len,
              "step delay=%ld limit=%u maxstep=%g steady=%g seen=%ld period=%u seq=%d xruns=%llu "
-             "cycle_late=%ld after_seen=%ld dsp_limit=%u",
+             "cycle_late=%ld after_seen=%ld dsp_limit=%u disturbed=%u",
              delay, period + lat + DSP_SUB, (double)maxstep, (double)steady,
              seq > seq0 ? (long)(int32_t)((jack_nframes_t)seen - t0) : -99999, period, seq > seq0,
              (unsigned long long)xr, (long)atomic_load(&sd->eng.seen_cycle) - (long)c_set,
-             after_seen, lat + 2 * DSP_SUB);
+             after_seen, lat + 2 * DSP_SUB, disturbed);
     /* Retry only a try whose measurement is not sound: the recorder out of step with stemd's
      * callbacks around the change. xruns alone (a busy machine) do not disturb the counts. */
-    return after_seen < 0 || !consistent ? -1 : 0;
+    return after_seen < 0 || !consistent || disturbed ? -1 : 0;
 }
 
 /* Set path while recording; find when the master first moved away from its steady value.
