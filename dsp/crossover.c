@@ -6,15 +6,11 @@
 
 #include "dsp/dsp.h"
 #include "dsp/svf.h"
+#include "dsp/table.h"
 
 #define BUTTER_Q 0.70710678118654752 /* 1/sqrt 2 */
 #define K_BUTTER 1.41421356f         /* the SVF damping k = 1/Q of that section */
 #define SNAP_LF  1e-4f               /* 0.002 semitone: the glide lands exactly on its target */
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 /* Two one-poles in cascade reach 99 % after 6.638 time constants (see eq.h's eq_glide). */
 static float glide_alpha(double rate)
@@ -184,8 +180,9 @@ void crossover3_set(struct crossover3 *x, float f1_hz, float f2_hz)
 {
     if ((f1_hz == x->set_f1 && f2_hz == x->set_f2) || !isfinite(f1_hz) || !isfinite(f2_hz)) return;
     x->set_f1 = f1_hz, x->set_f2 = f2_hz;
-    float f1 = clampf(f1_hz, XOVER3_F1_MIN, XOVER3_F1_MAX);
-    float f2 = clampf(f2_hz, XOVER3_F2_MIN, XOVER3_F2_MAX);
+    float f1 = dsp_clampf(f1_hz, table_bus[BUS_MB_XOVER_LOW].min, table_bus[BUS_MB_XOVER_LOW].max);
+    float f2 =
+        dsp_clampf(f2_hz, table_bus[BUS_MB_XOVER_HIGH].min, table_bus[BUS_MB_XOVER_HIGH].max);
     if (f2 < XOVER3_MIN_RATIO * f1) {
         /* Spread around the geometric mean: the nearer the two, the more the mid band's peak
          * falls below 0 dB; at a ratio of 1.5 it still reaches about -1 dB. */
@@ -213,7 +210,7 @@ void crossover3_init(struct crossover3 *x, double rate)
     x->alpha = glide_alpha(rate);
     x->set_f1 = x->set_f2 = NAN;
     x->f[0].set_hz = x->f[1].set_hz = NAN;
-    crossover3_set(x, 200.0f, 3000.0f);
+    crossover3_set(x, table_bus[BUS_MB_XOVER_LOW].def, table_bus[BUS_MB_XOVER_HIGH].def);
     crossover3_reset(x);
 }
 
@@ -262,7 +259,9 @@ void crossover2_process(struct crossover2 *x, const float *l, const float *r, fl
 
 void crossover2_set(struct crossover2 *x, float f_hz)
 {
-    if (isfinite(f_hz)) freq_target(&x->f, clampf(f_hz, XOVER2_F_MIN, XOVER2_F_MAX));
+    if (isfinite(f_hz))
+        freq_target(&x->f, dsp_clampf(f_hz, table_bus[BUS_IMG_BASSMONO_FREQ].min,
+                                      table_bus[BUS_IMG_BASSMONO_FREQ].max));
 }
 
 void crossover2_reset(struct crossover2 *x)
@@ -279,6 +278,6 @@ void crossover2_init(struct crossover2 *x, double rate)
     x->rate = rate;
     x->alpha = glide_alpha(rate);
     x->f.set_hz = NAN;
-    crossover2_set(x, 120.0f);
+    crossover2_set(x, table_bus[BUS_IMG_BASSMONO_FREQ].def);
     crossover2_reset(x);
 }

@@ -25,6 +25,12 @@ static inline float dsp_lin_to_db(float lin)
     return lin > 1e-9f ? 20.0f * log10f(lin) : -180.0f;
 }
 
+/* x clamped to [lo, hi]; NaN becomes lo (every comparison with NaN fails, the first picks lo). */
+static inline float dsp_clampf(float x, float lo, float hi)
+{
+    return x >= lo ? (x <= hi ? x : hi) : lo;
+}
+
 /* Replace a non-finite sample by 0 so NaN/Inf on an input never reaches a filter state. */
 static inline float dsp_finite_or_zero(float x)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/table.h"
 
 /* What a band does during one sub-block (decided at the sub-block start). */
 enum band_mode {
@@ -21,11 +22,6 @@ enum band_mode {
 #define SNAP_LQ 1e-4f
 
 static const enum svf_type svf_of[] = {SVF_BELL, SVF_LOWSHELF, SVF_HIGHSHELF, SVF_NOTCH};
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 /* c1..c3 are exact: a1 - 1 is exact in float for a1 in [0.5, 1] and doubling is exact. The
  * output weights fold m0*x + m1*v1 + m2*v2, with v1 = a1*p1 + a2*t and v2 = p2 + a2*p1 + a3*t,
@@ -259,16 +255,16 @@ void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float 
     if ((unsigned)type <= EQ_NOTCH) b->type_t = type;
     if (freq_hz != b->set_freq && isfinite(freq_hz)) {
         b->set_freq = freq_hz;
-        b->freq_t = clampf(freq_hz, EQ_FREQ_MIN, eq->freq_max);
+        b->freq_t = dsp_clampf(freq_hz, table_stem[STEM_EQ_FREQ].min, eq->freq_max);
         b->lf_t = logf(b->freq_t);
     }
     if (gain_db != b->set_gain && isfinite(gain_db)) {
         b->set_gain = gain_db;
-        b->g_t = clampf(gain_db, EQ_GAIN_MIN, EQ_GAIN_MAX);
+        b->g_t = dsp_clampf(gain_db, table_stem[STEM_EQ_GAIN].min, table_stem[STEM_EQ_GAIN].max);
     }
     if (q != b->set_q && isfinite(q)) {
         b->set_q = q;
-        b->q_t = clampf(q, EQ_Q_MIN, EQ_Q_MAX);
+        b->q_t = dsp_clampf(q, table_stem[STEM_EQ_Q].min, table_stem[STEM_EQ_Q].max);
         b->lq_t = logf(b->q_t);
     }
 }
@@ -301,14 +297,17 @@ void eq_init(struct eq *eq, unsigned nbands, double rate)
     eq->rate = rate;
     eq->nbands = nbands < EQ_MAX_BANDS ? nbands : EQ_MAX_BANDS;
     eq->alpha = eq_glide_alpha(rate, EQ_GLIDE_MS);
-    eq->freq_max = clampf((float)(0.49 * rate), EQ_FREQ_MIN, EQ_FREQ_MAX);
+    eq->freq_max = dsp_clampf((float)(0.49 * rate), table_stem[STEM_EQ_FREQ].min,
+                              table_stem[STEM_EQ_FREQ].max);
     for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {
         struct eq_band *b = &eq->band[j];
         xfade_init(&b->fade, rate, 0);
-        b->type_t = b->type = EQ_BELL;
+        b->type_t = b->type = (enum eq_type)table_stem[STEM_EQ_TYPE].def;
         b->set_freq = NAN, b->set_gain = NAN, b->set_q = NAN;
     }
+    const struct table_row *t = table_stem;
     for (unsigned j = 0; j < eq->nbands; j++)
-        eq_set_band(eq, j, 0, EQ_BELL, 1000.0f, 0.0f, 0.707f);
+        eq_set_band(eq, j, t[STEM_EQ_ON].def != 0.0f, (enum eq_type)t[STEM_EQ_TYPE].def,
+                    t[STEM_EQ_FREQ].def, t[STEM_EQ_GAIN].def, t[STEM_EQ_Q].def);
     eq_reset(eq);
 }

@@ -10,21 +10,17 @@
 
 #define EQ_MAX_BANDS 8
 
-/* Parameter ranges; values outside are clamped. The frequency is also clamped to 0.49 * rate
- * (the bilinear warp goes to infinity at Nyquist). */
-#define EQ_FREQ_MIN 20.0f
-#define EQ_FREQ_MAX 20000.0f
-#define EQ_GAIN_MIN (-24.0f)
-#define EQ_GAIN_MAX 24.0f
-#define EQ_Q_MIN    0.1f
-#define EQ_Q_MAX    10.0f
+/* Parameter ranges and defaults are the table's rows eq/N/freq, gain, q (dsp/params.def, the
+ * same rows on a stem and on the master); values outside are clamped. The frequency is also
+ * clamped to 0.49 * rate (the bilinear warp goes to infinity at Nyquist). */
 
 /* Time for 99 % of a frequency, gain or Q change (see struct eq_glide; in ln Hz, dB and ln Q;
  * the coefficients ramp per sample inside each sub-block). 30 ms glides a 48 dB or ten-octave
  * jump without a click or a zipper, yet a knob turned by hand feels immediate. */
 #define EQ_GLIDE_MS 30.0
 
-/* The parameter table's enum order, "bell|lowshelf|highshelf|notch". */
+/* The order of eq/N/type's names in the table, "bell|lowshelf|highshelf|notch" (tests/test_table.c
+ * checks). */
 enum eq_type { EQ_BELL, EQ_LOWSHELF, EQ_HIGHSHELF, EQ_NOTCH };
 
 /* One svf.h section as the sample loop runs it; the EQ and the pass filters share it. With
@@ -138,13 +134,13 @@ struct eq {
     unsigned nbands;
     unsigned pos;   /* frames into the current sub-block */
     float alpha;    /* glide step per sub-block (eq_glide_alpha) */
-    float freq_max; /* EQ_FREQ_MAX clamped to 0.49 * rate */
+    float freq_max; /* the table's maximum clamped to 0.49 * rate */
     struct eq_band band[EQ_MAX_BANDS];
 };
 
 /* Set up an EQ of nbands bands (clamped to 0..EQ_MAX_BANDS) at rate Hz (44100..192000). Every
- * band starts off, bell, 1000 Hz, 0 dB, Q 0.707. A plain struct: no allocation, nothing to free.
- * Not RT (it designs every band). */
+ * band starts at the table's defaults (eq/N/on, type, freq, gain, q). A plain struct: no
+ * allocation, nothing to free. Not RT (it designs every band). */
 void eq_init(struct eq *eq, unsigned nbands, double rate);
 
 /* RT: clear the filter states and jump every band to its targets (no glide, no fade), as if the
@@ -154,11 +150,11 @@ void eq_init(struct eq *eq, unsigned nbands, double rate);
 void eq_reset(struct eq *eq);
 
 /* RT: set band's targets. on is 0 or not; type an enum eq_type (another value keeps the type);
- * freq_hz 20..20000 (and <= 0.49 * rate), gain_db -24..+24 (bell and shelves; ignored by the
- * notch), q 0.1..10: out-of-range values are clamped, non-finite ones ignored (the target stays),
- * a band >= nbands is ignored. Only stores targets; an unchanged value costs a compare. The band
- * glides to the targets (EQ_GLIDE_MS); switching on or off crossfades (xfade.h); changing the
- * type fades out, switches, clears the state and fades back in. */
+ * freq_hz, gain_db (bell and shelves; ignored by the notch) and q within the table's ranges
+ * (freq_hz also <= 0.49 * rate): out-of-range values are clamped, non-finite ones ignored (the
+ * target stays), a band >= nbands is ignored. Only stores targets; an unchanged value costs a
+ * compare. The band glides to the targets (EQ_GLIDE_MS); switching on or off crossfades (xfade.h);
+ * changing the type fades out, switches, clears the state and fades back in. */
 void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float freq_hz,
                  float gain_db, float q);
 

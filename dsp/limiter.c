@@ -6,16 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/table.h"
+
 #define ONE_Q     (1u << 24) /* 1.0 in the boxcar's fixed point */
 #define SMOOTH_MS 8.0        /* ceiling and drive: one-pole time constant, 99 % in 37 ms */
 /* The release lands on the envelope once closer than this (-170 dB: no step anyone hears, and
  * no crawl through denormals). */
 #define DEPTH_SNAP 3e-9f
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 static unsigned look_frames(const struct limiter *lim, float ms)
 {
@@ -97,11 +94,12 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->uq = (uint32_t *)(void *)f;
 
     lim->k_smooth = (float)(1.0 - exp(-(double)DSP_SUB / (SMOOTH_MS * 0.001 * rate_hz)));
-    lim->on_t = 1;
-    lim->ceiling_db_t = -1.0f;
-    lim->release_ms_t = 50.0f;
-    lim->lookahead_ms_t = 1.5f;
-    lim->drive_db_t = 0.0f;
+    const struct table_row *t = table_bus;
+    lim->on_t = t[BUS_LIM_ON].def != 0.0f;
+    lim->ceiling_db_t = t[BUS_LIM_CEILING].def;
+    lim->release_ms_t = t[BUS_LIM_RELEASE].def;
+    lim->lookahead_ms_t = t[BUS_LIM_LOOKAHEAD].def;
+    lim->drive_db_t = t[BUS_LIM_DRIVE].def;
     lim->look_t = look_frames(lim, lim->lookahead_ms_t);
     limiter_reset(lim);
     return 0;
@@ -144,19 +142,23 @@ int limiter_set(struct limiter *lim, int on, float ceiling_db, float release_ms,
     int bad = 0;
     lim->on_t = !!on;
     if (isfinite(ceiling_db))
-        lim->ceiling_db_t = clampf(ceiling_db, -12.0f, 0.0f);
+        lim->ceiling_db_t =
+            dsp_clampf(ceiling_db, table_bus[BUS_LIM_CEILING].min, table_bus[BUS_LIM_CEILING].max);
     else
         bad = 1;
     if (isfinite(release_ms))
-        lim->release_ms_t = clampf(release_ms, 1.0f, 1000.0f);
+        lim->release_ms_t =
+            dsp_clampf(release_ms, table_bus[BUS_LIM_RELEASE].min, table_bus[BUS_LIM_RELEASE].max);
     else
         bad = 1;
     if (isfinite(drive_db))
-        lim->drive_db_t = clampf(drive_db, 0.0f, 24.0f);
+        lim->drive_db_t =
+            dsp_clampf(drive_db, table_bus[BUS_LIM_DRIVE].min, table_bus[BUS_LIM_DRIVE].max);
     else
         bad = 1;
     if (isfinite(lookahead_ms)) {
-        lookahead_ms = clampf(lookahead_ms, 0.25f, 2.0f);
+        lookahead_ms =
+            dsp_clampf(lookahead_ms, table_bus[BUS_LIM_LOOKAHEAD].min, LIMITER_LOOKAHEAD_MAX_MS);
         if (lookahead_ms != lim->lookahead_ms_t) {
             lim->lookahead_ms_t = lookahead_ms;
             lim->look_t = look_frames(lim, lookahead_ms);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/table.h"
 
 /* Section Qs of the Butterworth prototypes: 1/(2 cos(theta)) for the pole angles theta. 2nd
  * order: theta = pi/4 (Q = 1/sqrt 2); 4th order: pi/8 and 3pi/8 (0.5412, 1.3066). */
@@ -14,11 +15,6 @@ static const double butter_q[2][2] = {
 };
 
 #define SNAP_LF 1e-4f /* 0.002 semitone: the glide lands exactly on its target */
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 static unsigned nsect(int slope)
 {
@@ -178,10 +174,10 @@ void passfilter_process(struct passfilter *pf, float *l, float *r, unsigned n)
 void passfilter_set(struct passfilter *pf, int on, float freq_hz, int slope)
 {
     pf->on = on != 0;
-    if (slope == 0 || slope == 1) pf->slope_t = slope;
+    if (slope == PASS_12DB || slope == PASS_24DB) pf->slope_t = slope;
     if (freq_hz != pf->set_freq && isfinite(freq_hz)) {
         pf->set_freq = freq_hz;
-        pf->freq_t = clampf(freq_hz, pf->fmin, pf->fmax);
+        pf->freq_t = dsp_clampf(freq_hz, pf->fmin, pf->fmax);
         pf->lf_t = logf(pf->freq_t);
     }
 }
@@ -209,11 +205,14 @@ void passfilter_init(struct passfilter *pf, enum pass_kind kind, double rate)
     pf->kind = kind == PASS_LOW ? PASS_LOW : PASS_HIGH;
     pf->alpha = eq_glide_alpha(rate, PASS_GLIDE_MS);
     float nyq = (float)(0.49 * rate);
-    pf->fmin = pf->kind == PASS_HIGH ? PASS_HIGH_MIN : PASS_LOW_MIN;
-    pf->fmax = pf->kind == PASS_HIGH ? PASS_HIGH_MAX : PASS_LOW_MAX;
-    pf->fmax = pf->fmax < nyq ? pf->fmax : nyq;
+    const int hi = pf->kind == PASS_HIGH;
+    const struct table_row *on = &table_stem[hi ? STEM_HPF_ON : STEM_LPF_ON];
+    const struct table_row *freq = &table_stem[hi ? STEM_HPF_FREQ : STEM_LPF_FREQ];
+    const struct table_row *slope = &table_stem[hi ? STEM_HPF_SLOPE : STEM_LPF_SLOPE];
+    pf->fmin = freq->min;
+    pf->fmax = freq->max < nyq ? freq->max : nyq;
     xfade_init(&pf->fade, rate, 0);
     pf->set_freq = NAN;
-    passfilter_set(pf, 0, pf->kind == PASS_HIGH ? 20.0f : 20000.0f, 0);
+    passfilter_set(pf, on->def != 0.0f, freq->def, (int)slope->def);
     passfilter_reset(pf);
 }

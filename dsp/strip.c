@@ -94,19 +94,8 @@ void strip_set_post(struct strip *s, const float *sp, int audible)
     s->last_audible = audible;
     s->post_valid = 1;
     memcpy(s->last_post, sp, sizeof(float) * STEM_NPARAMS);
-    struct compressor_params cp = {
-        .on = sp[STEM_COMP_ON] != 0.0f,
-        .threshold_db = sp[STEM_COMP_THRESHOLD],
-        .ratio = sp[STEM_COMP_RATIO],
-        .knee_db = sp[STEM_COMP_KNEE],
-        .attack_ms = sp[STEM_COMP_ATTACK],
-        .release_ms = sp[STEM_COMP_RELEASE],
-        .makeup_db = sp[STEM_COMP_MAKEUP],
-        .detector = (int)sp[STEM_COMP_DETECTOR],
-        .link = sp[STEM_COMP_LINK] * 0.01f,
-        .sc_hpf_on = sp[STEM_COMP_SC_HPF_ON] != 0.0f,
-        .sc_hpf_hz = sp[STEM_COMP_SC_HPF_FREQ],
-    };
+    struct compressor_params cp;
+    compressor_params_of_stem(&cp, sp);
     compressor_set(&s->comp, &cp);
 
     /* Width in M/S: L' = (1+w)/2 L + (1-w)/2 R, R' = (1-w)/2 L + (1+w)/2 R; then balance, which
