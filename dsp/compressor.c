@@ -464,17 +464,11 @@ void compressor_process(struct compressor *c, float *l, float *r, const float *k
 {
     if (!key_l) key_l = l;
     if (!key_r) key_r = r;
-    while (n) {
-        if (c->phase == 0) subblock_start(c);
-        unsigned m = DSP_SUB - c->phase;
-        m = m < n ? m : n;
-        if (c->mode != MODE_OFF) run(c, l, r, key_l, key_r, m);
-        c->phase = (c->phase + m) % DSP_SUB;
-        l += m;
-        r += m;
-        key_l += m;
-        key_r += m;
-        n -= m;
+    DSP_SUB_WALK(w, &c->phase, n)
+    {
+        if (w.off == 0) subblock_start(c);
+        if (c->mode != MODE_OFF)
+            run(c, l + w.done, r + w.done, key_l + w.done, key_r + w.done, w.n);
     }
 }
 

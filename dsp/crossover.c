@@ -124,12 +124,13 @@ static int states_finite(const float *p, unsigned count)
 
 /* ---- three bands ---- */
 
-void crossover3_process(struct crossover3 *x, const float *l, const float *r, float *low_l,
-                        float *low_r, float *mid_l, float *mid_r, float *high_l, float *high_r,
+void crossover3_process(struct crossover3 *x, const float *l0, const float *r0, float *low_l0,
+                        float *low_r0, float *mid_l0, float *mid_r0, float *high_l0, float *high_r0,
                         unsigned n)
 {
-    while (n > 0) {
-        if (x->pos == 0) {
+    DSP_SUB_WALK(w, &x->pos, n)
+    {
+        if (w.off == 0) {
             freq_control(&x->f[0], x->alpha, x->rate);
             freq_control(&x->f[1], x->alpha, x->rate);
             dsp_zero_tiny(&x->p1[0][0], 14);
@@ -139,8 +140,10 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
                 memset(x->p2, 0, sizeof x->p2);
             }
         }
-        unsigned m = DSP_SUB - x->pos;
-        if (m > n) m = n;
+        const unsigned m = w.n, o = w.done;
+        const float *l = l0 + o, *r = r0 + o;
+        float *low_l = low_l0 + o, *low_r = low_r0 + o, *mid_l = mid_l0 + o, *mid_r = mid_r0 + o;
+        float *high_l = high_l0 + o, *high_r = high_r0 + o;
 
         struct xover_coefs k1 = x->f[0].k, k2 = x->f[1].k;
         const struct xover_coefs d1 = x->f[0].dk, d2 = x->f[1].dk;
@@ -165,14 +168,10 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
         x->f[0].k = k1;
         x->f[1].k = k2;
 
-        x->pos += m;
-        if (x->pos == DSP_SUB) {
-            x->pos = 0;
+        if (dsp_sub_ends(&w)) {
             freq_end(&x->f[0]);
             freq_end(&x->f[1]);
         }
-        l += m, r += m, low_l += m, low_r += m, mid_l += m, mid_r += m, high_l += m;
-        high_r += m, n -= m;
     }
 }
 
@@ -216,11 +215,12 @@ void crossover3_init(struct crossover3 *x, double rate)
 
 /* ---- two bands ---- */
 
-void crossover2_process(struct crossover2 *x, const float *l, const float *r, float *low_l,
-                        float *low_r, float *high_l, float *high_r, unsigned n)
+void crossover2_process(struct crossover2 *x, const float *l0, const float *r0, float *low_l0,
+                        float *low_r0, float *high_l0, float *high_r0, unsigned n)
 {
-    while (n > 0) {
-        if (x->pos == 0) {
+    DSP_SUB_WALK(w, &x->pos, n)
+    {
+        if (w.off == 0) {
             freq_control(&x->f, x->alpha, x->rate);
             dsp_zero_tiny(&x->p1[0][0], 6);
             dsp_zero_tiny(&x->p2[0][0], 6);
@@ -229,8 +229,10 @@ void crossover2_process(struct crossover2 *x, const float *l, const float *r, fl
                 memset(x->p2, 0, sizeof x->p2);
             }
         }
-        unsigned m = DSP_SUB - x->pos;
-        if (m > n) m = n;
+        const unsigned m = w.n, o = w.done;
+        const float *l = l0 + o, *r = r0 + o;
+        float *low_l = low_l0 + o, *low_r = low_r0 + o, *high_l = high_l0 + o,
+              *high_r = high_r0 + o;
 
         struct xover_coefs k = x->f.k;
         const struct xover_coefs d = x->f.dk;
@@ -248,12 +250,7 @@ void crossover2_process(struct crossover2 *x, const float *l, const float *r, fl
         memcpy(x->p2, p2, sizeof p2);
         x->f.k = k;
 
-        x->pos += m;
-        if (x->pos == DSP_SUB) {
-            x->pos = 0;
-            freq_end(&x->f);
-        }
-        l += m, r += m, low_l += m, low_r += m, high_l += m, high_r += m, n -= m;
+        if (dsp_sub_ends(&w)) freq_end(&x->f);
     }
 }
 

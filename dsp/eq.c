@@ -224,16 +224,13 @@ static void render(struct eq *eq, float *l, float *r, unsigned m)
 
 void eq_process(struct eq *eq, float *l, float *r, unsigned n)
 {
-    while (n > 0) {
-        if (eq->pos == 0)
+    DSP_SUB_WALK(w, &eq->pos, n)
+    {
+        if (w.off == 0)
             for (unsigned j = 0; j < eq->nbands; j++)
                 band_control(eq, &eq->band[j]);
-        unsigned m = DSP_SUB - eq->pos;
-        if (m > n) m = n;
-        render(eq, l, r, m);
-        eq->pos += m;
-        if (eq->pos == DSP_SUB) {
-            eq->pos = 0;
+        render(eq, l + w.done, r + w.done, w.n);
+        if (dsp_sub_ends(&w)) {
             for (unsigned j = 0; j < eq->nbands; j++) {
                 struct eq_band *b = &eq->band[j];
                 if (b->ramp) {
@@ -242,7 +239,6 @@ void eq_process(struct eq *eq, float *l, float *r, unsigned n)
                 }
             }
         }
-        l += m, r += m, n -= m;
     }
 }
 

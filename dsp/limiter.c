@@ -358,15 +358,10 @@ static void run(struct limiter *lim, float *l, float *r, unsigned n)
 
 void limiter_process(struct limiter *lim, float *l, float *r, unsigned n)
 {
-    while (n > 0) {
-        if (lim->sub_pos == 0) sub_block_start(lim);
-        unsigned m = DSP_SUB - lim->sub_pos;
-        m = n < m ? n : m;
-        run(lim, l, r, m);
-        lim->sub_pos = (lim->sub_pos + m) % DSP_SUB;
-        l += m;
-        r += m;
-        n -= m;
+    DSP_SUB_WALK(w, &lim->sub_pos, n)
+    {
+        if (w.off == 0) sub_block_start(lim);
+        run(lim, l + w.done, r + w.done, w.n);
     }
 }
 

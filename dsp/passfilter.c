@@ -140,14 +140,15 @@ static void run_ramp(struct passfilter *pf, float *l, float *r, unsigned m)
     memcpy(pf->p2, p2, sizeof p2);
 }
 
-void passfilter_process(struct passfilter *pf, float *l, float *r, unsigned n)
+void passfilter_process(struct passfilter *pf, float *l0, float *r0, unsigned n)
 {
     float dry[2][DSP_SUB];
 
-    while (n > 0) {
-        if (pf->pos == 0) control(pf);
-        unsigned m = DSP_SUB - pf->pos;
-        if (m > n) m = n;
+    DSP_SUB_WALK(w, &pf->pos, n)
+    {
+        if (w.off == 0) control(pf);
+        float *l = l0 + w.done, *r = r0 + w.done;
+        const unsigned m = w.n;
         if (pf->active) {
             if (pf->fading) {
                 memcpy(dry[0], l, m * sizeof *l);
@@ -159,15 +160,10 @@ void passfilter_process(struct passfilter *pf, float *l, float *r, unsigned n)
                 run_still(pf, l, r, m);
             if (pf->fading) xfade_mix2(&pf->fade, dry[0], dry[1], l, r, m);
         }
-        pf->pos += m;
-        if (pf->pos == DSP_SUB) {
-            pf->pos = 0;
-            if (pf->ramp) {
-                memcpy(pf->k, pf->kend, sizeof pf->k); /* land exactly */
-                pf->ramp = 0;
-            }
+        if (dsp_sub_ends(&w) && pf->ramp) {
+            memcpy(pf->k, pf->kend, sizeof pf->k); /* land exactly */
+            pf->ramp = 0;
         }
-        l += m, r += m, n -= m;
     }
 }
 
