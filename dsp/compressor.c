@@ -83,12 +83,8 @@ static inline float fast_exp2(float x)
     return p * sc;
 }
 
-/* One sub-block of a one-pole glide, landing exactly on the target when within 1e-6. */
-static float glide(float cur, float target, float k)
-{
-    float d = target - cur;
-    return fabsf(d) <= 1e-6f ? target : cur + k * d;
-}
+/* Each stage of the glides lands exactly on its target when within this (smooth.h). */
+#define GLIDE_SNAP 1e-6f
 
 static void ramp_to(struct compressor_ramp *r, float v, int snap)
 {
@@ -204,16 +200,16 @@ static void subblock_start(struct compressor *c)
          * jump bends the gain curve by at most ~0.15 % per sample at a sub-block corner (one
          * pole: 0.84 %, which a third-difference click detector sees like a 0.04 dB step). */
         const float k = c->k_smooth;
-        c->thr_m = glide(c->thr_m, c->t_thr, k);
-        c->knee_m = glide(c->knee_m, c->t_knee, k);
-        c->slope_m = glide(c->slope_m, c->t_slope, k);
-        c->makeup_m = glide(c->makeup_m, c->t_makeup, k);
-        c->link_m = glide(c->link_m, c->t_link, k);
-        c->thr = glide(c->thr, c->thr_m, k);
-        c->knee = glide(c->knee, c->knee_m, k);
-        c->slope = glide(c->slope, c->slope_m, k);
-        c->makeup = glide(c->makeup, c->makeup_m, k);
-        c->link = glide(c->link, c->link_m, k);
+        c->thr_m = smooth_pole(c->thr_m, c->t_thr, k, GLIDE_SNAP);
+        c->knee_m = smooth_pole(c->knee_m, c->t_knee, k, GLIDE_SNAP);
+        c->slope_m = smooth_pole(c->slope_m, c->t_slope, k, GLIDE_SNAP);
+        c->makeup_m = smooth_pole(c->makeup_m, c->t_makeup, k, GLIDE_SNAP);
+        c->link_m = smooth_pole(c->link_m, c->t_link, k, GLIDE_SNAP);
+        c->thr = smooth_pole(c->thr, c->thr_m, k, GLIDE_SNAP);
+        c->knee = smooth_pole(c->knee, c->knee_m, k, GLIDE_SNAP);
+        c->slope = smooth_pole(c->slope, c->slope_m, k, GLIDE_SNAP);
+        c->makeup = smooth_pole(c->makeup, c->makeup_m, k, GLIDE_SNAP);
+        c->link = smooth_pole(c->link, c->link_m, k, GLIDE_SNAP);
         derive(c, 0);
     }
     update_times(c);
@@ -244,7 +240,7 @@ static void subblock_start(struct compressor *c)
     xfade_set(&c->hpf_x, c->p.sc_hpf_on);
     c->hpf_mode = xfade_mode(&c->hpf_x);
     if (c->hpf_mode != MODE_OFF && c->hpf_log2 != c->t_hpf_log2) {
-        c->hpf_log2 = glide(c->hpf_log2, c->t_hpf_log2, c->k_smooth);
+        c->hpf_log2 = smooth_pole(c->hpf_log2, c->t_hpf_log2, c->k_smooth, GLIDE_SNAP);
         design_hpf(c);
     }
 }

@@ -40,6 +40,7 @@
 #define STEMD_COMPRESSOR_H
 
 #include "dsp/dsp.h"
+#include "dsp/smooth.h"
 #include "dsp/svf.h"
 #include "dsp/xfade.h"
 

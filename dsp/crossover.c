@@ -12,12 +12,6 @@
 #define K_BUTTER 1.41421356f         /* the SVF damping k = 1/Q of that section */
 #define SNAP_LF  1e-4f               /* 0.002 semitone: the glide lands exactly on its target */
 
-/* Two one-poles in cascade reach 99 % after 6.638 time constants (see eq.h's eq_glide). */
-static float glide_alpha(double rate)
-{
-    return (float)(1.0 - exp(-DSP_SUB * 6.638 / (XOVER_GLIDE_MS * 0.001 * rate)));
-}
-
 static void freq_target(struct xover_freq *f, float hz)
 {
     if (hz != f->set_hz) {
@@ -30,7 +24,8 @@ static void freq_target(struct xover_freq *f, float hz)
 static void freq_design(const struct xover_freq *f, double rate, struct xover_coefs *k)
 {
     struct svf_coefs c;
-    svf_design(&c, SVF_LOWPASS, f->lf == f->lf_t ? f->hz_t : exp(f->lf), BUTTER_Q, 0.0, rate);
+    svf_design(&c, SVF_LOWPASS, f->lf.cur == f->lf_t ? f->hz_t : exp(f->lf.cur), BUTTER_Q, 0.0,
+               rate);
     k->c1 = 2.0f * (c.a1 - 1.0f); /* exact, see eq.c */
     k->c2 = 2.0f * c.a2;
     k->c3 = 2.0f * c.a3;
@@ -39,7 +34,7 @@ static void freq_design(const struct xover_freq *f, double rate, struct xover_co
 /* Jump to the target (reset). */
 static void freq_jump(struct xover_freq *f, double rate)
 {
-    f->lf = f->lf_mid = f->lf_t;
+    glide_jump(&f->lf, f->lf_t);
     freq_design(f, rate, &f->k);
     f->kend = f->k;
     memset(&f->dk, 0, sizeof f->dk);
@@ -51,14 +46,7 @@ static void freq_jump(struct xover_freq *f, double rate)
  * dk stays 0 when still (the loop always adds it; k + 0 is k). */
 static void freq_control(struct xover_freq *f, float alpha, double rate)
 {
-    float t = f->lf_t;
-    if (f->lf == t && f->lf_mid == t) return;
-    if (fabsf(t - f->lf_mid) <= SNAP_LF && fabsf(t - f->lf) <= SNAP_LF) {
-        f->lf = f->lf_mid = t;
-    } else {
-        f->lf_mid += alpha * (t - f->lf_mid);
-        f->lf += alpha * (f->lf_mid - f->lf);
-    }
+    if (!glide_step(&f->lf, f->lf_t, alpha, SNAP_LF)) return;
     freq_design(f, rate, &f->kend);
     const float s = 1.0f / DSP_SUB;
     f->dk.c1 = (f->kend.c1 - f->k.c1) * s;
@@ -206,7 +194,7 @@ void crossover3_init(struct crossover3 *x, double rate)
 {
     memset(x, 0, sizeof *x);
     x->rate = rate;
-    x->alpha = glide_alpha(rate);
+    x->alpha = glide_alpha(rate, XOVER_GLIDE_MS);
     x->set_f1 = x->set_f2 = NAN;
     x->f[0].set_hz = x->f[1].set_hz = NAN;
     crossover3_set(x, table_bus[BUS_MB_XOVER_LOW].def, table_bus[BUS_MB_XOVER_HIGH].def);
@@ -273,7 +261,7 @@ void crossover2_init(struct crossover2 *x, double rate)
 {
     memset(x, 0, sizeof *x);
     x->rate = rate;
-    x->alpha = glide_alpha(rate);
+    x->alpha = glide_alpha(rate, XOVER_GLIDE_MS);
     x->f.set_hz = NAN;
     crossover2_set(x, table_bus[BUS_IMG_BASSMONO_FREQ].def);
     crossover2_reset(x);

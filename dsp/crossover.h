@@ -13,6 +13,8 @@
  * so the mid band keeps a passband); crossover2 imager/bassmono/freq. The frequencies glide
  * (XOVER_GLIDE_MS to 99 %, two cascaded one-poles per sub-block in ln Hz, coefficients ramped per
  * sample), so moving a crossover never clicks. */
+#include "dsp/smooth.h"
+
 #define XOVER3_MIN_RATIO 1.5f
 #define XOVER_GLIDE_MS   30.0
 
@@ -26,7 +28,7 @@ struct xover_coefs {
 struct xover_freq {
     float set_hz;     /* the raw value last set (after clamping and spreading) */
     float hz_t, lf_t; /* target in Hz and in ln Hz */
-    float lf_mid, lf; /* the glide's two stages (as eq.h's struct eq_glide), ln Hz */
+    struct glide lf;  /* ln Hz */
     int ramp;         /* this sub-block moves k to kend */
     struct xover_coefs k, dk, kend;
 };

@@ -77,9 +77,9 @@ static void band_control(struct eq *eq, struct eq_band *b)
         zero_state(b);
         int changed =
             !b->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
-        eq_glide_jump(&b->lf, b->lf_t);
-        eq_glide_jump(&b->g, b->g_t);
-        eq_glide_jump(&b->lq, b->lq_t);
+        glide_jump(&b->lf, b->lf_t);
+        glide_jump(&b->g, b->g_t);
+        glide_jump(&b->lq, b->lq_t);
         if (changed) {
             design(eq, b, &b->k);
             b->designed = 1;
@@ -90,9 +90,9 @@ static void band_control(struct eq *eq, struct eq_band *b)
         return;
     }
 
-    int moved = eq_glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
-    moved |= eq_glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
-    moved |= eq_glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
+    int moved = glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
+    moved |= glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
+    moved |= glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
     b->ramp = moved || !b->designed;
     if (b->ramp) {
         /* Ramp every coefficient linearly over the sub-block to the new design: the SVF stays
@@ -271,9 +271,9 @@ void eq_reset(struct eq *eq)
     for (unsigned j = 0; j < eq->nbands; j++) {
         struct eq_band *b = &eq->band[j];
         b->type = b->type_t;
-        eq_glide_jump(&b->lf, b->lf_t);
-        eq_glide_jump(&b->g, b->g_t);
-        eq_glide_jump(&b->lq, b->lq_t);
+        glide_jump(&b->lf, b->lf_t);
+        glide_jump(&b->g, b->g_t);
+        glide_jump(&b->lq, b->lq_t);
         design(eq, b, &b->k);
         b->kend = b->k;
         memset(&b->dk, 0, sizeof b->dk);
@@ -292,7 +292,7 @@ void eq_init(struct eq *eq, unsigned nbands, double rate)
     memset(eq, 0, sizeof *eq);
     eq->rate = rate;
     eq->nbands = nbands < EQ_MAX_BANDS ? nbands : EQ_MAX_BANDS;
-    eq->alpha = eq_glide_alpha(rate, EQ_GLIDE_MS);
+    eq->alpha = glide_alpha(rate, EQ_GLIDE_MS);
     eq->freq_max = dsp_clampf((float)(0.49 * rate), table_stem[STEM_EQ_FREQ].min,
                               table_stem[STEM_EQ_FREQ].max);
     for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {

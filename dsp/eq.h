@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "dsp/dsp.h"
+#include "dsp/smooth.h" /* struct glide */
 #include "dsp/svf.h"
 #include "dsp/xfade.h"
 
@@ -14,8 +15,8 @@
  * same rows on a stem and on the master); values outside are clamped. The frequency is also
  * clamped to 0.49 * rate (the bilinear warp goes to infinity at Nyquist). */
 
-/* Time for 99 % of a frequency, gain or Q change (see struct eq_glide; in ln Hz, dB and ln Q;
- * the coefficients ramp per sample inside each sub-block). 30 ms glides a 48 dB or ten-octave
+/* Time for 99 % of a frequency, gain or Q change (see smooth.h's struct glide; in ln Hz, dB and ln
+ * Q; the coefficients ramp per sample inside each sub-block). 30 ms glides a 48 dB or ten-octave
  * jump without a click or a zipper, yet a knob turned by hand feels immediate. */
 #define EQ_GLIDE_MS 30.0
 
@@ -77,47 +78,13 @@ static inline void eq_sect_step(struct eq_sect *k, const struct eq_sect *d)
     k->f0 += d->f0, k->f1 += d->f1, k->f2 += d->f2;
 }
 
-/* A parameter glide, stepped once per sub-block: two one-poles in cascade (critically damped),
- * so a glide starts and ends with zero velocity. With a single one-pole the velocity jumps at
- * the start, and the per-sample coefficient ramps kink there: a Q jump 0.1 -> 10 of a -24 dB bell
- * centred on a 200 Hz sine measured 2.3x the click bound of tests/test_filters.c, 0.46x with two
- * stages. Shared with the pass filters. */
-struct eq_glide {
-    float mid, cur;
-};
-
-/* 99 % of a step after t99_ms: (1 + x) e^-x = 0.01 at x = 6.638 time constants. */
-static inline float eq_glide_alpha(double rate, double t99_ms)
-{
-    return (float)(1.0 - exp(-DSP_SUB * 6.638 / (t99_ms * 0.001 * rate)));
-}
-
-/* RT: one sub-block step towards target. Once both stages are within snap the glide lands
- * exactly on the target, so a resting value is the target bit for bit. Returns 1 while moving. */
-static inline int eq_glide_step(struct eq_glide *g, float target, float alpha, float snap)
-{
-    if (g->cur == target && g->mid == target) return 0;
-    if (fabsf(target - g->mid) <= snap && fabsf(target - g->cur) <= snap) {
-        g->mid = g->cur = target;
-        return 1;
-    }
-    g->mid += alpha * (target - g->mid);
-    g->cur += alpha * (g->mid - g->cur);
-    return 1;
-}
-
-static inline void eq_glide_jump(struct eq_glide *g, float v)
-{
-    g->mid = g->cur = v;
-}
-
 /* One band. Private to eq.c; the fields are visible only so the struct can be embedded and
  * tested. */
 struct eq_band {
     float set_freq, set_gain, set_q; /* the raw values last given to eq_set_band */
     float freq_t, q_t;               /* targets in Hz and Q, clamped */
     float lf_t, g_t, lq_t;           /* targets: ln Hz, dB, ln Q */
-    struct eq_glide lf, g, lq;       /* smoothed current values */
+    struct glide lf, g, lq;          /* smoothed current values */
     int on;                          /* target on/off */
     enum eq_type type_t, type;       /* target type, type in use */
     int designed;                    /* k matches (type, lf, g, lq) */
@@ -133,7 +100,7 @@ struct eq {
     double rate;
     unsigned nbands;
     unsigned pos;   /* frames into the current sub-block */
-    float alpha;    /* glide step per sub-block (eq_glide_alpha) */
+    float alpha;    /* glide step per sub-block (glide_alpha) */
     float freq_max; /* the table's maximum clamped to 0.49 * rate */
     struct eq_band band[EQ_MAX_BANDS];
 };

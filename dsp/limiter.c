@@ -169,12 +169,8 @@ int limiter_set(struct limiter *lim, int on, float ceiling_db, float release_ms,
     return bad ? -EINVAL : 0;
 }
 
-/* One-pole glide of a dB value, landing exactly on the target when within 1e-4 dB. */
-static float glide(float cur, float target, float k)
-{
-    float d = target - cur;
-    return fabsf(d) <= 1e-4f ? target : cur + k * d;
-}
+/* The ceiling's and drive's one-pole glides land exactly on the target when within 1e-4 dB. */
+#define GLIDE_SNAP_DB 1e-4f
 
 /* At each sub-block start: move the smoothed parameters one step. */
 static void sub_block_start(struct limiter *lim)
@@ -193,12 +189,13 @@ static void sub_block_start(struct limiter *lim)
     xfade_set(&lim->on, lim->on_t);
 
     if (lim->ceiling_db != lim->ceiling_db_t) {
-        lim->ceiling_db = glide(lim->ceiling_db, lim->ceiling_db_t, lim->k_smooth);
+        lim->ceiling_db =
+            smooth_pole(lim->ceiling_db, lim->ceiling_db_t, lim->k_smooth, GLIDE_SNAP_DB);
         lim->ceil_lin = dsp_db_to_lin(lim->ceiling_db - LIMITER_MARGIN_DB);
     }
     lim->drive0 = lim->drive1;
     if (lim->drive_db != lim->drive_db_t) {
-        lim->drive_db = glide(lim->drive_db, lim->drive_db_t, lim->k_smooth);
+        lim->drive_db = smooth_pole(lim->drive_db, lim->drive_db_t, lim->k_smooth, GLIDE_SNAP_DB);
         lim->drive1 = dsp_db_to_lin(lim->drive_db);
     }
     if (lim->release_ms_t != lim->rel_ms) set_release(lim, lim->release_ms_t);

@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "dsp/dsp.h"
+#include "dsp/smooth.h"
 #include "dsp/truepeak.h"
 #include "dsp/xfade.h"
 

@@ -63,7 +63,7 @@ static void control(struct passfilter *pf)
         /* Silent: jump to the targets from a clean state. */
         zero_state(pf);
         int changed = !pf->designed || pf->lf.cur != pf->lf_t;
-        eq_glide_jump(&pf->lf, pf->lf_t);
+        glide_jump(&pf->lf, pf->lf_t);
         if (changed) {
             design(pf, pf->k);
             pf->designed = 1;
@@ -74,7 +74,7 @@ static void control(struct passfilter *pf)
         return;
     }
 
-    pf->ramp = eq_glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF) || !pf->designed;
+    pf->ramp = glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF) || !pf->designed;
     if (pf->ramp) {
         design(pf, pf->kend);
         for (unsigned j = 0; j < nsect(pf->slope); j++)
@@ -182,7 +182,7 @@ void passfilter_reset(struct passfilter *pf)
 {
     pf->pos = 0;
     pf->slope = pf->slope_t;
-    eq_glide_jump(&pf->lf, pf->lf_t);
+    glide_jump(&pf->lf, pf->lf_t);
     memset(pf->k, 0, sizeof pf->k);
     design(pf, pf->k);
     memcpy(pf->kend, pf->k, sizeof pf->k);
@@ -199,7 +199,7 @@ void passfilter_init(struct passfilter *pf, enum pass_kind kind, double rate)
     memset(pf, 0, sizeof *pf);
     pf->rate = rate;
     pf->kind = kind == PASS_LOW ? PASS_LOW : PASS_HIGH;
-    pf->alpha = eq_glide_alpha(rate, PASS_GLIDE_MS);
+    pf->alpha = glide_alpha(rate, PASS_GLIDE_MS);
     float nyq = (float)(0.49 * rate);
     const int hi = pf->kind == PASS_HIGH;
     const struct table_row *on = &table_stem[hi ? STEM_HPF_ON : STEM_LPF_ON];

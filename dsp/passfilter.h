@@ -2,7 +2,8 @@
 #ifndef STEMD_PASSFILTER_H
 #define STEMD_PASSFILTER_H
 
-#include "dsp/eq.h" /* struct eq_sect, eq_glide: the EQ's section loop form and glide */
+#include "dsp/eq.h" /* struct eq_sect: the EQ's section loop form */
+#include "dsp/smooth.h"
 #include "dsp/xfade.h"
 
 enum pass_kind { PASS_HIGH, PASS_LOW };
@@ -14,7 +15,7 @@ enum pass_slope { PASS_12DB, PASS_24DB };
 /* Frequency ranges and defaults: the table's hpf/freq and lpf/freq rows (clamped; also to
  * 0.49 * rate). */
 
-/* Time for 99 % of a frequency change (eq.h's struct eq_glide in ln Hz, coefficients ramped per
+/* Time for 99 % of a frequency change (smooth.h's struct glide in ln Hz, coefficients ramped per
  * sample), as for the EQ. */
 #define PASS_GLIDE_MS 30.0
 
@@ -23,11 +24,11 @@ struct passfilter {
     double rate;
     enum pass_kind kind;
     unsigned pos;           /* frames into the current sub-block */
-    float alpha;            /* glide step per sub-block (eq_glide_alpha) */
+    float alpha;            /* glide step per sub-block (glide_alpha) */
     float fmin, fmax;       /* clamp range for this kind and rate */
     float set_freq;         /* the raw value last given to passfilter_set */
     float freq_t, lf_t;     /* target in Hz and in ln Hz */
-    struct eq_glide lf;     /* current, ln Hz */
+    struct glide lf;        /* current, ln Hz */
     int on, slope_t, slope; /* target on/off, target and current slope (0: 12, 1: 24 dB/oct) */
     int designed, ramp, fading, active;
     struct xfade fade;
