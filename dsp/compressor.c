@@ -460,8 +460,7 @@ void compressor_process(struct compressor *c, float *l, float *r, const float *k
 {
     if (!key_l) key_l = l;
     if (!key_r) key_r = r;
-    DSP_SUB_WALK(w, &c->phase, n)
-    {
+    DSP_SUB_WALK (w, &c->phase, n) {
         if (w.off == 0) subblock_start(c);
         if (c->mode != MODE_OFF)
             run(c, l + w.done, r + w.done, key_l + w.done, key_r + w.done, w.n);

@@ -116,8 +116,7 @@ void crossover3_process(struct crossover3 *x, const float *l0, const float *r0, 
                         float *low_r0, float *mid_l0, float *mid_r0, float *high_l0, float *high_r0,
                         unsigned n)
 {
-    DSP_SUB_WALK(w, &x->pos, n)
-    {
+    DSP_SUB_WALK (w, &x->pos, n) {
         if (w.off == 0) {
             freq_control(&x->f[0], x->alpha, x->rate);
             freq_control(&x->f[1], x->alpha, x->rate);
@@ -206,8 +205,7 @@ void crossover3_init(struct crossover3 *x, double rate)
 void crossover2_process(struct crossover2 *x, const float *l0, const float *r0, float *low_l0,
                         float *low_r0, float *high_l0, float *high_r0, unsigned n)
 {
-    DSP_SUB_WALK(w, &x->pos, n)
-    {
+    DSP_SUB_WALK (w, &x->pos, n) {
         if (w.off == 0) {
             freq_control(&x->f, x->alpha, x->rate);
             dsp_zero_tiny(&x->p1[0][0], 6);

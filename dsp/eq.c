@@ -48,7 +48,7 @@ static void design(const struct eq *eq, const struct eq_band *b, struct eq_sect 
     /* At rest use the exact target, not exp(log(target)). */
     double f = b->lf.cur == b->lf_t ? b->freq_t : exp(b->lf.cur);
     double q = b->lq.cur == b->lq_t ? b->q_t : exp(b->lq.cur);
-    svf_design(&c, svf_of[b->type], f, q, b->g.cur, eq->rate);
+    svf_design(&c, svf_of[b->sw.shape], f, q, b->g.cur, eq->rate);
     eq_sect_from_svf(k, &c);
 }
 
@@ -57,57 +57,40 @@ static void zero_state(struct eq_band *b)
     b->p1[0] = b->p1[1] = b->p2[0] = b->p2[1] = 0.0f;
 }
 
-/* Decide what band b does in the sub-block that starts now. */
+/* Decide what band b does in the sub-block that starts now (filterswitch.h's machine). */
 static void band_control(struct eq *eq, struct eq_band *b)
 {
-    /* A type change waits for the fade-out, then switches with a clean state. */
-    if (b->type != b->type_t) {
-        if (b->fade.w == 0.0f) {
-            b->type = b->type_t;
-            b->designed = 0;
-        } else {
-            xfade_set(&b->fade, 0);
-        }
-    }
-    if (b->type == b->type_t) xfade_set(&b->fade, b->on);
-
-    if (b->fade.w == 0.0f) {
-        /* Silent (off, or about to fade in): jump to the targets from a clean state, so
-         * switching on never sweeps from old settings. */
+    struct filter_switch *sw = &b->sw;
+    if (filter_switch_begin(sw)) {
+        /* Silent (off, or about to fade in): jump to the targets from a clean state. */
         zero_state(b);
         int changed =
-            !b->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
+            !sw->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
         glide_jump(&b->lf, b->lf_t);
         glide_jump(&b->g, b->g_t);
         glide_jump(&b->lq, b->lq_t);
         if (changed) {
             design(eq, b, &b->k);
-            b->designed = 1;
+            sw->designed = 1;
         }
-        b->ramp = 0;
-        b->fading = b->fade.target;
-        b->mode = b->fading ? BAND_MOVING : BAND_SKIP;
+        b->mode = filter_switch_silent(sw) ? BAND_MOVING : BAND_SKIP;
         return;
     }
 
     int moved = glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
     moved |= glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
     moved |= glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
-    b->ramp = moved || !b->designed;
-    if (b->ramp) {
+    if (filter_switch_ramp(sw, moved)) {
         /* Ramp every coefficient linearly over the sub-block to the new design: the SVF stays
          * well behaved while its coefficients move, and no coefficient ever steps. */
         design(eq, b, &b->kend);
         eq_sect_ramp(&b->dk, &b->k, &b->kend);
-        b->designed = 1;
     }
     if (!isfinite(b->p1[0] + b->p1[1] + b->p2[0] + b->p2[1])) zero_state(b);
     dsp_zero_tiny(b->p1, 2);
     dsp_zero_tiny(b->p2, 2);
-    /* Fixed for the whole sub-block: deciding per call would make the output depend on where
-     * the host cuts the signal (dry + (wet - dry) * 1 is not always wet). */
-    b->fading = !xfade_full_on(&b->fade);
-    if (b->ramp || b->fading) {
+    filter_switch_latch(sw);
+    if (sw->ramp || sw->fading) {
         b->mode = BAND_MOVING;
     } else if (sect_is_identity(&b->k)) {
         b->mode = BAND_SKIP; /* a flat bell or shelf: not computed, restarts from silence */
@@ -182,15 +165,12 @@ static void run_moving(struct eq_band *b, float *l, float *r, unsigned m)
 {
     float dry[2][DSP_SUB];
 
-    if (b->fading) {
-        memcpy(dry[0], l, m * sizeof *l);
-        memcpy(dry[1], r, m * sizeof *r);
-    }
-    if (b->ramp)
+    filter_switch_keep_dry(&b->sw, dry, l, r, m);
+    if (b->sw.ramp)
         run_ramp(b, l, r, m);
     else
         run_one(b, l, r, m);
-    if (b->fading) xfade_mix2(&b->fade, dry[0], dry[1], l, r, m);
+    filter_switch_mix(&b->sw, dry, l, r, m);
 }
 
 static void run_steady(struct eq_band *const *bs, unsigned nb, float *l, float *r, unsigned m)
@@ -224,8 +204,7 @@ static void render(struct eq *eq, float *l, float *r, unsigned m)
 
 void eq_process(struct eq *eq, float *l, float *r, unsigned n)
 {
-    DSP_SUB_WALK(w, &eq->pos, n)
-    {
+    DSP_SUB_WALK (w, &eq->pos, n) {
         if (w.off == 0)
             for (unsigned j = 0; j < eq->nbands; j++)
                 band_control(eq, &eq->band[j]);
@@ -233,10 +212,7 @@ void eq_process(struct eq *eq, float *l, float *r, unsigned n)
         if (dsp_sub_ends(&w)) {
             for (unsigned j = 0; j < eq->nbands; j++) {
                 struct eq_band *b = &eq->band[j];
-                if (b->ramp) {
-                    b->k = b->kend; /* land exactly, whatever the rounding of the ramp */
-                    b->ramp = 0;
-                }
+                if (filter_switch_land(&b->sw)) b->k = b->kend; /* land exactly */
             }
         }
     }
@@ -247,8 +223,8 @@ void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float 
 {
     if (band >= eq->nbands) return;
     struct eq_band *b = &eq->band[band];
-    b->on = on != 0;
-    if ((unsigned)type <= EQ_NOTCH) b->type_t = type;
+    b->sw.on = on != 0;
+    if ((unsigned)type <= EQ_NOTCH) b->sw.shape_t = (int)type;
     if (freq_hz != b->set_freq && isfinite(freq_hz)) {
         b->set_freq = freq_hz;
         b->freq_t = dsp_clampf(freq_hz, table_stem[STEM_EQ_FREQ].min, eq->freq_max);
@@ -270,19 +246,15 @@ void eq_reset(struct eq *eq)
     eq->pos = 0;
     for (unsigned j = 0; j < eq->nbands; j++) {
         struct eq_band *b = &eq->band[j];
-        b->type = b->type_t;
+        filter_switch_reset(&b->sw);
         glide_jump(&b->lf, b->lf_t);
         glide_jump(&b->g, b->g_t);
         glide_jump(&b->lq, b->lq_t);
         design(eq, b, &b->k);
         b->kend = b->k;
         memset(&b->dk, 0, sizeof b->dk);
-        b->designed = 1;
-        b->ramp = 0;
-        b->fading = 0;
+        b->sw.designed = 1;
         b->mode = BAND_SKIP;
-        b->fade.w = b->on ? 1.0f : 0.0f;
-        b->fade.target = b->on;
         zero_state(b);
     }
 }
@@ -297,8 +269,7 @@ void eq_init(struct eq *eq, unsigned nbands, double rate)
                               table_stem[STEM_EQ_FREQ].max);
     for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {
         struct eq_band *b = &eq->band[j];
-        xfade_init(&b->fade, rate, 0);
-        b->type_t = b->type = (enum eq_type)table_stem[STEM_EQ_TYPE].def;
+        filter_switch_init(&b->sw, rate, (int)table_stem[STEM_EQ_TYPE].def);
         b->set_freq = NAN, b->set_gain = NAN, b->set_q = NAN;
     }
     const struct table_row *t = table_stem;

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "dsp/dsp.h"
+#include "dsp/filterswitch.h"
 #include "dsp/smooth.h" /* struct glide */
 #include "dsp/svf.h"
 #include "dsp/xfade.h"
@@ -85,13 +86,8 @@ struct eq_band {
     float freq_t, q_t;               /* targets in Hz and Q, clamped */
     float lf_t, g_t, lq_t;           /* targets: ln Hz, dB, ln Q */
     struct glide lf, g, lq;          /* smoothed current values */
-    int on;                          /* target on/off */
-    enum eq_type type_t, type;       /* target type, type in use */
-    int designed;                    /* k matches (type, lf, g, lq) */
+    struct filter_switch sw;         /* on/off and type (shape: an enum eq_type) */
     int mode;                        /* what this sub-block does (eq.c's enum band_mode) */
-    int ramp;                        /* this sub-block moves k to kend */
-    int fading;                      /* this sub-block crossfades (decided at its start) */
-    struct xfade fade;
     struct eq_sect k, dk, kend; /* coefficients in use, per-sample step, value at sub-block end */
     float p1[2], p2[2];         /* integrator states, left and right */
 };

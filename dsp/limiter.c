@@ -355,8 +355,7 @@ static void run(struct limiter *lim, float *l, float *r, unsigned n)
 
 void limiter_process(struct limiter *lim, float *l, float *r, unsigned n)
 {
-    DSP_SUB_WALK(w, &lim->sub_pos, n)
-    {
+    DSP_SUB_WALK (w, &lim->sub_pos, n) {
         if (w.off == 0) sub_block_start(lim);
         run(lim, l + w.done, r + w.done, w.n);
     }

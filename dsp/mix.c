@@ -178,8 +178,7 @@ static void job_pre(void *arg, unsigned k)
     load_input(l, m->in_l[k] ? m->in_l[k] + m->in_off : NULL, m->len);
     load_input(r, m->in_r[k] ? m->in_r[k] + m->in_off : NULL, m->len);
     unsigned phase = m->sphase; /* every stem walks from the stage's phase (stems_block) */
-    DSP_SUB_WALK(w, &phase, m->len)
-    {
+    DSP_SUB_WALK (w, &phase, m->len) {
         if (w.off == 0) strip_set_pre(s, m->p->stem[k]);
         strip_pre(s, l + w.done, r + w.done, w.off, w.n);
     }
@@ -195,8 +194,7 @@ static void job_post(void *arg, unsigned k)
     memcpy(l, m->pre[k][0], m->len * sizeof *l);
     memcpy(r, m->pre[k][1], m->len * sizeof *r);
     unsigned phase = m->sphase;
-    DSP_SUB_WALK(w, &phase, m->len)
-    {
+    DSP_SUB_WALK (w, &phase, m->len) {
         if (w.off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
         strip_post(s, l + w.done, r + w.done, kl + w.done, kr + w.done, w.off, w.n);
     }
@@ -247,8 +245,7 @@ static void stems_block(struct mix *m, float *sum_l, float *sum_r)
 /* The bus stage over len <= MIX_BLOCK frames, in place, and the loudness blocks. */
 static void bus_block(struct mix *m, const struct params *p, float *l, float *r, unsigned len)
 {
-    DSP_SUB_WALK(w, &m->bphase, len)
-    {
+    DSP_SUB_WALK (w, &m->bphase, len) {
         if (w.off == 0) bus_set(&m->bus, p->bus);
         bus_process(&m->bus, l + w.done, r + w.done, w.off, w.n);
     }

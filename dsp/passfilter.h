@@ -4,7 +4,7 @@
 
 #include "dsp/eq.h" /* struct eq_sect: the EQ's section loop form */
 #include "dsp/smooth.h"
-#include "dsp/xfade.h"
+#include "dsp/filterswitch.h"
 
 enum pass_kind { PASS_HIGH, PASS_LOW };
 
@@ -23,15 +23,14 @@ enum pass_slope { PASS_12DB, PASS_24DB };
 struct passfilter {
     double rate;
     enum pass_kind kind;
-    unsigned pos;           /* frames into the current sub-block */
-    float alpha;            /* glide step per sub-block (glide_alpha) */
-    float fmin, fmax;       /* clamp range for this kind and rate */
-    float set_freq;         /* the raw value last given to passfilter_set */
-    float freq_t, lf_t;     /* target in Hz and in ln Hz */
-    struct glide lf;        /* current, ln Hz */
-    int on, slope_t, slope; /* target on/off, target and current slope (0: 12, 1: 24 dB/oct) */
-    int designed, ramp, fading, active;
-    struct xfade fade;
+    unsigned pos;                        /* frames into the current sub-block */
+    float alpha;                         /* glide step per sub-block (glide_alpha) */
+    float fmin, fmax;                    /* clamp range for this kind and rate */
+    float set_freq;                      /* the raw value last given to passfilter_set */
+    float freq_t, lf_t;                  /* target in Hz and in ln Hz */
+    struct glide lf;                     /* current, ln Hz */
+    struct filter_switch sw;             /* on/off and slope (shape: an enum pass_slope) */
+    int active;                          /* this sub-block runs the filter */
     struct eq_sect k[2], dk[2], kend[2]; /* sections in use, per-sample step, sub-block end */
     float p1[2][2], p2[2][2];            /* [section][channel] integrator states */
 };

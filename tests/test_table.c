@@ -146,8 +146,8 @@ static void test_filters(void)
     int good = 1;
     for (unsigned b = 0; b < STEMD_EQ_BANDS; b++) {
         const struct eq_band *k = &eq.band[b];
-        good &= k->on == (DEF(SCOPE_STEM, STEM_EQ_ON) != 0) &&
-                k->type_t == (enum eq_type)DEF(SCOPE_STEM, STEM_EQ_TYPE) &&
+        good &= k->sw.on == (DEF(SCOPE_STEM, STEM_EQ_ON) != 0) &&
+                k->sw.shape_t == (int)DEF(SCOPE_STEM, STEM_EQ_TYPE) &&
                 k->freq_t == DEF(SCOPE_STEM, STEM_EQ_FREQ) &&
                 k->g_t == DEF(SCOPE_STEM, STEM_EQ_GAIN) && k->q_t == DEF(SCOPE_STEM, STEM_EQ_Q);
     }
@@ -171,10 +171,10 @@ static void test_filters(void)
     for (unsigned i = 0; i < 2; i++) {
         struct passfilter f;
         passfilter_init(&f, pf[i].kind, RATE);
-        ok(f.on == (DEF(SCOPE_STEM, pf[i].on) != 0) && f.freq_t == DEF(SCOPE_STEM, pf[i].freq) &&
-               f.slope_t == (int)DEF(SCOPE_STEM, pf[i].slope),
-           "passfilter_init (%s): the table's defaults (on %d, %g Hz, slope %d)", pf[i].what, f.on,
-           f.freq_t, f.slope_t);
+        ok(f.sw.on == (DEF(SCOPE_STEM, pf[i].on) != 0) && f.freq_t == DEF(SCOPE_STEM, pf[i].freq) &&
+               f.sw.shape_t == (int)DEF(SCOPE_STEM, pf[i].slope),
+           "passfilter_init (%s): the table's defaults (on %d, %g Hz, slope %d)", pf[i].what,
+           f.sw.on, f.freq_t, f.sw.shape_t);
         passfilter_set(&f, 1, -1e6f, PASS_12DB);
         float lo = f.freq_t;
         passfilter_set(&f, 1, 1e6f, PASS_12DB);
