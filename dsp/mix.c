@@ -102,16 +102,6 @@ void mix_destroy(struct mix *m)
     free(m);
 }
 
-unsigned mix_nstems(const struct mix *m)
-{
-    return m->nstems;
-}
-
-double mix_rate(const struct mix *m)
-{
-    return m->rate;
-}
-
 unsigned mix_latency(const struct mix *m)
 {
     return bus_latency(&m->bus);
