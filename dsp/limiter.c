@@ -93,7 +93,7 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->dq_val = f, f += size;
     lim->uq = (uint32_t *)(void *)f;
 
-    lim->k_smooth = (float)(1.0 - exp(-(double)DSP_SUB / (SMOOTH_MS * 0.001 * rate_hz)));
+    lim->k_smooth = smooth_coef(rate_hz, SMOOTH_MS);
     const struct table_row *t = table_bus;
     lim->on_t = t[BUS_LIM_ON].def != 0.0f;
     lim->ceiling_db_t = t[BUS_LIM_CEILING].def;
