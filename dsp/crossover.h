@@ -75,7 +75,7 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
                         float *low_r, float *mid_l, float *mid_r, float *high_l, float *high_r,
                         unsigned n);
 
-/* The same for two bands at one frequency (20..300 Hz; init: 120 Hz): low = LP4(f),
+/* The same for two bands at one frequency (imager/bassmono/freq's range and default): low = LP4(f),
  * high = HP4(f), low + high = AP(f). Same rules as crossover3. */
 void crossover2_init(struct crossover2 *x, double rate);
 /* RT */
