@@ -4,23 +4,29 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp/table.h"
+
+static void mat_tick(struct strip *s);
+
 int strip_init(struct strip *s, double rate)
 {
     memset(s, 0, sizeof *s);
     s->k = smooth_coef(rate, SMOOTH_TAU_MS);
-    smooth_jump(&s->in[0], 1.0f);
-    smooth_jump(&s->in[1], 1.0f);
     passfilter_init(&s->hpf, PASS_HIGH, rate);
     passfilter_init(&s->lpf, PASS_LOW, rate);
     eq_init(&s->eq, STEMD_EQ_BANDS, rate);
     compressor_init(&s->comp, rate);
-    smooth_jump(&s->mat[0], 1.0f);
-    smooth_jump(&s->mat[1], 0.0f);
-    smooth_jump(&s->mat[2], 0.0f);
-    smooth_jump(&s->mat[3], 1.0f);
-    s->mat_still = 1;
-    s->mat_identity = 1;
     s->meters = 1;
+    /* Start as a snapshot of the table's defaults sets the strip, the gains already there. */
+    float sp[STEM_NPARAMS];
+    table_stem_defaults(sp);
+    strip_set_pre(s, sp);
+    strip_set_post(s, sp, 1);
+    for (int i = 0; i < 2; i++)
+        smooth_jump(&s->in[i], s->in[i].target);
+    for (int i = 0; i < 4; i++)
+        smooth_jump(&s->mat[i], s->mat[i].target);
+    mat_tick(s);
     return 0;
 }
 

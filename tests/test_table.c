@@ -15,6 +15,7 @@
 #include "dsp/limiter.h"
 #include "dsp/params.h"
 #include "dsp/passfilter.h"
+#include "dsp/strip.h"
 #include "tests/tap.h"
 
 #define RATE 48000.0
@@ -229,8 +230,29 @@ static void test_limiter(void)
     limiter_free(&lim);
 }
 
+/* The strip starts where a snapshot of defaults puts it: trim and polarity, and its gains at
+ * rest (a changed default trim or width moves them). */
+static void test_strip(void)
+{
+    struct strip s;
+    strip_init(&s, RATE);
+    float trim = dsp_db_to_lin(DEF(SCOPE_STEM, STEM_TRIM));
+    float gl = DEF(SCOPE_STEM, STEM_POL_L) != 0 ? -trim : trim;
+    float gr = DEF(SCOPE_STEM, STEM_POL_R) != 0 ? -trim : trim;
+    ok(s.in[0].cur == gl && s.in[1].cur == gr && smooth_still(&s.in[0]) && smooth_still(&s.in[1]),
+       "strip_init: input gains at the table's trim and polarity (%g, %g)", s.in[0].cur,
+       s.in[1].cur);
+    float w = DEF(SCOPE_STEM, STEM_WIDTH) * 0.01f;
+    ok(s.mat_still && s.mat[0].cur == s.mat[0].target && s.mat[1].cur == s.mat[1].target &&
+           (w == 1.0f && DEF(SCOPE_STEM, STEM_PAN) == 0 && DEF(SCOPE_STEM, STEM_FADER) == 0) ==
+               s.mat_identity,
+       "strip_init: the output matrix at rest on the table's width, pan and fader");
+    strip_free(&s);
+}
+
 int main(void)
 {
+    test_strip();
     test_enums();
     test_compressor();
     test_filters();
