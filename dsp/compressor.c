@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dsp/table.h"
+
 #define LOG2_PER_DB 0.166096404744368117f /* log2(10) / 20 */
 #define DB_PER_LOG2 6.02059991327962390f  /* 20 / log2(10) */
 
@@ -81,17 +83,8 @@ static inline float fast_exp2(float x)
     return p * sc;
 }
 
-static float clampf(float x, float lo, float hi)
-{
-    return x >= lo ? (x <= hi ? x : hi) : lo; /* NaN -> lo */
-}
-
-/* One sub-block of a one-pole glide, landing exactly on the target when within 1e-6. */
-static float glide(float cur, float target, float k)
-{
-    float d = target - cur;
-    return fabsf(d) <= 1e-6f ? target : cur + k * d;
-}
+/* Each stage of the glides lands exactly on its target when within this (smooth.h). */
+#define GLIDE_SNAP 1e-6f
 
 static void ramp_to(struct compressor_ramp *r, float v, int snap)
 {
@@ -207,16 +200,16 @@ static void subblock_start(struct compressor *c)
          * jump bends the gain curve by at most ~0.15 % per sample at a sub-block corner (one
          * pole: 0.84 %, which a third-difference click detector sees like a 0.04 dB step). */
         const float k = c->k_smooth;
-        c->thr_m = glide(c->thr_m, c->t_thr, k);
-        c->knee_m = glide(c->knee_m, c->t_knee, k);
-        c->slope_m = glide(c->slope_m, c->t_slope, k);
-        c->makeup_m = glide(c->makeup_m, c->t_makeup, k);
-        c->link_m = glide(c->link_m, c->t_link, k);
-        c->thr = glide(c->thr, c->thr_m, k);
-        c->knee = glide(c->knee, c->knee_m, k);
-        c->slope = glide(c->slope, c->slope_m, k);
-        c->makeup = glide(c->makeup, c->makeup_m, k);
-        c->link = glide(c->link, c->link_m, k);
+        c->thr_m = smooth_pole(c->thr_m, c->t_thr, k, GLIDE_SNAP);
+        c->knee_m = smooth_pole(c->knee_m, c->t_knee, k, GLIDE_SNAP);
+        c->slope_m = smooth_pole(c->slope_m, c->t_slope, k, GLIDE_SNAP);
+        c->makeup_m = smooth_pole(c->makeup_m, c->t_makeup, k, GLIDE_SNAP);
+        c->link_m = smooth_pole(c->link_m, c->t_link, k, GLIDE_SNAP);
+        c->thr = smooth_pole(c->thr, c->thr_m, k, GLIDE_SNAP);
+        c->knee = smooth_pole(c->knee, c->knee_m, k, GLIDE_SNAP);
+        c->slope = smooth_pole(c->slope, c->slope_m, k, GLIDE_SNAP);
+        c->makeup = smooth_pole(c->makeup, c->makeup_m, k, GLIDE_SNAP);
+        c->link = smooth_pole(c->link, c->link_m, k, GLIDE_SNAP);
         derive(c, 0);
     }
     update_times(c);
@@ -247,7 +240,7 @@ static void subblock_start(struct compressor *c)
     xfade_set(&c->hpf_x, c->p.sc_hpf_on);
     c->hpf_mode = xfade_mode(&c->hpf_x);
     if (c->hpf_mode != MODE_OFF && c->hpf_log2 != c->t_hpf_log2) {
-        c->hpf_log2 = glide(c->hpf_log2, c->t_hpf_log2, c->k_smooth);
+        c->hpf_log2 = smooth_pole(c->hpf_log2, c->t_hpf_log2, c->k_smooth, GLIDE_SNAP);
         design_hpf(c);
     }
 }
@@ -467,48 +460,62 @@ void compressor_process(struct compressor *c, float *l, float *r, const float *k
 {
     if (!key_l) key_l = l;
     if (!key_r) key_r = r;
-    while (n) {
-        if (c->phase == 0) subblock_start(c);
-        unsigned m = DSP_SUB - c->phase;
-        m = m < n ? m : n;
-        if (c->mode != MODE_OFF) run(c, l, r, key_l, key_r, m);
-        c->phase = (c->phase + m) % DSP_SUB;
-        l += m;
-        r += m;
-        key_l += m;
-        key_r += m;
-        n -= m;
+    DSP_SUB_WALK (w, &c->phase, n) {
+        if (w.off == 0) subblock_start(c);
+        if (c->mode != MODE_OFF)
+            run(c, l + w.done, r + w.done, key_l + w.done, key_r + w.done, w.n);
     }
 }
 
 void compressor_set(struct compressor *c, const struct compressor_params *p)
 {
+    const struct table_row *t = table_stem;
     c->p.on = !!p->on;
     if (p->threshold_db != c->p.threshold_db) {
-        c->p.threshold_db = clampf(p->threshold_db, -60.0f, 0.0f);
+        c->p.threshold_db =
+            dsp_clampf(p->threshold_db, t[STEM_COMP_THRESHOLD].min, t[STEM_COMP_THRESHOLD].max);
         c->t_thr = c->p.threshold_db * LOG2_PER_DB;
     }
     if (p->ratio != c->p.ratio) {
-        c->p.ratio = clampf(p->ratio, 1.0f, 20.0f);
+        c->p.ratio = dsp_clampf(p->ratio, t[STEM_COMP_RATIO].min, t[STEM_COMP_RATIO].max);
         c->t_slope = 1.0f - 1.0f / c->p.ratio;
     }
     if (p->knee_db != c->p.knee_db) {
-        c->p.knee_db = clampf(p->knee_db, 0.0f, 24.0f);
+        c->p.knee_db = dsp_clampf(p->knee_db, t[STEM_COMP_KNEE].min, t[STEM_COMP_KNEE].max);
         c->t_knee = c->p.knee_db * LOG2_PER_DB;
     }
-    c->p.attack_ms = clampf(p->attack_ms, 0.1f, 200.0f);
-    c->p.release_ms = clampf(p->release_ms, 5.0f, 2000.0f);
+    c->p.attack_ms = dsp_clampf(p->attack_ms, t[STEM_COMP_ATTACK].min, t[STEM_COMP_ATTACK].max);
+    c->p.release_ms = dsp_clampf(p->release_ms, t[STEM_COMP_RELEASE].min, t[STEM_COMP_RELEASE].max);
     if (p->makeup_db != c->p.makeup_db) {
-        c->p.makeup_db = clampf(p->makeup_db, 0.0f, 24.0f);
+        c->p.makeup_db = dsp_clampf(p->makeup_db, t[STEM_COMP_MAKEUP].min, t[STEM_COMP_MAKEUP].max);
         c->t_makeup = c->p.makeup_db * LOG2_PER_DB;
     }
     c->p.detector = p->detector == COMPRESSOR_RMS ? COMPRESSOR_RMS : COMPRESSOR_PEAK;
-    c->p.link = c->t_link = clampf(p->link, 0.0f, 1.0f);
+    c->p.link = c->t_link =
+        dsp_clampf(p->link, t[STEM_COMP_LINK].min * 0.01f, t[STEM_COMP_LINK].max * 0.01f);
     c->p.sc_hpf_on = !!p->sc_hpf_on;
     if (p->sc_hpf_hz != c->p.sc_hpf_hz) {
-        c->p.sc_hpf_hz = clampf(p->sc_hpf_hz, 20.0f, 500.0f);
+        c->p.sc_hpf_hz =
+            dsp_clampf(p->sc_hpf_hz, t[STEM_COMP_SC_HPF_FREQ].min, t[STEM_COMP_SC_HPF_FREQ].max);
         c->t_hpf_log2 = log2f(c->p.sc_hpf_hz);
     }
+}
+
+void compressor_params_of_stem(struct compressor_params *cp, const float *sp)
+{
+    *cp = (struct compressor_params){
+        .on = sp[STEM_COMP_ON] != 0.0f,
+        .threshold_db = sp[STEM_COMP_THRESHOLD],
+        .ratio = sp[STEM_COMP_RATIO],
+        .knee_db = sp[STEM_COMP_KNEE],
+        .attack_ms = sp[STEM_COMP_ATTACK],
+        .release_ms = sp[STEM_COMP_RELEASE],
+        .makeup_db = sp[STEM_COMP_MAKEUP],
+        .detector = (int)sp[STEM_COMP_DETECTOR],
+        .link = sp[STEM_COMP_LINK] * 0.01f,
+        .sc_hpf_on = sp[STEM_COMP_SC_HPF_ON] != 0.0f,
+        .sc_hpf_hz = sp[STEM_COMP_SC_HPF_FREQ],
+    };
 }
 
 void compressor_init(struct compressor *c, double rate)
@@ -522,19 +529,10 @@ void compressor_init(struct compressor *c, double rate)
     /* NaN, so the first compressor_set() converts every field. */
     c->p.threshold_db = c->p.ratio = c->p.knee_db = c->p.makeup_db = c->p.sc_hpf_hz = NAN;
     c->att_ms = c->rel_ms = -1.0f;
-    const struct compressor_params def = {
-        .on = 0,
-        .threshold_db = -18.0f,
-        .ratio = 2.0f,
-        .knee_db = 6.0f,
-        .attack_ms = 10.0f,
-        .release_ms = 150.0f,
-        .makeup_db = 0.0f,
-        .detector = COMPRESSOR_RMS,
-        .link = 1.0f,
-        .sc_hpf_on = 0,
-        .sc_hpf_hz = 100.0f,
-    };
+    float sp[STEM_NPARAMS];
+    struct compressor_params def;
+    table_stem_defaults(sp);
+    compressor_params_of_stem(&def, sp);
     compressor_set(c, &def);
     xfade_init(&c->on_x, rate, 0);
     xfade_init(&c->det_x, rate, 0);

@@ -40,6 +40,7 @@
 #define STEMD_COMPRESSOR_H
 
 #include "dsp/dsp.h"
+#include "dsp/smooth.h"
 #include "dsp/svf.h"
 #include "dsp/xfade.h"
 
@@ -57,25 +58,27 @@
  * a control-surface move never clicks. The sidechain-HPF frequency takes one such pole. */
 #define COMPRESSOR_SMOOTH_MS 4.5
 
+/* The order of comp/detector's names in the table, "peak|rms" (tests/test_table.c checks). */
 enum compressor_detector {
     COMPRESSOR_PEAK = 0,
     COMPRESSOR_RMS = 1,
 };
 
-/* All parameters of the unit. compressor_set() clamps each to its range (a NaN becomes the
- * minimum), so any value is safe. */
+/* All parameters of the unit. compressor_set() clamps each to the range of its stem row in the
+ * parameter table (comp/threshold, comp/ratio, ...; a NaN becomes the minimum), so any value is
+ * safe. The master's band rows share those ranges (tests/test_table.c checks). */
 struct compressor_params {
     int on;             /* 0: bypass (after a 10 ms crossfade, bit-exact and nearly free) */
-    float threshold_db; /* -60 .. 0 dBFS */
-    float ratio;        /* 1 .. 20 (1: no compression) */
-    float knee_db;      /* 0 .. 24 dB, the full width of the soft knee (0: hard knee) */
-    float attack_ms;    /* 0.1 .. 200 ms: time for 1-1/e of a rise in gain reduction */
-    float release_ms;   /* 5 .. 2000 ms: time for 1-1/e of a fall in gain reduction */
-    float makeup_db;    /* 0 .. 24 dB */
-    int detector;       /* enum compressor_detector; any other value is peak */
-    float link;         /* 0 .. 1, see the top of this file */
-    int sc_hpf_on;      /* high-pass the key (12 dB/oct Butterworth) */
-    float sc_hpf_hz;    /* 20 .. 500 Hz */
+    float threshold_db; /* dBFS */
+    float ratio;        /* 1: no compression */
+    float knee_db;      /* the full width of the soft knee (0: hard knee) */
+    float attack_ms;    /* time for 1-1/e of a rise in gain reduction */
+    float release_ms;   /* time for 1-1/e of a fall in gain reduction */
+    float makeup_db;
+    int detector;  /* enum compressor_detector; any other value is peak */
+    float link;    /* 0 .. 1 (the table's percent / 100), see the top of this file */
+    int sc_hpf_on; /* high-pass the key (12 dB/oct Butterworth) */
+    float sc_hpf_hz;
 };
 
 /* A ramp of a smoothed parameter: the values at the last two sub-block starts. */
@@ -122,9 +125,11 @@ struct compressor {
     float gr_now, gr_max;
 };
 
+/* The compressor parameters of a stem's snapshot row sp (STEM_NPARAMS values). */
+void compressor_params_of_stem(struct compressor_params *cp, const float *sp);
+
 /* Not RT (calls exp, tan): set up for rate (44.1 to 192 kHz; others work from 8 kHz up) with
- * the unit off and the other parameters at threshold -18 dB, ratio 2, knee 6 dB, attack 10 ms,
- * release 150 ms, makeup 0, RMS, link 1, sidechain HPF off at 100 Hz. Cannot fail. */
+ * the parameters at the table's defaults for a stem's compressor (off). Cannot fail. */
 void compressor_init(struct compressor *c, double rate);
 
 /* RT: clear the signal state (detectors, gain smoother, sidechain filter) and the meters and

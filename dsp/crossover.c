@@ -6,21 +6,11 @@
 
 #include "dsp/dsp.h"
 #include "dsp/svf.h"
+#include "dsp/table.h"
 
 #define BUTTER_Q 0.70710678118654752 /* 1/sqrt 2 */
 #define K_BUTTER 1.41421356f         /* the SVF damping k = 1/Q of that section */
 #define SNAP_LF  1e-4f               /* 0.002 semitone: the glide lands exactly on its target */
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
-
-/* Two one-poles in cascade reach 99 % after 6.638 time constants (see eq.h's eq_glide). */
-static float glide_alpha(double rate)
-{
-    return (float)(1.0 - exp(-DSP_SUB * 6.638 / (XOVER_GLIDE_MS * 0.001 * rate)));
-}
 
 static void freq_target(struct xover_freq *f, float hz)
 {
@@ -34,7 +24,8 @@ static void freq_target(struct xover_freq *f, float hz)
 static void freq_design(const struct xover_freq *f, double rate, struct xover_coefs *k)
 {
     struct svf_coefs c;
-    svf_design(&c, SVF_LOWPASS, f->lf == f->lf_t ? f->hz_t : exp(f->lf), BUTTER_Q, 0.0, rate);
+    svf_design(&c, SVF_LOWPASS, f->lf.cur == f->lf_t ? f->hz_t : exp(f->lf.cur), BUTTER_Q, 0.0,
+               rate);
     k->c1 = 2.0f * (c.a1 - 1.0f); /* exact, see eq.c */
     k->c2 = 2.0f * c.a2;
     k->c3 = 2.0f * c.a3;
@@ -43,7 +34,7 @@ static void freq_design(const struct xover_freq *f, double rate, struct xover_co
 /* Jump to the target (reset). */
 static void freq_jump(struct xover_freq *f, double rate)
 {
-    f->lf = f->lf_mid = f->lf_t;
+    glide_jump(&f->lf, f->lf_t);
     freq_design(f, rate, &f->k);
     f->kend = f->k;
     memset(&f->dk, 0, sizeof f->dk);
@@ -55,14 +46,7 @@ static void freq_jump(struct xover_freq *f, double rate)
  * dk stays 0 when still (the loop always adds it; k + 0 is k). */
 static void freq_control(struct xover_freq *f, float alpha, double rate)
 {
-    float t = f->lf_t;
-    if (f->lf == t && f->lf_mid == t) return;
-    if (fabsf(t - f->lf_mid) <= SNAP_LF && fabsf(t - f->lf) <= SNAP_LF) {
-        f->lf = f->lf_mid = t;
-    } else {
-        f->lf_mid += alpha * (t - f->lf_mid);
-        f->lf += alpha * (f->lf_mid - f->lf);
-    }
+    if (!glide_step(&f->lf, f->lf_t, alpha, SNAP_LF)) return;
     freq_design(f, rate, &f->kend);
     const float s = 1.0f / DSP_SUB;
     f->dk.c1 = (f->kend.c1 - f->k.c1) * s;
@@ -128,12 +112,12 @@ static int states_finite(const float *p, unsigned count)
 
 /* ---- three bands ---- */
 
-void crossover3_process(struct crossover3 *x, const float *l, const float *r, float *low_l,
-                        float *low_r, float *mid_l, float *mid_r, float *high_l, float *high_r,
+void crossover3_process(struct crossover3 *x, const float *l0, const float *r0, float *low_l0,
+                        float *low_r0, float *mid_l0, float *mid_r0, float *high_l0, float *high_r0,
                         unsigned n)
 {
-    while (n > 0) {
-        if (x->pos == 0) {
+    DSP_SUB_WALK (w, &x->pos, n) {
+        if (w.off == 0) {
             freq_control(&x->f[0], x->alpha, x->rate);
             freq_control(&x->f[1], x->alpha, x->rate);
             dsp_zero_tiny(&x->p1[0][0], 14);
@@ -143,8 +127,10 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
                 memset(x->p2, 0, sizeof x->p2);
             }
         }
-        unsigned m = DSP_SUB - x->pos;
-        if (m > n) m = n;
+        const unsigned m = w.n, o = w.done;
+        const float *l = l0 + o, *r = r0 + o;
+        float *low_l = low_l0 + o, *low_r = low_r0 + o, *mid_l = mid_l0 + o, *mid_r = mid_r0 + o;
+        float *high_l = high_l0 + o, *high_r = high_r0 + o;
 
         struct xover_coefs k1 = x->f[0].k, k2 = x->f[1].k;
         const struct xover_coefs d1 = x->f[0].dk, d2 = x->f[1].dk;
@@ -169,14 +155,10 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
         x->f[0].k = k1;
         x->f[1].k = k2;
 
-        x->pos += m;
-        if (x->pos == DSP_SUB) {
-            x->pos = 0;
+        if (dsp_sub_ends(&w)) {
             freq_end(&x->f[0]);
             freq_end(&x->f[1]);
         }
-        l += m, r += m, low_l += m, low_r += m, mid_l += m, mid_r += m, high_l += m;
-        high_r += m, n -= m;
     }
 }
 
@@ -184,8 +166,9 @@ void crossover3_set(struct crossover3 *x, float f1_hz, float f2_hz)
 {
     if ((f1_hz == x->set_f1 && f2_hz == x->set_f2) || !isfinite(f1_hz) || !isfinite(f2_hz)) return;
     x->set_f1 = f1_hz, x->set_f2 = f2_hz;
-    float f1 = clampf(f1_hz, XOVER3_F1_MIN, XOVER3_F1_MAX);
-    float f2 = clampf(f2_hz, XOVER3_F2_MIN, XOVER3_F2_MAX);
+    float f1 = dsp_clampf(f1_hz, table_bus[BUS_MB_XOVER_LOW].min, table_bus[BUS_MB_XOVER_LOW].max);
+    float f2 =
+        dsp_clampf(f2_hz, table_bus[BUS_MB_XOVER_HIGH].min, table_bus[BUS_MB_XOVER_HIGH].max);
     if (f2 < XOVER3_MIN_RATIO * f1) {
         /* Spread around the geometric mean: the nearer the two, the more the mid band's peak
          * falls below 0 dB; at a ratio of 1.5 it still reaches about -1 dB. */
@@ -210,20 +193,20 @@ void crossover3_init(struct crossover3 *x, double rate)
 {
     memset(x, 0, sizeof *x);
     x->rate = rate;
-    x->alpha = glide_alpha(rate);
+    x->alpha = glide_alpha(rate, XOVER_GLIDE_MS);
     x->set_f1 = x->set_f2 = NAN;
     x->f[0].set_hz = x->f[1].set_hz = NAN;
-    crossover3_set(x, 200.0f, 3000.0f);
+    crossover3_set(x, table_bus[BUS_MB_XOVER_LOW].def, table_bus[BUS_MB_XOVER_HIGH].def);
     crossover3_reset(x);
 }
 
 /* ---- two bands ---- */
 
-void crossover2_process(struct crossover2 *x, const float *l, const float *r, float *low_l,
-                        float *low_r, float *high_l, float *high_r, unsigned n)
+void crossover2_process(struct crossover2 *x, const float *l0, const float *r0, float *low_l0,
+                        float *low_r0, float *high_l0, float *high_r0, unsigned n)
 {
-    while (n > 0) {
-        if (x->pos == 0) {
+    DSP_SUB_WALK (w, &x->pos, n) {
+        if (w.off == 0) {
             freq_control(&x->f, x->alpha, x->rate);
             dsp_zero_tiny(&x->p1[0][0], 6);
             dsp_zero_tiny(&x->p2[0][0], 6);
@@ -232,8 +215,10 @@ void crossover2_process(struct crossover2 *x, const float *l, const float *r, fl
                 memset(x->p2, 0, sizeof x->p2);
             }
         }
-        unsigned m = DSP_SUB - x->pos;
-        if (m > n) m = n;
+        const unsigned m = w.n, o = w.done;
+        const float *l = l0 + o, *r = r0 + o;
+        float *low_l = low_l0 + o, *low_r = low_r0 + o, *high_l = high_l0 + o,
+              *high_r = high_r0 + o;
 
         struct xover_coefs k = x->f.k;
         const struct xover_coefs d = x->f.dk;
@@ -251,18 +236,15 @@ void crossover2_process(struct crossover2 *x, const float *l, const float *r, fl
         memcpy(x->p2, p2, sizeof p2);
         x->f.k = k;
 
-        x->pos += m;
-        if (x->pos == DSP_SUB) {
-            x->pos = 0;
-            freq_end(&x->f);
-        }
-        l += m, r += m, low_l += m, low_r += m, high_l += m, high_r += m, n -= m;
+        if (dsp_sub_ends(&w)) freq_end(&x->f);
     }
 }
 
 void crossover2_set(struct crossover2 *x, float f_hz)
 {
-    if (isfinite(f_hz)) freq_target(&x->f, clampf(f_hz, XOVER2_F_MIN, XOVER2_F_MAX));
+    if (isfinite(f_hz))
+        freq_target(&x->f, dsp_clampf(f_hz, table_bus[BUS_IMG_BASSMONO_FREQ].min,
+                                      table_bus[BUS_IMG_BASSMONO_FREQ].max));
 }
 
 void crossover2_reset(struct crossover2 *x)
@@ -277,8 +259,8 @@ void crossover2_init(struct crossover2 *x, double rate)
 {
     memset(x, 0, sizeof *x);
     x->rate = rate;
-    x->alpha = glide_alpha(rate);
+    x->alpha = glide_alpha(rate, XOVER_GLIDE_MS);
     x->f.set_hz = NAN;
-    crossover2_set(x, 120.0f);
+    crossover2_set(x, table_bus[BUS_IMG_BASSMONO_FREQ].def);
     crossover2_reset(x);
 }

@@ -8,18 +8,14 @@
  * section at f yields both the low-pass and the high-pass that feed the second LP and HP
  * sections, so a split costs three sections, not four.
  *
- * Ranges (clamped): crossover3 f1 40..1000 Hz, f2 1000..12000 Hz, and f2 >= 1.5 * f1 (closer
- * pairs are spread symmetrically in log around their geometric mean, so the mid band keeps a
- * passband); crossover2 20..300 Hz. The frequencies glide (XOVER_GLIDE_MS to 99 %, two cascaded
- * one-poles per sub-block in ln Hz, coefficients ramped per sample), so moving a crossover never
- * clicks. */
-#define XOVER3_F1_MIN    40.0f
-#define XOVER3_F1_MAX    1000.0f
-#define XOVER3_F2_MIN    1000.0f
-#define XOVER3_F2_MAX    12000.0f
+ * Ranges and defaults (clamped) are the table's: crossover3 f1 mb/xover/low, f2 mb/xover/high,
+ * and f2 >= 1.5 * f1 (closer pairs are spread symmetrically in log around their geometric mean,
+ * so the mid band keeps a passband); crossover2 imager/bassmono/freq. The frequencies glide
+ * (XOVER_GLIDE_MS to 99 %, two cascaded one-poles per sub-block in ln Hz, coefficients ramped per
+ * sample), so moving a crossover never clicks. */
+#include "dsp/smooth.h"
+
 #define XOVER3_MIN_RATIO 1.5f
-#define XOVER2_F_MIN     20.0f
-#define XOVER2_F_MAX     300.0f
 #define XOVER_GLIDE_MS   30.0
 
 /* One Butterworth section's integrator coefficients in the loop form (see eq.h's eq_sect):
@@ -32,7 +28,7 @@ struct xover_coefs {
 struct xover_freq {
     float set_hz;     /* the raw value last set (after clamping and spreading) */
     float hz_t, lf_t; /* target in Hz and in ln Hz */
-    float lf_mid, lf; /* the glide's two stages (as eq.h's struct eq_glide), ln Hz */
+    struct glide lf;  /* ln Hz */
     int ramp;         /* this sub-block moves k to kend */
     struct xover_coefs k, dk, kend;
 };
@@ -56,7 +52,7 @@ struct crossover2 {
     float p1[3][2], p2[3][2];
 };
 
-/* Set up at rate Hz (44100..192000), crossovers at 200 and 3000 Hz. Plain struct, no
+/* Set up at rate Hz (44100..192000), crossovers at the table's defaults. Plain struct, no
  * allocation. Not RT. */
 void crossover3_init(struct crossover3 *x, double rate);
 
@@ -79,7 +75,7 @@ void crossover3_process(struct crossover3 *x, const float *l, const float *r, fl
                         float *low_r, float *mid_l, float *mid_r, float *high_l, float *high_r,
                         unsigned n);
 
-/* The same for two bands at one frequency (20..300 Hz; init: 120 Hz): low = LP4(f),
+/* The same for two bands at one frequency (imager/bassmono/freq's range and default): low = LP4(f),
  * high = HP4(f), low + high = AP(f). Same rules as crossover3. */
 void crossover2_init(struct crossover2 *x, double rate);
 /* RT */

@@ -12,6 +12,55 @@
  * little. */
 #define DSP_SUB 32
 
+/* The sub-block driver every unit's process loop is: it walks `frames` frames in pieces that
+ * never cross a sub-block boundary, from the unit's phase (its frame position in the current
+ * sub-block, 0..DSP_SUB-1), which it advances piece by piece. In the body, w.off is the
+ * piece's position in its sub-block (0: the piece starts one, the time for control work), w.n
+ * its length, w.done the frames before it, and the phase still reads w.off:
+ *
+ *     DSP_SUB_WALK(w, &u->phase, n) {
+ *         if (w.off == 0) control(u);
+ *         work(u, l + w.done, r + w.done, w.n);
+ *         if (dsp_sub_ends(&w)) land(u);
+ *     }
+ */
+struct dsp_sub_walk {
+    unsigned *phase;
+    unsigned left, done, off, n;
+};
+
+static inline struct dsp_sub_walk dsp_sub_begin(unsigned *phase, unsigned frames)
+{
+    return (struct dsp_sub_walk){.phase = phase, .left = frames, .done = 0, .off = *phase, .n = 0};
+}
+
+/* Move *phase on by n frames (for a stage whose pieces walk a copy of it). */
+static inline void dsp_sub_advance(unsigned *phase, unsigned n)
+{
+    *phase = (*phase + n) % DSP_SUB;
+}
+
+/* Close the piece just done and open the next; 0 when every frame is walked. */
+static inline int dsp_sub_next(struct dsp_sub_walk *w)
+{
+    w->done += w->n;
+    w->left -= w->n;
+    dsp_sub_advance(w->phase, w->n);
+    w->off = *w->phase;
+    if (w->left == 0) return 0;
+    w->n = DSP_SUB - w->off < w->left ? DSP_SUB - w->off : w->left;
+    return 1;
+}
+
+/* The piece ends its sub-block. */
+static inline int dsp_sub_ends(const struct dsp_sub_walk *w)
+{
+    return w->off + w->n == DSP_SUB;
+}
+
+#define DSP_SUB_WALK(w, phase, frames)                                                             \
+    for (struct dsp_sub_walk w = dsp_sub_begin((phase), (frames)); dsp_sub_next(&w);)
+
 /* Gains below this are silence: -90 dB is far under 24-bit dither. */
 #define DSP_SILENCE_DB (-90.0f)
 
@@ -23,6 +72,12 @@ static inline float dsp_db_to_lin(float db)
 static inline float dsp_lin_to_db(float lin)
 {
     return lin > 1e-9f ? 20.0f * log10f(lin) : -180.0f;
+}
+
+/* x clamped to [lo, hi]; NaN becomes lo (every comparison with NaN fails, the first picks lo). */
+static inline float dsp_clampf(float x, float lo, float hi)
+{
+    return x >= lo ? (x <= hi ? x : hi) : lo;
 }
 
 /* Replace a non-finite sample by 0 so NaN/Inf on an input never reaches a filter state. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/table.h"
 
 /* What a band does during one sub-block (decided at the sub-block start). */
 enum band_mode {
@@ -21,11 +22,6 @@ enum band_mode {
 #define SNAP_LQ 1e-4f
 
 static const enum svf_type svf_of[] = {SVF_BELL, SVF_LOWSHELF, SVF_HIGHSHELF, SVF_NOTCH};
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 /* c1..c3 are exact: a1 - 1 is exact in float for a1 in [0.5, 1] and doubling is exact. The
  * output weights fold m0*x + m1*v1 + m2*v2, with v1 = a1*p1 + a2*t and v2 = p2 + a2*p1 + a3*t,
@@ -52,7 +48,7 @@ static void design(const struct eq *eq, const struct eq_band *b, struct eq_sect 
     /* At rest use the exact target, not exp(log(target)). */
     double f = b->lf.cur == b->lf_t ? b->freq_t : exp(b->lf.cur);
     double q = b->lq.cur == b->lq_t ? b->q_t : exp(b->lq.cur);
-    svf_design(&c, svf_of[b->type], f, q, b->g.cur, eq->rate);
+    svf_design(&c, svf_of[b->sw.shape], f, q, b->g.cur, eq->rate);
     eq_sect_from_svf(k, &c);
 }
 
@@ -61,57 +57,40 @@ static void zero_state(struct eq_band *b)
     b->p1[0] = b->p1[1] = b->p2[0] = b->p2[1] = 0.0f;
 }
 
-/* Decide what band b does in the sub-block that starts now. */
+/* Decide what band b does in the sub-block that starts now (filterswitch.h's machine). */
 static void band_control(struct eq *eq, struct eq_band *b)
 {
-    /* A type change waits for the fade-out, then switches with a clean state. */
-    if (b->type != b->type_t) {
-        if (b->fade.w == 0.0f) {
-            b->type = b->type_t;
-            b->designed = 0;
-        } else {
-            xfade_set(&b->fade, 0);
-        }
-    }
-    if (b->type == b->type_t) xfade_set(&b->fade, b->on);
-
-    if (b->fade.w == 0.0f) {
-        /* Silent (off, or about to fade in): jump to the targets from a clean state, so
-         * switching on never sweeps from old settings. */
+    struct filter_switch *sw = &b->sw;
+    if (filter_switch_begin(sw)) {
+        /* Silent (off, or about to fade in): jump to the targets from a clean state. */
         zero_state(b);
         int changed =
-            !b->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
-        eq_glide_jump(&b->lf, b->lf_t);
-        eq_glide_jump(&b->g, b->g_t);
-        eq_glide_jump(&b->lq, b->lq_t);
+            !sw->designed || b->lf.cur != b->lf_t || b->g.cur != b->g_t || b->lq.cur != b->lq_t;
+        glide_jump(&b->lf, b->lf_t);
+        glide_jump(&b->g, b->g_t);
+        glide_jump(&b->lq, b->lq_t);
         if (changed) {
             design(eq, b, &b->k);
-            b->designed = 1;
+            sw->designed = 1;
         }
-        b->ramp = 0;
-        b->fading = b->fade.target;
-        b->mode = b->fading ? BAND_MOVING : BAND_SKIP;
+        b->mode = filter_switch_silent(sw) ? BAND_MOVING : BAND_SKIP;
         return;
     }
 
-    int moved = eq_glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
-    moved |= eq_glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
-    moved |= eq_glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
-    b->ramp = moved || !b->designed;
-    if (b->ramp) {
+    int moved = glide_step(&b->lf, b->lf_t, eq->alpha, SNAP_LF);
+    moved |= glide_step(&b->g, b->g_t, eq->alpha, SNAP_DB);
+    moved |= glide_step(&b->lq, b->lq_t, eq->alpha, SNAP_LQ);
+    if (filter_switch_ramp(sw, moved)) {
         /* Ramp every coefficient linearly over the sub-block to the new design: the SVF stays
          * well behaved while its coefficients move, and no coefficient ever steps. */
         design(eq, b, &b->kend);
         eq_sect_ramp(&b->dk, &b->k, &b->kend);
-        b->designed = 1;
     }
     if (!isfinite(b->p1[0] + b->p1[1] + b->p2[0] + b->p2[1])) zero_state(b);
     dsp_zero_tiny(b->p1, 2);
     dsp_zero_tiny(b->p2, 2);
-    /* Fixed for the whole sub-block: deciding per call would make the output depend on where
-     * the host cuts the signal (dry + (wet - dry) * 1 is not always wet). */
-    b->fading = !xfade_full_on(&b->fade);
-    if (b->ramp || b->fading) {
+    filter_switch_latch(sw);
+    if (sw->ramp || sw->fading) {
         b->mode = BAND_MOVING;
     } else if (sect_is_identity(&b->k)) {
         b->mode = BAND_SKIP; /* a flat bell or shelf: not computed, restarts from silence */
@@ -186,15 +165,12 @@ static void run_moving(struct eq_band *b, float *l, float *r, unsigned m)
 {
     float dry[2][DSP_SUB];
 
-    if (b->fading) {
-        memcpy(dry[0], l, m * sizeof *l);
-        memcpy(dry[1], r, m * sizeof *r);
-    }
-    if (b->ramp)
+    filter_switch_keep_dry(&b->sw, dry, l, r, m);
+    if (b->sw.ramp)
         run_ramp(b, l, r, m);
     else
         run_one(b, l, r, m);
-    if (b->fading) xfade_mix2(&b->fade, dry[0], dry[1], l, r, m);
+    filter_switch_mix(&b->sw, dry, l, r, m);
 }
 
 static void run_steady(struct eq_band *const *bs, unsigned nb, float *l, float *r, unsigned m)
@@ -228,25 +204,17 @@ static void render(struct eq *eq, float *l, float *r, unsigned m)
 
 void eq_process(struct eq *eq, float *l, float *r, unsigned n)
 {
-    while (n > 0) {
-        if (eq->pos == 0)
+    DSP_SUB_WALK (w, &eq->pos, n) {
+        if (w.off == 0)
             for (unsigned j = 0; j < eq->nbands; j++)
                 band_control(eq, &eq->band[j]);
-        unsigned m = DSP_SUB - eq->pos;
-        if (m > n) m = n;
-        render(eq, l, r, m);
-        eq->pos += m;
-        if (eq->pos == DSP_SUB) {
-            eq->pos = 0;
+        render(eq, l + w.done, r + w.done, w.n);
+        if (dsp_sub_ends(&w)) {
             for (unsigned j = 0; j < eq->nbands; j++) {
                 struct eq_band *b = &eq->band[j];
-                if (b->ramp) {
-                    b->k = b->kend; /* land exactly, whatever the rounding of the ramp */
-                    b->ramp = 0;
-                }
+                if (filter_switch_land(&b->sw)) b->k = b->kend; /* land exactly */
             }
         }
-        l += m, r += m, n -= m;
     }
 }
 
@@ -255,20 +223,20 @@ void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float 
 {
     if (band >= eq->nbands) return;
     struct eq_band *b = &eq->band[band];
-    b->on = on != 0;
-    if ((unsigned)type <= EQ_NOTCH) b->type_t = type;
+    b->sw.on = on != 0;
+    if ((unsigned)type <= EQ_NOTCH) b->sw.shape_t = (int)type;
     if (freq_hz != b->set_freq && isfinite(freq_hz)) {
         b->set_freq = freq_hz;
-        b->freq_t = clampf(freq_hz, EQ_FREQ_MIN, eq->freq_max);
+        b->freq_t = dsp_clampf(freq_hz, table_stem[STEM_EQ_FREQ].min, eq->freq_max);
         b->lf_t = logf(b->freq_t);
     }
     if (gain_db != b->set_gain && isfinite(gain_db)) {
         b->set_gain = gain_db;
-        b->g_t = clampf(gain_db, EQ_GAIN_MIN, EQ_GAIN_MAX);
+        b->g_t = dsp_clampf(gain_db, table_stem[STEM_EQ_GAIN].min, table_stem[STEM_EQ_GAIN].max);
     }
     if (q != b->set_q && isfinite(q)) {
         b->set_q = q;
-        b->q_t = clampf(q, EQ_Q_MIN, EQ_Q_MAX);
+        b->q_t = dsp_clampf(q, table_stem[STEM_EQ_Q].min, table_stem[STEM_EQ_Q].max);
         b->lq_t = logf(b->q_t);
     }
 }
@@ -278,19 +246,15 @@ void eq_reset(struct eq *eq)
     eq->pos = 0;
     for (unsigned j = 0; j < eq->nbands; j++) {
         struct eq_band *b = &eq->band[j];
-        b->type = b->type_t;
-        eq_glide_jump(&b->lf, b->lf_t);
-        eq_glide_jump(&b->g, b->g_t);
-        eq_glide_jump(&b->lq, b->lq_t);
+        filter_switch_reset(&b->sw);
+        glide_jump(&b->lf, b->lf_t);
+        glide_jump(&b->g, b->g_t);
+        glide_jump(&b->lq, b->lq_t);
         design(eq, b, &b->k);
         b->kend = b->k;
         memset(&b->dk, 0, sizeof b->dk);
-        b->designed = 1;
-        b->ramp = 0;
-        b->fading = 0;
+        b->sw.designed = 1;
         b->mode = BAND_SKIP;
-        b->fade.w = b->on ? 1.0f : 0.0f;
-        b->fade.target = b->on;
         zero_state(b);
     }
 }
@@ -300,15 +264,17 @@ void eq_init(struct eq *eq, unsigned nbands, double rate)
     memset(eq, 0, sizeof *eq);
     eq->rate = rate;
     eq->nbands = nbands < EQ_MAX_BANDS ? nbands : EQ_MAX_BANDS;
-    eq->alpha = eq_glide_alpha(rate, EQ_GLIDE_MS);
-    eq->freq_max = clampf((float)(0.49 * rate), EQ_FREQ_MIN, EQ_FREQ_MAX);
+    eq->alpha = glide_alpha(rate, EQ_GLIDE_MS);
+    eq->freq_max = dsp_clampf((float)(0.49 * rate), table_stem[STEM_EQ_FREQ].min,
+                              table_stem[STEM_EQ_FREQ].max);
     for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {
         struct eq_band *b = &eq->band[j];
-        xfade_init(&b->fade, rate, 0);
-        b->type_t = b->type = EQ_BELL;
+        filter_switch_init(&b->sw, rate, (int)table_stem[STEM_EQ_TYPE].def);
         b->set_freq = NAN, b->set_gain = NAN, b->set_q = NAN;
     }
+    const struct table_row *t = table_stem;
     for (unsigned j = 0; j < eq->nbands; j++)
-        eq_set_band(eq, j, 0, EQ_BELL, 1000.0f, 0.0f, 0.707f);
+        eq_set_band(eq, j, t[STEM_EQ_ON].def != 0.0f, (enum eq_type)t[STEM_EQ_TYPE].def,
+                    t[STEM_EQ_FREQ].def, t[STEM_EQ_GAIN].def, t[STEM_EQ_Q].def);
     eq_reset(eq);
 }

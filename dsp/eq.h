@@ -5,26 +5,24 @@
 #include <math.h>
 
 #include "dsp/dsp.h"
+#include "dsp/filterswitch.h"
+#include "dsp/smooth.h" /* struct glide */
 #include "dsp/svf.h"
 #include "dsp/xfade.h"
 
 #define EQ_MAX_BANDS 8
 
-/* Parameter ranges; values outside are clamped. The frequency is also clamped to 0.49 * rate
- * (the bilinear warp goes to infinity at Nyquist). */
-#define EQ_FREQ_MIN 20.0f
-#define EQ_FREQ_MAX 20000.0f
-#define EQ_GAIN_MIN (-24.0f)
-#define EQ_GAIN_MAX 24.0f
-#define EQ_Q_MIN    0.1f
-#define EQ_Q_MAX    10.0f
+/* Parameter ranges and defaults are the table's rows eq/N/freq, gain, q (dsp/params.def, the
+ * same rows on a stem and on the master); values outside are clamped. The frequency is also
+ * clamped to 0.49 * rate (the bilinear warp goes to infinity at Nyquist). */
 
-/* Time for 99 % of a frequency, gain or Q change (see struct eq_glide; in ln Hz, dB and ln Q;
- * the coefficients ramp per sample inside each sub-block). 30 ms glides a 48 dB or ten-octave
+/* Time for 99 % of a frequency, gain or Q change (see smooth.h's struct glide; in ln Hz, dB and ln
+ * Q; the coefficients ramp per sample inside each sub-block). 30 ms glides a 48 dB or ten-octave
  * jump without a click or a zipper, yet a knob turned by hand feels immediate. */
 #define EQ_GLIDE_MS 30.0
 
-/* The parameter table's enum order, "bell|lowshelf|highshelf|notch". */
+/* The order of eq/N/type's names in the table, "bell|lowshelf|highshelf|notch" (tests/test_table.c
+ * checks). */
 enum eq_type { EQ_BELL, EQ_LOWSHELF, EQ_HIGHSHELF, EQ_NOTCH };
 
 /* One svf.h section as the sample loop runs it; the EQ and the pass filters share it. With
@@ -81,54 +79,15 @@ static inline void eq_sect_step(struct eq_sect *k, const struct eq_sect *d)
     k->f0 += d->f0, k->f1 += d->f1, k->f2 += d->f2;
 }
 
-/* A parameter glide, stepped once per sub-block: two one-poles in cascade (critically damped),
- * so a glide starts and ends with zero velocity. With a single one-pole the velocity jumps at
- * the start, and the per-sample coefficient ramps kink there: a Q jump 0.1 -> 10 of a -24 dB bell
- * centred on a 200 Hz sine measured 2.3x the click bound of tests/test_filters.c, 0.46x with two
- * stages. Shared with the pass filters. */
-struct eq_glide {
-    float mid, cur;
-};
-
-/* 99 % of a step after t99_ms: (1 + x) e^-x = 0.01 at x = 6.638 time constants. */
-static inline float eq_glide_alpha(double rate, double t99_ms)
-{
-    return (float)(1.0 - exp(-DSP_SUB * 6.638 / (t99_ms * 0.001 * rate)));
-}
-
-/* RT: one sub-block step towards target. Once both stages are within snap the glide lands
- * exactly on the target, so a resting value is the target bit for bit. Returns 1 while moving. */
-static inline int eq_glide_step(struct eq_glide *g, float target, float alpha, float snap)
-{
-    if (g->cur == target && g->mid == target) return 0;
-    if (fabsf(target - g->mid) <= snap && fabsf(target - g->cur) <= snap) {
-        g->mid = g->cur = target;
-        return 1;
-    }
-    g->mid += alpha * (target - g->mid);
-    g->cur += alpha * (g->mid - g->cur);
-    return 1;
-}
-
-static inline void eq_glide_jump(struct eq_glide *g, float v)
-{
-    g->mid = g->cur = v;
-}
-
 /* One band. Private to eq.c; the fields are visible only so the struct can be embedded and
  * tested. */
 struct eq_band {
     float set_freq, set_gain, set_q; /* the raw values last given to eq_set_band */
     float freq_t, q_t;               /* targets in Hz and Q, clamped */
     float lf_t, g_t, lq_t;           /* targets: ln Hz, dB, ln Q */
-    struct eq_glide lf, g, lq;       /* smoothed current values */
-    int on;                          /* target on/off */
-    enum eq_type type_t, type;       /* target type, type in use */
-    int designed;                    /* k matches (type, lf, g, lq) */
+    struct glide lf, g, lq;          /* smoothed current values */
+    struct filter_switch sw;         /* on/off and type (shape: an enum eq_type) */
     int mode;                        /* what this sub-block does (eq.c's enum band_mode) */
-    int ramp;                        /* this sub-block moves k to kend */
-    int fading;                      /* this sub-block crossfades (decided at its start) */
-    struct xfade fade;
     struct eq_sect k, dk, kend; /* coefficients in use, per-sample step, value at sub-block end */
     float p1[2], p2[2];         /* integrator states, left and right */
 };
@@ -137,14 +96,14 @@ struct eq {
     double rate;
     unsigned nbands;
     unsigned pos;   /* frames into the current sub-block */
-    float alpha;    /* glide step per sub-block (eq_glide_alpha) */
-    float freq_max; /* EQ_FREQ_MAX clamped to 0.49 * rate */
+    float alpha;    /* glide step per sub-block (glide_alpha) */
+    float freq_max; /* the table's maximum clamped to 0.49 * rate */
     struct eq_band band[EQ_MAX_BANDS];
 };
 
 /* Set up an EQ of nbands bands (clamped to 0..EQ_MAX_BANDS) at rate Hz (44100..192000). Every
- * band starts off, bell, 1000 Hz, 0 dB, Q 0.707. A plain struct: no allocation, nothing to free.
- * Not RT (it designs every band). */
+ * band starts at the table's defaults (eq/N/on, type, freq, gain, q). A plain struct: no
+ * allocation, nothing to free. Not RT (it designs every band). */
 void eq_init(struct eq *eq, unsigned nbands, double rate);
 
 /* RT: clear the filter states and jump every band to its targets (no glide, no fade), as if the
@@ -154,11 +113,11 @@ void eq_init(struct eq *eq, unsigned nbands, double rate);
 void eq_reset(struct eq *eq);
 
 /* RT: set band's targets. on is 0 or not; type an enum eq_type (another value keeps the type);
- * freq_hz 20..20000 (and <= 0.49 * rate), gain_db -24..+24 (bell and shelves; ignored by the
- * notch), q 0.1..10: out-of-range values are clamped, non-finite ones ignored (the target stays),
- * a band >= nbands is ignored. Only stores targets; an unchanged value costs a compare. The band
- * glides to the targets (EQ_GLIDE_MS); switching on or off crossfades (xfade.h); changing the
- * type fades out, switches, clears the state and fades back in. */
+ * freq_hz, gain_db (bell and shelves; ignored by the notch) and q within the table's ranges
+ * (freq_hz also <= 0.49 * rate): out-of-range values are clamped, non-finite ones ignored (the
+ * target stays), a band >= nbands is ignored. Only stores targets; an unchanged value costs a
+ * compare. The band glides to the targets (EQ_GLIDE_MS); switching on or off crossfades (xfade.h);
+ * changing the type fades out, switches, clears the state and fades back in. */
 void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float freq_hz,
                  float gain_db, float q);
 

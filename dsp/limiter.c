@@ -6,16 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/table.h"
+
 #define ONE_Q     (1u << 24) /* 1.0 in the boxcar's fixed point */
 #define SMOOTH_MS 8.0        /* ceiling and drive: one-pole time constant, 99 % in 37 ms */
 /* The release lands on the envelope once closer than this (-170 dB: no step anyone hears, and
  * no crawl through denormals). */
 #define DEPTH_SNAP 3e-9f
-
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
 
 static unsigned look_frames(const struct limiter *lim, float ms)
 {
@@ -96,12 +93,13 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->dq_val = f, f += size;
     lim->uq = (uint32_t *)(void *)f;
 
-    lim->k_smooth = (float)(1.0 - exp(-(double)DSP_SUB / (SMOOTH_MS * 0.001 * rate_hz)));
-    lim->on_t = 1;
-    lim->ceiling_db_t = -1.0f;
-    lim->release_ms_t = 50.0f;
-    lim->lookahead_ms_t = 1.5f;
-    lim->drive_db_t = 0.0f;
+    lim->k_smooth = smooth_coef(rate_hz, SMOOTH_MS);
+    const struct table_row *t = table_bus;
+    lim->on_t = t[BUS_LIM_ON].def != 0.0f;
+    lim->ceiling_db_t = t[BUS_LIM_CEILING].def;
+    lim->release_ms_t = t[BUS_LIM_RELEASE].def;
+    lim->lookahead_ms_t = t[BUS_LIM_LOOKAHEAD].def;
+    lim->drive_db_t = t[BUS_LIM_DRIVE].def;
     lim->look_t = look_frames(lim, lim->lookahead_ms_t);
     limiter_reset(lim);
     return 0;
@@ -144,19 +142,23 @@ int limiter_set(struct limiter *lim, int on, float ceiling_db, float release_ms,
     int bad = 0;
     lim->on_t = !!on;
     if (isfinite(ceiling_db))
-        lim->ceiling_db_t = clampf(ceiling_db, -12.0f, 0.0f);
+        lim->ceiling_db_t =
+            dsp_clampf(ceiling_db, table_bus[BUS_LIM_CEILING].min, table_bus[BUS_LIM_CEILING].max);
     else
         bad = 1;
     if (isfinite(release_ms))
-        lim->release_ms_t = clampf(release_ms, 1.0f, 1000.0f);
+        lim->release_ms_t =
+            dsp_clampf(release_ms, table_bus[BUS_LIM_RELEASE].min, table_bus[BUS_LIM_RELEASE].max);
     else
         bad = 1;
     if (isfinite(drive_db))
-        lim->drive_db_t = clampf(drive_db, 0.0f, 24.0f);
+        lim->drive_db_t =
+            dsp_clampf(drive_db, table_bus[BUS_LIM_DRIVE].min, table_bus[BUS_LIM_DRIVE].max);
     else
         bad = 1;
     if (isfinite(lookahead_ms)) {
-        lookahead_ms = clampf(lookahead_ms, 0.25f, 2.0f);
+        lookahead_ms =
+            dsp_clampf(lookahead_ms, table_bus[BUS_LIM_LOOKAHEAD].min, LIMITER_LOOKAHEAD_MAX_MS);
         if (lookahead_ms != lim->lookahead_ms_t) {
             lim->lookahead_ms_t = lookahead_ms;
             lim->look_t = look_frames(lim, lookahead_ms);
@@ -167,12 +169,8 @@ int limiter_set(struct limiter *lim, int on, float ceiling_db, float release_ms,
     return bad ? -EINVAL : 0;
 }
 
-/* One-pole glide of a dB value, landing exactly on the target when within 1e-4 dB. */
-static float glide(float cur, float target, float k)
-{
-    float d = target - cur;
-    return fabsf(d) <= 1e-4f ? target : cur + k * d;
-}
+/* The ceiling's and drive's one-pole glides land exactly on the target when within 1e-4 dB. */
+#define GLIDE_SNAP_DB 1e-4f
 
 /* At each sub-block start: move the smoothed parameters one step. */
 static void sub_block_start(struct limiter *lim)
@@ -191,12 +189,13 @@ static void sub_block_start(struct limiter *lim)
     xfade_set(&lim->on, lim->on_t);
 
     if (lim->ceiling_db != lim->ceiling_db_t) {
-        lim->ceiling_db = glide(lim->ceiling_db, lim->ceiling_db_t, lim->k_smooth);
+        lim->ceiling_db =
+            smooth_pole(lim->ceiling_db, lim->ceiling_db_t, lim->k_smooth, GLIDE_SNAP_DB);
         lim->ceil_lin = dsp_db_to_lin(lim->ceiling_db - LIMITER_MARGIN_DB);
     }
     lim->drive0 = lim->drive1;
     if (lim->drive_db != lim->drive_db_t) {
-        lim->drive_db = glide(lim->drive_db, lim->drive_db_t, lim->k_smooth);
+        lim->drive_db = smooth_pole(lim->drive_db, lim->drive_db_t, lim->k_smooth, GLIDE_SNAP_DB);
         lim->drive1 = dsp_db_to_lin(lim->drive_db);
     }
     if (lim->release_ms_t != lim->rel_ms) set_release(lim, lim->release_ms_t);
@@ -356,15 +355,9 @@ static void run(struct limiter *lim, float *l, float *r, unsigned n)
 
 void limiter_process(struct limiter *lim, float *l, float *r, unsigned n)
 {
-    while (n > 0) {
-        if (lim->sub_pos == 0) sub_block_start(lim);
-        unsigned m = DSP_SUB - lim->sub_pos;
-        m = n < m ? n : m;
-        run(lim, l, r, m);
-        lim->sub_pos = (lim->sub_pos + m) % DSP_SUB;
-        l += m;
-        r += m;
-        n -= m;
+    DSP_SUB_WALK (w, &lim->sub_pos, n) {
+        if (w.off == 0) sub_block_start(lim);
+        run(lim, l + w.done, r + w.done, w.n);
     }
 }
 

@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "dsp/dsp.h"
+#include "dsp/smooth.h"
 #include "dsp/truepeak.h"
 #include "dsp/xfade.h"
 
@@ -61,6 +62,9 @@
 #define LIMITER_TP_TAPS    48       /* taps per phase of the detector */
 #define LIMITER_HOLD       4        /* frames the gain stays at its minimum each side of a peak */
 #define LIMITER_MARGIN_DB  0.3f     /* aim this far under the ceiling (see above) */
+/* The unit takes lookaheads up to this, past the table's maximum, so its cap (above) can be
+ * tested; the table's limiter/lookahead row keeps the parameter within every rate's cap. */
+#define LIMITER_LOOKAHEAD_MAX_MS 2.0f
 
 struct limiter {
     double rate;
@@ -112,8 +116,8 @@ struct limiter {
     float xl[DSP_SUB], xr[DSP_SUB], pk[DSP_SUB]; /* scratch: driven input, its peaks */
 };
 
-/* Set up for rate_hz (44.1-192 kHz; any rate >= 8 kHz works) with the defaults: on, ceiling
- * -1 dBTP, release 50 ms, lookahead 1.5 ms, drive 0 dB. Allocates the delay rings (a few KiB).
+/* Set up for rate_hz (44.1-192 kHz; any rate >= 8 kHz works) with the table's defaults for
+ * limiter/on, ceiling, release, lookahead and drive. Allocates the delay rings (a few KiB).
  * Returns 0, or -ENOMEM (nothing to free then), or -EINVAL for a rate < 8 kHz. Not RT. */
 int limiter_init(struct limiter *lim, double rate_hz);
 
@@ -127,11 +131,12 @@ void limiter_reset(struct limiter *lim);
 /* Constant audio delay in frames: round(LIMITER_LATENCY_MS * rate). */
 unsigned limiter_latency(const struct limiter *lim);
 
-/* RT, cheap (stores targets; call it every sub-block): on (non-zero = on), ceiling_db -12..0 dBTP,
- * release_ms 1..1000 (time constant of the gain's exponential recovery: 63 % of the way back
- * in release_ms), lookahead_ms 0.25..2 (length of the attack ramp; capped as said above),
- * drive_db 0..24 (gain into the limiter). Values out of range are clamped and a non-finite
- * one leaves that parameter as it was; returns -EINVAL if any value was not finite, else 0. */
+/* RT, cheap (stores targets; call it every sub-block): on (non-zero = on), ceiling_db (dBTP),
+ * release_ms (time constant of the gain's exponential recovery: 63 % of the way back in
+ * release_ms), lookahead_ms (length of the attack ramp; up to LIMITER_LOOKAHEAD_MAX_MS, capped
+ * as said above), drive_db (gain into the limiter), in the ranges of the table's limiter rows.
+ * Values out of range are clamped and a non-finite one leaves that parameter as it was; returns
+ * -EINVAL if any value was not finite, else 0. */
 int limiter_set(struct limiter *lim, int on, float ceiling_db, float release_ms, float lookahead_ms,
                 float drive_db);
 

@@ -307,12 +307,6 @@ void loudness_meter_free(struct loudness_meter *m)
     m->gate = NULL;
 }
 
-void loudness_meter_reset(struct loudness_meter *m)
-{
-    loudness_kw_reset(&m->kw);
-    loudness_gate_reset(m->gate);
-}
-
 void loudness_meter_process(struct loudness_meter *m, const float *l, const float *r, unsigned n)
 {
     /* Slices that end at the latest on a quarter boundary complete at most one quarter. */

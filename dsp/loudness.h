@@ -136,9 +136,6 @@ int loudness_meter_init(struct loudness_meter *m, double rate_hz);
 /* Free the gate; m may then be initialised again. Not RT. */
 void loudness_meter_free(struct loudness_meter *m);
 
-/* Reset both halves (a new programme). RT-safe; see loudness_gate_reset for its cost. */
-void loudness_meter_reset(struct loudness_meter *m); /* RT */
-
 /* K-weight n frames and feed every completed quarter to the gate; slicing-independent like
  * loudness_kw_process, never drops a quarter. RT. */
 void loudness_meter_process(struct loudness_meter *m, const float *l, const float *r,

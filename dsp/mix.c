@@ -102,16 +102,6 @@ void mix_destroy(struct mix *m)
     free(m);
 }
 
-unsigned mix_nstems(const struct mix *m)
-{
-    return m->nstems;
-}
-
-double mix_rate(const struct mix *m)
-{
-    return m->rate;
-}
-
 unsigned mix_latency(const struct mix *m)
 {
     return bus_latency(&m->bus);
@@ -177,12 +167,10 @@ static void job_pre(void *arg, unsigned k)
     float *l = m->pre[k][0], *r = m->pre[k][1];
     load_input(l, m->in_l[k] ? m->in_l[k] + m->in_off : NULL, m->len);
     load_input(r, m->in_r[k] ? m->in_r[k] + m->in_off : NULL, m->len);
-    for (unsigned done = 0, off = m->sphase; done < m->len;) {
-        unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
-        if (off == 0) strip_set_pre(s, m->p->stem[k]);
-        strip_pre(s, l + done, r + done, off, n);
-        done += n;
-        off = (off + n) % DSP_SUB;
+    unsigned phase = m->sphase; /* every stem walks from the stage's phase (stems_block) */
+    DSP_SUB_WALK (w, &phase, m->len) {
+        if (w.off == 0) strip_set_pre(s, m->p->stem[k]);
+        strip_pre(s, l + w.done, r + w.done, w.off, w.n);
     }
 }
 
@@ -195,12 +183,10 @@ static void job_post(void *arg, unsigned k)
     const float *kl = m->pre[m->key[k]][0], *kr = m->pre[m->key[k]][1];
     memcpy(l, m->pre[k][0], m->len * sizeof *l);
     memcpy(r, m->pre[k][1], m->len * sizeof *r);
-    for (unsigned done = 0, off = m->sphase; done < m->len;) {
-        unsigned n = DSP_SUB - off < m->len - done ? DSP_SUB - off : m->len - done;
-        if (off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
-        strip_post(s, l + done, r + done, kl + done, kr + done, off, n);
-        done += n;
-        off = (off + n) % DSP_SUB;
+    unsigned phase = m->sphase;
+    DSP_SUB_WALK (w, &phase, m->len) {
+        if (w.off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
+        strip_post(s, l + w.done, r + w.done, kl + w.done, kr + w.done, w.off, w.n);
     }
 }
 
@@ -243,25 +229,21 @@ static void stems_block(struct mix *m, float *sum_l, float *sum_r)
             sum_r[j] += r[j];
         }
     }
-    m->sphase = (m->sphase + len) % DSP_SUB;
+    dsp_sub_advance(&m->sphase, len);
 }
 
 /* The bus stage over len <= MIX_BLOCK frames, in place, and the loudness blocks. */
 static void bus_block(struct mix *m, const struct params *p, float *l, float *r, unsigned len)
 {
-    for (unsigned done = 0, off = m->bphase; done < len;) {
-        unsigned n = DSP_SUB - off < len - done ? DSP_SUB - off : len - done;
-        if (off == 0) bus_set(&m->bus, p->bus);
-        bus_process(&m->bus, l + done, r + done, off, n);
-        done += n;
-        off = (off + n) % DSP_SUB;
+    DSP_SUB_WALK (w, &m->bphase, len) {
+        if (w.off == 0) bus_set(&m->bus, p->bus);
+        bus_process(&m->bus, l + w.done, r + w.done, w.off, w.n);
     }
     if (m->meters) {
         double q[MIX_BLOCK / 4410 + 2];
         unsigned nq = loudness_kw_process(&m->kw, l, r, len, q, sizeof q / sizeof q[0]);
         push_quarters(m, q, nq);
     }
-    m->bphase = (m->bphase + len) % DSP_SUB;
 }
 
 /* Both stages over one block, through the mix's own sum buffer. */

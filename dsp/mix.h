@@ -37,9 +37,6 @@ struct mix_meters *mix_meters_new(unsigned nstems);
 int mix_create(struct mix **out, unsigned nstems, double rate);
 void mix_destroy(struct mix *m);
 
-unsigned mix_nstems(const struct mix *m);
-double mix_rate(const struct mix *m);
-
 /* The graph's latency in frames: the limiter's constant lookahead delay (2 ms). Every path is
  * aligned to it; input frame t comes out as output frame t + latency. */
 unsigned mix_latency(const struct mix *m);
@@ -60,8 +57,8 @@ void mix_reset(struct mix *m, const struct params *p);
 
 /* RT: process n frames (any n). in_l[k], in_r[k] are stem k's channels (NULL = silence);
  * non-finite input samples are replaced by 0 and finite ones beyond +-2^20 (+120 dBFS) clamped, so
- * nothing downstream overflows. p is the parameter snapshot (p->nstems == mix_nstems(m)); it must
- * stay valid for the call. out_l/out_r receive the master. The output does not depend on how a
+ * nothing downstream overflows. p is the parameter snapshot (p->nstems, the mix's stem count); it
+ * must stay valid for the call. out_l/out_r receive the master. The output does not depend on how a
  * signal is cut into calls. */
 void mix_process(struct mix *m, const struct params *p, const float *const *in_l,
                  const float *const *in_r, float *out_l, float *out_r, unsigned n);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/table.h"
 
 /* Section Qs of the Butterworth prototypes: 1/(2 cos(theta)) for the pole angles theta. 2nd
  * order: theta = pi/4 (Q = 1/sqrt 2); 4th order: pi/8 and 3pi/8 (0.5412, 1.3066). */
@@ -15,11 +16,6 @@ static const double butter_q[2][2] = {
 
 #define SNAP_LF 1e-4f /* 0.002 semitone: the glide lands exactly on its target */
 
-static float clampf(float x, float lo, float hi)
-{
-    return x < lo ? lo : x > hi ? hi : x;
-}
-
 static unsigned nsect(int slope)
 {
     return slope ? 2 : 1;
@@ -29,9 +25,9 @@ static void design(const struct passfilter *pf, struct eq_sect *k)
 {
     enum svf_type t = pf->kind == PASS_HIGH ? SVF_HIGHPASS : SVF_LOWPASS;
     double f = pf->lf.cur == pf->lf_t ? pf->freq_t : exp(pf->lf.cur);
-    for (unsigned s = 0; s < nsect(pf->slope); s++) {
+    for (unsigned s = 0; s < nsect(pf->sw.shape); s++) {
         struct svf_coefs c;
-        svf_design(&c, t, f, butter_q[pf->slope][s], 0.0, pf->rate);
+        svf_design(&c, t, f, butter_q[pf->sw.shape][s], 0.0, pf->rate);
         eq_sect_from_svf(&k[s], &c);
     }
 }
@@ -50,45 +46,32 @@ static int state_finite(const struct passfilter *pf)
     return isfinite(sum);
 }
 
-/* Decide what the sub-block that starts now does (see eq.c's band_control: same rules). */
+/* Decide what the sub-block that starts now does (filterswitch.h's machine, as the EQ's). */
 static void control(struct passfilter *pf)
 {
-    if (pf->slope != pf->slope_t) {
-        if (pf->fade.w == 0.0f) {
-            pf->slope = pf->slope_t;
-            pf->designed = 0;
-        } else {
-            xfade_set(&pf->fade, 0);
-        }
-    }
-    if (pf->slope == pf->slope_t) xfade_set(&pf->fade, pf->on);
-
-    if (pf->fade.w == 0.0f) {
+    struct filter_switch *sw = &pf->sw;
+    if (filter_switch_begin(sw)) {
         /* Silent: jump to the targets from a clean state. */
         zero_state(pf);
-        int changed = !pf->designed || pf->lf.cur != pf->lf_t;
-        eq_glide_jump(&pf->lf, pf->lf_t);
+        int changed = !sw->designed || pf->lf.cur != pf->lf_t;
+        glide_jump(&pf->lf, pf->lf_t);
         if (changed) {
             design(pf, pf->k);
-            pf->designed = 1;
+            sw->designed = 1;
         }
-        pf->ramp = 0;
-        pf->fading = pf->fade.target;
-        pf->active = pf->fading;
+        pf->active = filter_switch_silent(sw);
         return;
     }
 
-    pf->ramp = eq_glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF) || !pf->designed;
-    if (pf->ramp) {
+    if (filter_switch_ramp(sw, glide_step(&pf->lf, pf->lf_t, pf->alpha, SNAP_LF))) {
         design(pf, pf->kend);
-        for (unsigned j = 0; j < nsect(pf->slope); j++)
+        for (unsigned j = 0; j < nsect(pf->sw.shape); j++)
             eq_sect_ramp(&pf->dk[j], &pf->k[j], &pf->kend[j]);
-        pf->designed = 1;
     }
     if (!state_finite(pf)) zero_state(pf);
     dsp_zero_tiny(&pf->p1[0][0], 4);
     dsp_zero_tiny(&pf->p2[0][0], 4);
-    pf->fading = !xfade_full_on(&pf->fade); /* fixed for the sub-block: chunk invariance */
+    filter_switch_latch(sw);
     pf->active = 1;
 }
 
@@ -100,7 +83,7 @@ static void run_still(struct passfilter *pf, float *l, float *r, unsigned m)
     memcpy(p1, pf->p1, sizeof p1);
     memcpy(p2, pf->p2, sizeof p2);
 
-    if (pf->slope) {
+    if (pf->sw.shape == PASS_24DB) {
         for (unsigned i = 0; i < m; i++) {
             float x[2] = {l[i], r[i]};
             eq_sect_tick(&k0, p1[0], p2[0], x);
@@ -123,7 +106,7 @@ static void run_still(struct passfilter *pf, float *l, float *r, unsigned m)
 /* Gliding: every coefficient steps by dk per sample (see eq.c). */
 static void run_ramp(struct passfilter *pf, float *l, float *r, unsigned m)
 {
-    const unsigned ns = nsect(pf->slope);
+    const unsigned ns = nsect(pf->sw.shape);
     struct eq_sect k[2];
     float p1[2][2], p2[2][2];
     memcpy(k, pf->k, sizeof k);
@@ -144,44 +127,34 @@ static void run_ramp(struct passfilter *pf, float *l, float *r, unsigned m)
     memcpy(pf->p2, p2, sizeof p2);
 }
 
-void passfilter_process(struct passfilter *pf, float *l, float *r, unsigned n)
+void passfilter_process(struct passfilter *pf, float *l0, float *r0, unsigned n)
 {
     float dry[2][DSP_SUB];
 
-    while (n > 0) {
-        if (pf->pos == 0) control(pf);
-        unsigned m = DSP_SUB - pf->pos;
-        if (m > n) m = n;
+    DSP_SUB_WALK (w, &pf->pos, n) {
+        if (w.off == 0) control(pf);
+        float *l = l0 + w.done, *r = r0 + w.done;
+        const unsigned m = w.n;
         if (pf->active) {
-            if (pf->fading) {
-                memcpy(dry[0], l, m * sizeof *l);
-                memcpy(dry[1], r, m * sizeof *r);
-            }
-            if (pf->ramp)
+            filter_switch_keep_dry(&pf->sw, dry, l, r, m);
+            if (pf->sw.ramp)
                 run_ramp(pf, l, r, m);
             else
                 run_still(pf, l, r, m);
-            if (pf->fading) xfade_mix2(&pf->fade, dry[0], dry[1], l, r, m);
+            filter_switch_mix(&pf->sw, dry, l, r, m);
         }
-        pf->pos += m;
-        if (pf->pos == DSP_SUB) {
-            pf->pos = 0;
-            if (pf->ramp) {
-                memcpy(pf->k, pf->kend, sizeof pf->k); /* land exactly */
-                pf->ramp = 0;
-            }
-        }
-        l += m, r += m, n -= m;
+        if (dsp_sub_ends(&w) && filter_switch_land(&pf->sw))
+            memcpy(pf->k, pf->kend, sizeof pf->k); /* land exactly */
     }
 }
 
 void passfilter_set(struct passfilter *pf, int on, float freq_hz, int slope)
 {
-    pf->on = on != 0;
-    if (slope == 0 || slope == 1) pf->slope_t = slope;
+    pf->sw.on = on != 0;
+    if (slope == PASS_12DB || slope == PASS_24DB) pf->sw.shape_t = slope;
     if (freq_hz != pf->set_freq && isfinite(freq_hz)) {
         pf->set_freq = freq_hz;
-        pf->freq_t = clampf(freq_hz, pf->fmin, pf->fmax);
+        pf->freq_t = dsp_clampf(freq_hz, pf->fmin, pf->fmax);
         pf->lf_t = logf(pf->freq_t);
     }
 }
@@ -189,16 +162,14 @@ void passfilter_set(struct passfilter *pf, int on, float freq_hz, int slope)
 void passfilter_reset(struct passfilter *pf)
 {
     pf->pos = 0;
-    pf->slope = pf->slope_t;
-    eq_glide_jump(&pf->lf, pf->lf_t);
+    filter_switch_reset(&pf->sw);
+    glide_jump(&pf->lf, pf->lf_t);
     memset(pf->k, 0, sizeof pf->k);
     design(pf, pf->k);
     memcpy(pf->kend, pf->k, sizeof pf->k);
     memset(pf->dk, 0, sizeof pf->dk);
-    pf->designed = 1;
-    pf->ramp = pf->fading = pf->active = 0;
-    pf->fade.w = pf->on ? 1.0f : 0.0f;
-    pf->fade.target = pf->on;
+    pf->sw.designed = 1;
+    pf->active = 0;
     zero_state(pf);
 }
 
@@ -207,13 +178,16 @@ void passfilter_init(struct passfilter *pf, enum pass_kind kind, double rate)
     memset(pf, 0, sizeof *pf);
     pf->rate = rate;
     pf->kind = kind == PASS_LOW ? PASS_LOW : PASS_HIGH;
-    pf->alpha = eq_glide_alpha(rate, PASS_GLIDE_MS);
+    pf->alpha = glide_alpha(rate, PASS_GLIDE_MS);
     float nyq = (float)(0.49 * rate);
-    pf->fmin = pf->kind == PASS_HIGH ? PASS_HIGH_MIN : PASS_LOW_MIN;
-    pf->fmax = pf->kind == PASS_HIGH ? PASS_HIGH_MAX : PASS_LOW_MAX;
-    pf->fmax = pf->fmax < nyq ? pf->fmax : nyq;
-    xfade_init(&pf->fade, rate, 0);
+    const int hi = pf->kind == PASS_HIGH;
+    const struct table_row *on = &table_stem[hi ? STEM_HPF_ON : STEM_LPF_ON];
+    const struct table_row *freq = &table_stem[hi ? STEM_HPF_FREQ : STEM_LPF_FREQ];
+    const struct table_row *slope = &table_stem[hi ? STEM_HPF_SLOPE : STEM_LPF_SLOPE];
+    pf->fmin = freq->min;
+    pf->fmax = freq->max < nyq ? freq->max : nyq;
+    filter_switch_init(&pf->sw, rate, (int)slope->def);
     pf->set_freq = NAN;
-    passfilter_set(pf, 0, pf->kind == PASS_HIGH ? 20.0f : 20000.0f, 0);
+    passfilter_set(pf, on->def != 0.0f, freq->def, (int)slope->def);
     passfilter_reset(pf);
 }

@@ -2,18 +2,20 @@
 #ifndef STEMD_PASSFILTER_H
 #define STEMD_PASSFILTER_H
 
-#include "dsp/eq.h" /* struct eq_sect, eq_glide: the EQ's section loop form and glide */
-#include "dsp/xfade.h"
+#include "dsp/eq.h" /* struct eq_sect: the EQ's section loop form */
+#include "dsp/smooth.h"
+#include "dsp/filterswitch.h"
 
 enum pass_kind { PASS_HIGH, PASS_LOW };
 
-/* Frequency ranges (clamped; also to 0.49 * rate). */
-#define PASS_HIGH_MIN 10.0f
-#define PASS_HIGH_MAX 2000.0f
-#define PASS_LOW_MIN  200.0f
-#define PASS_LOW_MAX  20000.0f
+/* The order of hpf/slope's and lpf/slope's names in the table, "12dB|24dB" (tests/test_table.c
+ * checks). */
+enum pass_slope { PASS_12DB, PASS_24DB };
 
-/* Time for 99 % of a frequency change (eq.h's struct eq_glide in ln Hz, coefficients ramped per
+/* Frequency ranges and defaults: the table's hpf/freq and lpf/freq rows (clamped; also to
+ * 0.49 * rate). */
+
+/* Time for 99 % of a frequency change (smooth.h's struct glide in ln Hz, coefficients ramped per
  * sample), as for the EQ. */
 #define PASS_GLIDE_MS 30.0
 
@@ -21,33 +23,31 @@ enum pass_kind { PASS_HIGH, PASS_LOW };
 struct passfilter {
     double rate;
     enum pass_kind kind;
-    unsigned pos;           /* frames into the current sub-block */
-    float alpha;            /* glide step per sub-block (eq_glide_alpha) */
-    float fmin, fmax;       /* clamp range for this kind and rate */
-    float set_freq;         /* the raw value last given to passfilter_set */
-    float freq_t, lf_t;     /* target in Hz and in ln Hz */
-    struct eq_glide lf;     /* current, ln Hz */
-    int on, slope_t, slope; /* target on/off, target and current slope (0: 12, 1: 24 dB/oct) */
-    int designed, ramp, fading, active;
-    struct xfade fade;
+    unsigned pos;                        /* frames into the current sub-block */
+    float alpha;                         /* glide step per sub-block (glide_alpha) */
+    float fmin, fmax;                    /* clamp range for this kind and rate */
+    float set_freq;                      /* the raw value last given to passfilter_set */
+    float freq_t, lf_t;                  /* target in Hz and in ln Hz */
+    struct glide lf;                     /* current, ln Hz */
+    struct filter_switch sw;             /* on/off and slope (shape: an enum pass_slope) */
+    int active;                          /* this sub-block runs the filter */
     struct eq_sect k[2], dk[2], kend[2]; /* sections in use, per-sample step, sub-block end */
     float p1[2][2], p2[2][2];            /* [section][channel] integrator states */
 };
 
-/* Set up a filter of kind PASS_HIGH or PASS_LOW at rate Hz (44100..192000): off, 12 dB/oct,
- * at 20 Hz (high-pass) or 20 kHz (low-pass). A plain struct: no allocation. Not RT. */
+/* Set up a filter of kind PASS_HIGH or PASS_LOW at rate Hz (44100..192000), at the table's
+ * defaults for the stem's hpf or lpf (on, freq, slope). A plain struct: no allocation. Not RT. */
 void passfilter_init(struct passfilter *pf, enum pass_kind kind, double rate);
 
 /* RT: clear the states and jump to the targets (no glide, no fade); the sub-block phase restarts
  * at 0. Bounded and allocation-free; it redesigns (tan), so call it on an event only. */
 void passfilter_reset(struct passfilter *pf);
 
-/* RT: set the targets. on is 0 or not; freq_hz the -3 dB corner, 10..2000 Hz (high-pass) or
- * 200..20000 Hz (low-pass), clamped, non-finite ignored; slope 0 = 12 dB/oct (2nd-order
- * Butterworth), 1 = 24 dB/oct (4th-order Butterworth: sections of Q 0.5412 and 1.3066), other
- * values ignored. Only stores targets; an unchanged value costs a compare. The corner glides
- * (PASS_GLIDE_MS); on/off crossfades (xfade.h); a slope change fades out, switches, clears the
- * state and fades back in. */
+/* RT: set the targets. on is 0 or not; freq_hz the -3 dB corner in the table's range,
+ * clamped, non-finite ignored; slope PASS_12DB (2nd-order Butterworth) or PASS_24DB (4th-order
+ * Butterworth: sections of Q 0.5412 and 1.3066), other values ignored. Only stores targets; an
+ * unchanged value costs a compare. The corner glides (PASS_GLIDE_MS); on/off crossfades (xfade.h);
+ * a slope change fades out, switches, clears the state and fades back in. */
 void passfilter_set(struct passfilter *pf, int on, float freq_hz, int slope);
 
 /* RT: filter n frames of l and r in place (any n). The output does not depend on how the signal

@@ -4,23 +4,29 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp/table.h"
+
+static void mat_tick(struct strip *s);
+
 int strip_init(struct strip *s, double rate)
 {
     memset(s, 0, sizeof *s);
     s->k = smooth_coef(rate, SMOOTH_TAU_MS);
-    smooth_jump(&s->in[0], 1.0f);
-    smooth_jump(&s->in[1], 1.0f);
     passfilter_init(&s->hpf, PASS_HIGH, rate);
     passfilter_init(&s->lpf, PASS_LOW, rate);
     eq_init(&s->eq, STEMD_EQ_BANDS, rate);
     compressor_init(&s->comp, rate);
-    smooth_jump(&s->mat[0], 1.0f);
-    smooth_jump(&s->mat[1], 0.0f);
-    smooth_jump(&s->mat[2], 0.0f);
-    smooth_jump(&s->mat[3], 1.0f);
-    s->mat_still = 1;
-    s->mat_identity = 1;
     s->meters = 1;
+    /* Start as a snapshot of the table's defaults sets the strip, the gains already there. */
+    float sp[STEM_NPARAMS];
+    table_stem_defaults(sp);
+    strip_set_pre(s, sp);
+    strip_set_post(s, sp, 1);
+    for (int i = 0; i < 2; i++)
+        smooth_jump(&s->in[i], s->in[i].target);
+    for (int i = 0; i < 4; i++)
+        smooth_jump(&s->mat[i], s->mat[i].target);
+    mat_tick(s);
     return 0;
 }
 
@@ -94,19 +100,8 @@ void strip_set_post(struct strip *s, const float *sp, int audible)
     s->last_audible = audible;
     s->post_valid = 1;
     memcpy(s->last_post, sp, sizeof(float) * STEM_NPARAMS);
-    struct compressor_params cp = {
-        .on = sp[STEM_COMP_ON] != 0.0f,
-        .threshold_db = sp[STEM_COMP_THRESHOLD],
-        .ratio = sp[STEM_COMP_RATIO],
-        .knee_db = sp[STEM_COMP_KNEE],
-        .attack_ms = sp[STEM_COMP_ATTACK],
-        .release_ms = sp[STEM_COMP_RELEASE],
-        .makeup_db = sp[STEM_COMP_MAKEUP],
-        .detector = (int)sp[STEM_COMP_DETECTOR],
-        .link = sp[STEM_COMP_LINK] * 0.01f,
-        .sc_hpf_on = sp[STEM_COMP_SC_HPF_ON] != 0.0f,
-        .sc_hpf_hz = sp[STEM_COMP_SC_HPF_FREQ],
-    };
+    struct compressor_params cp;
+    compressor_params_of_stem(&cp, sp);
     compressor_set(&s->comp, &cp);
 
     /* Width in M/S: L' = (1+w)/2 L + (1-w)/2 R, R' = (1-w)/2 L + (1+w)/2 R; then balance, which

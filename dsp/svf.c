@@ -8,16 +8,6 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-void svf_identity(struct svf_coefs *c)
-{
-    c->a1 = 1.0f;
-    c->a2 = 0.0f;
-    c->a3 = 0.0f;
-    c->m0 = 1.0f;
-    c->m1 = 0.0f;
-    c->m2 = 0.0f;
-}
-
 void svf_design(struct svf_coefs *c, enum svf_type type, double freq_hz, double q, double gain_db,
                 double rate)
 {
@@ -91,23 +81,6 @@ void svf_process2(const struct svf_coefs *c, struct svf_state *s, float *l, floa
         r[i] = m0 * y + m1 * yv1 + m2 * yv2;
     }
     s->ic1[0] = p1, s->ic2[0] = p2, s->ic1[1] = q1, s->ic2[1] = q2;
-}
-
-void svf_process1(const struct svf_coefs *c, struct svf_state *s, unsigned ch, float *x, unsigned n)
-{
-    const float a1 = c->a1, a2 = c->a2, a3 = c->a3, m0 = c->m0, m1 = c->m1, m2 = c->m2;
-    float p1 = s->ic1[ch], p2 = s->ic2[ch];
-
-    for (unsigned i = 0; i < n; i++) {
-        float v0 = x[i];
-        float v3 = v0 - p2;
-        float v1 = a1 * p1 + a2 * v3;
-        float v2 = p2 + a2 * p1 + a3 * v3;
-        p1 = 2.0f * v1 - p1;
-        p2 = 2.0f * v2 - p2;
-        x[i] = m0 * v0 + m1 * v1 + m2 * v2;
-    }
-    s->ic1[ch] = p1, s->ic2[ch] = p2;
 }
 
 int svf_sanitize(struct svf_state *s)

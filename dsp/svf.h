@@ -38,17 +38,10 @@ struct svf_state {
 void svf_design(struct svf_coefs *c, enum svf_type type, double freq_hz, double q, double gain_db,
                 double rate);
 
-/* The identity (m0 = 1, everything else 0). */
-void svf_identity(struct svf_coefs *c);
-
 void svf_reset(struct svf_state *s);
 
 /* RT: filter n samples of two channels in place. */
 void svf_process2(const struct svf_coefs *c, struct svf_state *s, float *l, float *r, unsigned n);
-
-/* RT: filter n samples of one channel (state channel ch, 0 or 1) in place. */
-void svf_process1(const struct svf_coefs *c, struct svf_state *s, unsigned ch, float *x,
-                  unsigned n);
 
 /* RT: if a state went non-finite (it cannot with finite input, but a mastering chain must never
  * stay silent because of one bad value), clear it. Returns 1 if it reset. */

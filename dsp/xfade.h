@@ -47,22 +47,9 @@ static inline float xfade_curve(float w)
     return w * w * (3.0f - 2.0f * w);
 }
 
-/* RT: wet[i] = dry[i]*(1-c) + wet[i]*c, c = xfade_curve(w), for n samples, w moving one step per
- * sample towards the target. Call only when neither idle_off nor full_on holds (the callers skip
- * the work then). */
-static inline void xfade_mix(struct xfade *x, const float *dry, float *wet, unsigned n)
-{
-    float w = x->w, d = x->target ? x->step : -x->step;
-    for (unsigned i = 0; i < n; i++) {
-        w += d;
-        w = w < 0.0f ? 0.0f : w > 1.0f ? 1.0f : w;
-        if (w < 1.0f) /* at 1, dry + (wet - dry) may differ from wet by an ulp: keep wet */
-            wet[i] = dry[i] + (wet[i] - dry[i]) * xfade_curve(w);
-    }
-    x->w = w;
-}
-
-/* RT: as xfade_mix for two channels sharing one weight. */
+/* RT: wet[i] = dry[i]*(1-c) + wet[i]*c on both channels, c = xfade_curve(w), for n samples, w
+ * moving one step per sample towards the target. Call only when neither idle_off nor full_on
+ * holds (the callers skip the work then). */
 static inline void xfade_mix2(struct xfade *x, const float *dry_l, const float *dry_r, float *wet_l,
                               float *wet_r, unsigned n)
 {

@@ -85,6 +85,43 @@ static void usage(FILE *f)
             "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
 }
 
+/* Dither modes are the table's /bus/dither names ("off|16bit|24bit"): a mode's word length is
+ * the number its name starts with (0 for "off"), and --bits takes the lengths that have a mode. */
+static const struct param_def *dither_row(void)
+{
+    unsigned n;
+    const struct param_def *r = params_rows(SCOPE_BUS, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].id == BUS_DITHER) return &r[i];
+    return NULL;
+}
+
+static int dither_mode_bits(unsigned mode)
+{
+    char buf[32];
+    const char *name = params_enum_name(dither_row(), mode, buf, sizeof buf);
+    return name ? atoi(name) : 0;
+}
+
+/* The mode that dithers to bits, or -1 when none does. */
+static int dither_mode_of(int bits)
+{
+    for (unsigned m = 0; bits > 0 && m < params_enum_count(dither_row()); m++)
+        if (dither_mode_bits(m) == bits) return (int)m;
+    return -1;
+}
+
+/* "16|24": the word lengths of the table's modes, for messages. */
+static const char *dither_bits_list(char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (unsigned m = 0; m < params_enum_count(dither_row()); m++)
+        if (dither_mode_bits(m) > 0 && o < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%d", o ? "|" : "", dither_mode_bits(m));
+    return buf;
+}
+
 static void preset_err(void *ctx, const char *file, unsigned line, const char *reason)
 {
     (void)ctx;
@@ -309,7 +346,7 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
         unsigned m = n - skip;
         float *ol = sl->l + skip, *or_ = sl->r + skip;
         if (dither_bits)
-            dither_process(&dith, dither_bits == 16 ? DITHER_16 : DITHER_24, ol, or_, m);
+            dither_process(&dith, (enum dither_mode)dither_mode_of(dither_bits), ol, or_, m);
         if (rep && m) report_add(rep, ol, or_, m);
         if (out && m) {
             for (unsigned i = 0; i < m; i++) {
@@ -617,13 +654,17 @@ int main(int argc, char **argv)
         case 'F':
             is_float = 1;
             break;
-        case 'b':
-            bits = !strcmp(optarg, "16") ? 16 : !strcmp(optarg, "24") ? 24 : 0;
-            if (!bits) {
-                fprintf(stderr, "stemd-render: --bits is 16 or 24\n");
+        case 'b': {
+            char *end, list[64];
+            long b = strtol(optarg, &end, 10);
+            if (*end || end == optarg || b > 64 || dither_mode_of((int)b) < 0) {
+                fprintf(stderr, "stemd-render: --bits is %s\n",
+                        dither_bits_list(list, sizeof list));
                 return 2;
             }
+            bits = (int)b;
             break;
+        }
         case 'D':
             no_dither = 1;
             break;
@@ -701,18 +742,16 @@ int main(int argc, char **argv)
     int fmt;
     if (!p || out_format(out_path, is_float, bits, &fmt) < 0) goto done;
     /* Integer files get TPDF dither at their word length unless the bus already dithers. */
-    int dither_bits = (!is_float && !no_dither && user->bus[BUS_DITHER] == 0) ? bits : 0;
-    int bus_bits = user->bus[BUS_DITHER] == 1 ? 16 : user->bus[BUS_DITHER] == 2 ? 24 : 0;
+    int bus_bits = dither_mode_bits((unsigned)user->bus[BUS_DITHER]);
+    int dither_bits = (!is_float && !no_dither && bus_bits == 0) ? bits : 0;
     if (bus_bits && (is_float || bus_bits != bits)) {
+        char holds[32];
+        snprintf(holds, sizeof holds, is_float ? "floats" : "%d bits", bits);
         fprintf(stderr,
                 "stemd-render: /bus/dither dithers to %d bits but the file holds %s; set "
                 "/bus/dither to off (the renderer then dithers to the file's word length) "
                 "or write %d-bit integers\n",
-                bus_bits,
-                is_float     ? "floats"
-                : bits == 16 ? "16 bits"
-                             : "24 bits",
-                bus_bits);
+                bus_bits, holds, bus_bits);
         goto done;
     }
 
