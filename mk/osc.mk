@@ -40,7 +40,7 @@ INSTALL_BIN += $(STEMCTL_BIN)
 
 .PHONY: osc osc-tests osc-tests-san fuzz fuzz-smoke
 osc: $(OSC_LIB) $(STEMCTL_BIN) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
-	$(if $(filter 1,$(SANITIZE)),,$(B)/tests/rtcheck.so)
+	$(if $(SANITIZE),,$(B)/tests/rtcheck.so)
 
 # A full disk for one file, by LD_PRELOAD (tests/osc/80-record.t); plain C like rtcheck.so.
 $(B)/tests/enospc.so: tests/enospc.c
@@ -48,7 +48,7 @@ $(B)/tests/enospc.so: tests/enospc.c
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 osc-tests: osc
-	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(filter 1,$(SANITIZE)),,$(abspath $(B)/tests/rtcheck.so)) \
+	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f tests/osc/*.t
 
 osc-tests-san:

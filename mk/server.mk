@@ -50,13 +50,13 @@ $(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.
 
 .PHONY: server server-tests server-tests-san systemd-check
 server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) \
-	$(if $(filter 1,$(SANITIZE)),,$(RTCHECK_SO) $(if $(RTSAN_RT),$(RTSAN_DRIVER)))
+	$(if $(SANITIZE),,$(RTCHECK_SO) $(if $(RTSAN_RT),$(RTSAN_DRIVER)))
 
 # Each test checks the RT reports of the processes it started; 99-rtcheck-summary.t adds
 # them all up from $(B)/rtcheck-summary.txt.
 server-tests: server
 	@rm -f $(B)/rtcheck-summary.txt
-	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(filter 1,$(SANITIZE)),,$(abspath $(RTCHECK_SO))) \
+	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(RTCHECK_SO))) \
 	STEMD_RTCHECK_SUMMARY=$(abspath $(B))/rtcheck-summary.txt prove -f tests/server/*.t
 
 server-tests-san:

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <urcu/pointer.h>
 
 #include "dsp/dsp.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/tsan.h"
 
 #define RAMP_FRAMES 480 /* 10 ms at 48 kHz: resuming after a reset or a new graph fades in */
 
@@ -65,8 +65,9 @@ static int on_process(jack_nframes_t n, void *arg)
     atomic_store_explicit(&e->in_callback, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
 
-    struct snap *s = rcu_dereference(sd->ctl.cur);
-    struct graph *g = rcu_dereference(e->graph);
+    /* Acquire: everything written into a snapshot or graph before its release store. */
+    struct snap *s = __atomic_load_n(&sd->ctl.cur, __ATOMIC_ACQUIRE);
+    struct graph *g = __atomic_load_n(&e->graph, __ATOMIC_ACQUIRE);
     float *out_l = jack_port_get_buffer(e->out[0], n);
     float *out_r = jack_port_get_buffer(e->out[1], n);
 
@@ -100,10 +101,13 @@ static int on_process(jack_nframes_t n, void *arg)
         unsigned nq = mix_take_loudness(g->mix, e->loud_scratch, MIX_LOUDNESS_QUEUE, &dropped);
         if (nq) {
             size_t bytes = nq * sizeof(double);
-            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes)
+            TSAN_ACQUIRE(e->loud_rb);
+            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes) {
                 jack_ringbuffer_write(e->loud_rb, (const char *)e->loud_scratch, bytes);
-            else
+                TSAN_RELEASE(e->loud_rb);
+            } else {
                 dropped += nq;
+            }
         }
         if (dropped)
             atomic_fetch_add_explicit(&sd->ctl.loud_dropped, dropped, memory_order_relaxed);
@@ -304,7 +308,7 @@ static int ensure_graph(struct stemd *sd, unsigned rate, int reset)
         return rc;
     }
     atomic_store(&e->latency_frames, g->latency_frames);
-    rcu_assign_pointer(e->graph, g);
+    __atomic_store_n(&e->graph, g, __ATOMIC_RELEASE); /* the process thread's acquire pairs */
     if (old) control_retire(sd, graph_free, old);
     log_info("mix ready: %u stems at %u Hz, latency %u frames", sd->cfg.nstems, rate,
              g->latency_frames);

@@ -13,6 +13,7 @@
 
 #include "server/log.h"
 #include "server/server.h"
+#include "server/tsan.h"
 
 #define RING_BYTES  (4u << 20) /* 4 MiB: 10.9 s of stereo float at 48 kHz */
 #define POLL_MS     20         /* the disk thread's period: 1/500 of what the ring holds */
@@ -43,6 +44,7 @@ void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsig
     }
     jack_ringbuffer_data_t v[2];
     size_t bytes = (size_t)n * FRAME_BYTES;
+    TSAN_ACQUIRE(r->rb);
     jack_ringbuffer_get_write_vector(r->rb, v);
     if (v[0].len + v[1].len < bytes) {
         atomic_fetch_add_explicit(&r->dropped, n, memory_order_relaxed);
@@ -60,6 +62,7 @@ void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsig
         }
     }
     jack_ringbuffer_write_advance(r->rb, bytes);
+    TSAN_RELEASE(r->rb);
 }
 
 /* Disk thread: everything the ring holds into the file. Returns 0, or -1 when a write failed. */
@@ -68,7 +71,9 @@ static int drain(struct recorder *r, float *buf)
     size_t avail;
     while ((avail = jack_ringbuffer_read_space(r->rb) / FRAME_BYTES) > 0) {
         sf_count_t n = avail < DISK_FRAMES ? (sf_count_t)avail : DISK_FRAMES;
+        TSAN_ACQUIRE(r->rb);
         jack_ringbuffer_read(r->rb, (char *)buf, (size_t)n * FRAME_BYTES);
+        TSAN_RELEASE(r->rb);
         if (sf_writef_float(r->sf, buf, n) != n) return -1;
         atomic_fetch_add(&r->written, (uint64_t)n);
     }

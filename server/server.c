@@ -112,8 +112,8 @@ int stemd_init(struct stemd *sd)
      * rather than kill the server. */
     signal(SIGXFSZ, SIG_IGN);
 
-#if defined(__SANITIZE_ADDRESS__)
-    log_info("AddressSanitizer build: memory not locked (its shadow memory is too large)");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    log_info("sanitizer build: memory not locked (its shadow memory is too large)");
 #else
     /* Page faults in the process thread are as bad as system calls: lock everything, now and
      * later. Without the right (RLIMIT_MEMLOCK, CAP_IPC_LOCK) stemd still runs. */
