@@ -43,7 +43,11 @@ else
     # several times slower: the timing is judged in the plain build on a real-time jackd.
     skip "sanitizer build or no real-time scheduling" "no cycle overrun by stemd ($cb us)"
 fi
-awk -v l="$(field load "$after")" 'BEGIN { exit !(l < 50) }'; ok $? "JACK DSP load $(field load "$after") % < 50 % with 8 busy stems under the storm"
+if [ "$TSAN" = 1 ]; then # the load is the plain build's figure; TSan's code runs 5-15x slower
+    skip "ThreadSanitizer build: instrumented callbacks" "JACK DSP load $(field load "$after") % < 50 %"
+else
+    awk -v l="$(field load "$after")" 'BEGIN { exit !(l < 50) }'; ok $? "JACK DSP load $(field load "$after") % < 50 % with 8 busy stems under the storm"
+fi
 stop_driver; ok $? "driver exits cleanly"
 rtcheck_verify
 done_testing
