@@ -12,7 +12,9 @@
 # The tests run with STEMD_TSAN=1: tests/lib.sh re-runs each script without address-space
 # randomisation (setarch -R: older TSan runtimes cannot map their shadow memory under a high
 # vm.mmap_rnd_bits), sets TSAN_OPTIONS (halt on the first report, reports to files, the
-# suppressions of tests/tsan.supp) and fails the script on any report.
+# suppressions of tests/tsan.supp) and fails the script on any report. The test equipment that
+# must keep up with real time (the recording's player, the flooding OSC clients) is the plain
+# build's (build/), as in the ASan pass; the peak meter is stemd-render of either build.
 
 ifeq ($(SANITIZE),thread)
 override CFLAGS += -O1 -fsanitize=thread -fno-omit-frame-pointer
@@ -27,5 +29,6 @@ TSAN_OSC_TESTS    ?= $(sort $(wildcard tests/osc/*.t))
 .PHONY: tsan-tests
 tsan-tests:
 	@tools/install-deps tsan
-	@$(MAKE) --no-print-directory B=$(TSAN_B) SANITIZE=thread server osc
+	@$(MAKE) --no-print-directory B=$(TSAN_B) SANITIZE=thread server osc $(TSAN_B)/stemd-render
+	@$(MAKE) --no-print-directory B=build build/stemd-jackio build/tests/osc/osc-client
 	STEMD_BUILD=$(TSAN_B) STEMD_TSAN=1 STEMD_RTCHECK= prove -f $(TSAN_SERVER_TESTS) $(TSAN_OSC_TESTS)

@@ -12,14 +12,22 @@ timeout 14 "$CLIENT" -p "$PORT" -w 14000 send /subscribe >"$TMP/sub.txt" &
 SUB=$!
 sleep 1
 rss0=$(rss); x0=$(xruns)
+# The flooders are test equipment: the plain build's client when there is one (an instrumented
+# one sends too slowly to reach the rate limit).
+FLOODER=$CLIENT
+[ -x "${B%/*san}/tests/osc/osc-client" ] && FLOODER=${B%/*san}/tests/osc/osc-client
 FL=""
-for i in 1 2 3 4; do "$CLIENT" -p "$PORT" flood 10 >"$TMP/flood$i.txt" 2>&1 & FL="$FL $!"; done
+for i in 1 2 3 4; do "$FLOODER" -p "$PORT" flood 10 >"$TMP/flood$i.txt" 2>&1 & FL="$FL $!"; done
 sleep 5
 rss_mid=$(rss)
 wait $FL
 sleep 0.3
 t=$(c -w 1000 ping | awk '{print $2}')
-awk -v t="$t" 'BEGIN { exit !(t != "" && t < 50) }'; ok $? "/ping answered in $t ms right after the flood (< 50)"
+if [ "$TSAN" = 1 ]; then # a latency, judged in the plain and ASan builds; TSan's is 5-15x
+    skip "ThreadSanitizer build: instrumented OSC thread" "/ping answered in $t ms right after the flood"
+else
+    awk -v t="$t" 'BEGIN { exit !(t != "" && t < 50) }'; ok $? "/ping answered in $t ms right after the flood (< 50)"
+fi
 best=$t
 for _ in 1 2 3; do
     t=$(c -w 1000 ping | awk '{print $2}'); best=$(awk -v a="$best" -v b="$t" 'BEGIN{print (b<a)?b:a}')
@@ -39,7 +47,7 @@ limit=20000; case "$B" in *san*) limit=80000 ;; esac
 flood_x=$((x1 - x0)) control_x=0
 if [ "$flood_x" -gt 0 ]; then
     FL=""
-    for i in 1 2 3 4; do "$CLIENT" -p $((PORT + 5)) flood 10 >/dev/null 2>&1 & FL="$FL $!"; done
+    for i in 1 2 3 4; do "$FLOODER" -p $((PORT + 5)) flood 10 >/dev/null 2>&1 & FL="$FL $!"; done
     wait $FL
     control_x=$(($(xruns) - x1))
 fi
