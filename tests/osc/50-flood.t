@@ -4,7 +4,10 @@
 # afterwards, its RSS stays bounded, no xrun is caused, and the RT check stays at zero.
 . "$(dirname "$0")/lib.sh"
 start_jackd "$(rt_sched)" 64
-start_host
+# An instrumented OSC thread reads ~1000 datagrams/s in all (the socket drops the rest), so under
+# TSan the limit it must enforce is one it can see exceeded.
+RATE=5000; [ "$TSAN" = 1 ] && RATE=100
+start_host --rate-limit "$RATE"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
 xruns() { c send /status | awk '{print $4}'; }
 # A subscriber throughout, so feedback and meters run during the flood too.
@@ -60,7 +63,7 @@ case "$B:$JACKD_RT" in
 *) [ "$flood_x" -le $((2 * control_x + 10)) ]
    ok $? "no xrun caused by stemd (flood $flood_x vs control $control_x, real-time jackd)" ;;
 esac
-grep -q 'sent more than 5000 messages/s' "$TMP/host.log"; ok $? "flooding clients were rate-limited and logged"
+grep -q "sent more than $RATE messages/s" "$TMP/host.log"; ok $? "flooding clients were rate-limited ($RATE/s) and logged"
 kill $SUB 2>/dev/null; wait $SUB 2>/dev/null
 grep -q '^/bus/meter/lufs_i' "$TMP/sub.txt"; ok $? "a subscriber kept getting meters during the flood"
 host_alive; ok $? "the host still runs"
