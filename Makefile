@@ -81,7 +81,8 @@ unit-tests: $(TEST_BIN) $(TOOLS)
 
 # Everything, in order of speed: DSP unit and standards tests; the daemon against a real jackd
 # under the real-time-safety interposer; OSC; the demo's tools (live = offline); the fuzzer
-# for a bounded time; then the unit, server and OSC suites again under ASan+UBSan.
+# for a bounded time; then the unit, server and OSC suites again under ASan+UBSan; then the
+# server and OSC suites under ThreadSanitizer (mk/tsan.mk).
 test:
 	@tools/install-deps test
 	@$(MAKE) --no-print-directory B=build build-all server osc demo-build
@@ -93,6 +94,7 @@ test:
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 osc-tests
+	@$(MAKE) --no-print-directory tsan-tests
 
 # The whole suite while one busy loop per core competes for the CPU: it must pass all the same.
 test-under-load:

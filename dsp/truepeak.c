@@ -74,9 +74,11 @@ unsigned truepeak_delay(const struct truepeak *tp)
  * from bl/br, which hold taps - 1 frames of history then the block. Written as groups of 8 frames
  * with a fixed inner trip count so the compiler vectorizes across frames (each lane runs the same
  * sequence of scalar operations, so the result is bit-identical to a scalar loop and does not
- * depend on the grouping; ISO C mode keeps the compiler from fusing multiply-adds). */
+ * depend on the grouping; ISO C mode keeps the compiler from fusing multiply-adds). No clones
+ * under ASan or TSan: the ifunc resolver runs during relocation, before the sanitizer's runtime is
+ * up, and an instrumented resolver crashes at start-up. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void

@@ -7,7 +7,7 @@
 
 BENCH_CONTROL := $(B)/stemd-bench-control
 
-$(B)/tools/bench-control.o: override CFLAGS += $(call pc_cflags,liblo jack liburcu)
+$(B)/tools/bench-control.o: override CFLAGS += $(call pc_cflags,liblo jack)
 # In dependency order (the DAG of docs/ARCHITECTURE.md): OSC surface, server, wire, log, dsp.
 CONTROL_LINK = $(B)/libstemd-osc.a $(B)/libstemd-server.a $(B)/libstemd-oscwire.a \
 	$(B)/libstemd-log.a $(DSP_LIB)
@@ -17,7 +17,7 @@ $(BENCH_CONTROL): $(B)/tools/bench-control.o $(CONTROL_LINK)
 # The typed change API's own test (tests/control/test_apply.c, run by tests/osc/15-apply.t): on a
 # server that needs no JACK, like the benchmark; built with `make osc`.
 CONTROL_TEST := $(B)/tests/control/test_apply
-$(B)/tests/control/test_apply.o: override CFLAGS += $(call pc_cflags,liblo jack liburcu)
+$(B)/tests/control/test_apply.o: override CFLAGS += $(call pc_cflags,liblo jack)
 $(CONTROL_TEST): $(B)/tests/control/test_apply.o $(CONTROL_LINK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
 osc: $(CONTROL_TEST)

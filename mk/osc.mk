@@ -24,11 +24,11 @@ OSC_HOST     := $(B)/tests/osc/osc-host
 OSC_CLIENT   := $(B)/tests/osc/osc-client
 OSC_LIBS      = $(call pc_libs,liblo)
 # The server's library and packages (mk/server.mk's), for the test host.
-OSC_SERVER_LIBS = $(call pc_libs,jack liburcu sndfile) -lm -lpthread
+OSC_SERVER_LIBS = $(call pc_libs,jack sndfile) -lm -lpthread
 
 $(OSC_OBJ) $(B)/tools/stemctl.o $(B)/tests/osc/osc-host.o $(B)/tests/osc/osc-client.o: \
 	override CFLAGS += $(call pc_cflags,liblo)
-$(B)/tests/osc/osc-host.o: override CFLAGS += $(call pc_cflags,jack liburcu)
+$(B)/tests/osc/osc-host.o: override CFLAGS += $(call pc_cflags,jack)
 
 $(OSCWIRE_LIB): $(OSCWIRE_OBJ)
 	$(call need,liblo,liblo-dev)
@@ -55,7 +55,7 @@ INSTALL_BIN += $(STEMCTL_BIN)
 
 .PHONY: osc osc-tests osc-tests-san fuzz fuzz-smoke
 osc: $(OSCWIRE_LIB) $(OSC_LIB) $(STEMCTL_BIN) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
-	$(if $(filter 1,$(SANITIZE)),,$(B)/tests/rtcheck.so)
+	$(if $(SANITIZE),,$(B)/tests/rtcheck.so)
 
 # A full disk for one file, by LD_PRELOAD (tests/osc/80-record.t); plain C like rtcheck.so.
 $(B)/tests/enospc.so: tests/enospc.c
@@ -65,7 +65,7 @@ $(B)/tests/enospc.so: tests/enospc.c
 # 70-reload.t and 80-record.t run the daemon; 80-record.t plays through the demo's player and
 # reads its file with stemd-render.
 osc-tests: osc $(B)/stemd $(B)/stemd-jackio $(B)/stemd-render
-	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(filter 1,$(SANITIZE)),,$(abspath $(B)/tests/rtcheck.so)) \
+	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f tests/osc/*.t
 
 osc-tests-san:
@@ -82,7 +82,7 @@ FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 # ASan by it, and locking ASan's shadow memory would exhaust the machine.
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -D__SANITIZE_ADDRESS__=1 -Wall -Wextra -Werror -I. \
 	-DSTEMD_VERSION='"$(VERSION)"' \
-	$(call pc_cflags,liblo jack liburcu sndfile) $(FUZZ_FLAGS)
+	$(call pc_cflags,liblo jack sndfile) $(FUZZ_FLAGS)
 FUZZ_SRC     := $(sort $(wildcard dsp/*.c)) $(filter-out server/main.c,$(sort $(wildcard server/*.c))) \
 	$(OSC_SRC)
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_B)/%.o)
@@ -95,7 +95,7 @@ $(FUZZ_B)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BIN): tests/fuzz_osc.c $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,liblo jack liburcu sndfile) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(call pc_libs,liblo jack sndfile) \
 		-lm -lpthread
 
 # Work corpus in build/ (grows); the committed seeds stay as they are. A small ASan quarantine:

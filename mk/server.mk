@@ -12,7 +12,7 @@
 #   libstemd-server.a   the rest of server/ but main.c: needs the log and DSP libraries
 #   main.c              composes the server with the OSC surface (mk/osc.mk's libraries)
 
-SERVER_PKGS    := jack liburcu sndfile
+SERVER_PKGS    := jack sndfile
 SERVER_ALL_SRC := $(sort $(wildcard server/*.c))
 SERVER_LIB_SRC := $(filter-out server/main.c server/log.c,$(SERVER_ALL_SRC))
 SERVER_LIB_OBJ := $(SERVER_LIB_SRC:%.c=$(B)/%.o)
@@ -37,7 +37,6 @@ $(LOG_LIB): $(B)/server/log.o
 # surface, OSCWIRE_LIB its wire format).
 $(STEMD_BIN): $(B)/server/main.o $(OSC_LIB) $(SERVER_LIB) $(OSCWIRE_LIB) $(LOG_LIB) $(DSP_LIB)
 	$(call need,jack,libjack-jackd2-dev)
-	$(call need,liburcu,liburcu-dev)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
 
 # The driver embeds the server without OSC.
@@ -62,13 +61,13 @@ $(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.
 
 .PHONY: server server-tests server-tests-san systemd-check
 server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) \
-	$(if $(filter 1,$(SANITIZE)),,$(RTCHECK_SO) $(if $(RTSAN_RT),$(RTSAN_DRIVER)))
+	$(if $(SANITIZE),,$(RTCHECK_SO) $(if $(RTSAN_RT),$(RTSAN_DRIVER)))
 
 # Each test checks the RT reports of the processes it started; 99-rtcheck-summary.t adds
 # them all up from $(B)/rtcheck-summary.txt.
 server-tests: server
 	@rm -f $(B)/rtcheck-summary.txt
-	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(filter 1,$(SANITIZE)),,$(abspath $(RTCHECK_SO))) \
+	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(RTCHECK_SO))) \
 	STEMD_RTCHECK_SUMMARY=$(abspath $(B))/rtcheck-summary.txt prove -f tests/server/*.t
 
 server-tests-san:

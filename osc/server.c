@@ -370,12 +370,7 @@ int osc_start(struct stemd *sd, const struct osc_config *c, struct osc **out, ch
         osc_destroy(o);
         return rc;
     }
-    if ((rc = pthread_create(&o->thread, NULL, osc_main, o)) != 0) {
-        snprintf(err, errlen, "OSC thread: %s", strerror(rc));
-        osc_destroy(o);
-        return -rc;
-    }
-    o->thread_started = 1;
+    /* Before the OSC thread starts: from then on the client table is its own. */
     for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++) {
         const struct osc_client *fc = &o->clients[i];
         char to[80];
@@ -387,6 +382,12 @@ int osc_start(struct stemd *sd, const struct osc_config *c, struct osc **out, ch
                      to, o->cfg.bind);
         }
     }
+    if ((rc = pthread_create(&o->thread, NULL, osc_main, o)) != 0) {
+        snprintf(err, errlen, "OSC thread: %s", strerror(rc));
+        osc_destroy(o);
+        return -rc;
+    }
+    o->thread_started = 1;
     log_notice("OSC on udp %s port %u (%u networks allowed, lease %.0f s, meters %u Hz)", c->bind,
                c->port, c->nallow, c->lease_s, c->meter_rate_hz);
     *out = o;

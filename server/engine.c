@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <urcu/pointer.h>
 
 #include "server/engine.h"
 #include "server/log.h"
 #include "server/ports.h"
 #include "server/server.h"
+#include "server/tsan.h"
 
 void graph_free(void *ptr)
 {
@@ -192,7 +192,7 @@ static int ensure_graph(struct stemd *sd, unsigned rate, int reset)
         return rc;
     }
     atomic_store(&e->latency_frames, g->latency_frames);
-    rcu_assign_pointer(e->graph, g);
+    __atomic_store_n(&e->graph, g, __ATOMIC_RELEASE); /* the process thread's acquire pairs */
     if (old) control_retire(sd, graph_free, old);
     log_info("mix ready: %u stems at %u Hz, latency %u frames", sd->cfg.nstems, rate,
              g->latency_frames);

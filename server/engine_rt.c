@@ -4,13 +4,13 @@
 #include <jack/jack.h>
 #include <stdlib.h>
 #include <string.h>
-#include <urcu/pointer.h>
 
 #include "dsp/dsp.h"
 #include "server/engine.h"
 #include "server/meters.h"
 #include "server/recorder.h"
 #include "server/server.h"
+#include "server/tsan.h"
 
 #define RAMP_FRAMES 480 /* 10 ms at 48 kHz: resuming after a reset or a new graph fades in */
 
@@ -18,7 +18,7 @@
  * for real-time execution. That means that it cannot call functions that might block for a
  * long time. This includes malloc, free, printf, pthread_mutex_lock, sleep, wait, poll,
  * select, pthread_join, pthread_cond_wait, etc." Everything it touches was allocated before
- * activation; the snapshot and the graph come through RCU publication (rcu_dereference), read
+ * activation; the snapshot and the graph come through RCU publication (an acquire load), read
  * inside the in_callback window that control.c's grace period waits for (no liburcu reader). */
 int engine_rt_process(jack_nframes_t n, void *arg)
 {
@@ -34,8 +34,9 @@ int engine_rt_process(jack_nframes_t n, void *arg)
     atomic_store_explicit(&e->in_callback, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
 
-    struct snap *s = rcu_dereference(sd->ctl.cur);
-    struct graph *g = rcu_dereference(e->graph);
+    /* Acquire: everything written into a snapshot or graph before its release store. */
+    struct snap *s = __atomic_load_n(&sd->ctl.cur, __ATOMIC_ACQUIRE);
+    struct graph *g = __atomic_load_n(&e->graph, __ATOMIC_ACQUIRE);
     float *out_l = jack_port_get_buffer(e->out[0], n);
     float *out_r = jack_port_get_buffer(e->out[1], n);
 
@@ -69,10 +70,13 @@ int engine_rt_process(jack_nframes_t n, void *arg)
         unsigned nq = mix_take_loudness(g->mix, e->loud_scratch, MIX_LOUDNESS_QUEUE, &dropped);
         if (nq) {
             size_t bytes = nq * sizeof(double);
-            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes)
+            TSAN_ACQUIRE(e->loud_rb);
+            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes) {
                 jack_ringbuffer_write(e->loud_rb, (const char *)e->loud_scratch, bytes);
-            else
+                TSAN_RELEASE(e->loud_rb);
+            } else {
                 dropped += nq;
+            }
         }
         if (dropped)
             atomic_fetch_add_explicit(&sd->ctl.loud_dropped, dropped, memory_order_relaxed);

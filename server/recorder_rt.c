@@ -1,6 +1,7 @@
 /* server/recorder_rt.c: the process thread's half of the recorder: this cycle's master into the
  * ring while recording (see recorder.h). No lock, no system call. */
 #include "server/recorder.h"
+#include "server/tsan.h"
 
 #define FRAME_BYTES RECORDER_FRAME_BYTES
 
@@ -14,6 +15,7 @@ void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsig
     }
     jack_ringbuffer_data_t v[2];
     size_t bytes = (size_t)n * FRAME_BYTES;
+    TSAN_ACQUIRE(r->rb);
     jack_ringbuffer_get_write_vector(r->rb, v);
     if (v[0].len + v[1].len < bytes) {
         atomic_fetch_add_explicit(&r->dropped, n, memory_order_relaxed);
@@ -31,4 +33,5 @@ void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsig
         }
     }
     jack_ringbuffer_write_advance(r->rb, bytes);
+    TSAN_RELEASE(r->rb);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,8 +113,8 @@ int stemd_init(struct stemd *sd)
      * rather than kill the server. */
     signal(SIGXFSZ, SIG_IGN);
 
-#if defined(__SANITIZE_ADDRESS__)
-    log_info("AddressSanitizer build: memory not locked (its shadow memory is too large)");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    log_info("sanitizer build: memory not locked (its shadow memory is too large)");
 #else
     /* Page faults in the process thread are as bad as system calls: lock everything, now and
      * later. Without the right (RLIMIT_MEMLOCK, CAP_IPC_LOCK) stemd still runs. */
@@ -178,28 +179,37 @@ static void send_status(struct stemd *sd, int connected)
 
 static void reload(struct stemd *sd, int argc, char **argv)
 {
-    struct stemd_config *old = malloc(sizeof *old);
+    struct stemd_config *old = malloc(sizeof *old), *n = malloc(sizeof *n);
     char err[512];
-    if (!old) return;
-    memcpy(old, &sd->cfg, sizeof *old);
-    if (config_reload(&sd->cfg, argc, argv) < 0) {
+    if (!old || !n) {
         free(old);
+        free(n);
+        return;
+    }
+    memcpy(old, &sd->cfg, sizeof *old);
+    memcpy(n, &sd->cfg, sizeof *n);
+    if (config_reload(n, argc, argv) < 0) {
+        free(old);
+        free(n);
         return;
     }
     /* What JACK and the snapshots are built around cannot change while running. */
-    if (sd->cfg.nstems != old->nstems ||
-        memcmp(sd->cfg.names, old->names, sizeof old->names) != 0 ||
-        strcmp(sd->cfg.jack_name, old->jack_name) ||
-        strcmp(sd->cfg.jack_server, old->jack_server) ||
-        strcmp(sd->cfg.state_dir, old->state_dir)) {
+    if (n->nstems != old->nstems || memcmp(n->names, old->names, sizeof old->names) != 0 ||
+        strcmp(n->jack_name, old->jack_name) || strcmp(n->jack_server, old->jack_server) ||
+        strcmp(n->state_dir, old->state_dir)) {
         log_warn("SIGHUP: stems, jack-name, jack-server and state-dir change only on a restart "
                  "of stemd; keeping the running ones");
-        sd->cfg.nstems = old->nstems;
-        memcpy(sd->cfg.names, old->names, sizeof old->names);
-        memcpy(sd->cfg.jack_name, old->jack_name, sizeof old->jack_name);
-        memcpy(sd->cfg.jack_server, old->jack_server, sizeof old->jack_server);
-        memcpy(sd->cfg.state_dir, old->state_dir, sizeof old->state_dir);
+        memcpy(n->state_dir, old->state_dir, sizeof old->state_dir);
     }
+    /* Only the reloadable part of sd->cfg is written: its head (nstems, names, jack-name,
+     * jack-server) is read without a lock by the process callback, JACK's latency callback and
+     * the OSC thread, which must never see it change, even for an instant. */
+    _Static_assert(offsetof(struct stemd_config, jack_server) <
+                       offsetof(struct stemd_config, connect_out),
+                   "the fixed fields lead struct stemd_config");
+    const size_t fixed = offsetof(struct stemd_config, connect_out);
+    memcpy((char *)&sd->cfg + fixed, (char *)n + fixed, sizeof *n - fixed);
+    free(n);
     log_set_level(sd->cfg.log_level);
     recorder_set_dir(sd, sd->cfg.record_dir);
     ports_remember_config(sd);

@@ -30,7 +30,7 @@ struct retired;
 
 struct control {
     pthread_mutex_t wlock; /* serialises writers; recursive, so listeners may call back */
-    struct snap *cur;      /* RCU-published (rcu_assign_pointer); read by the process thread */
+    struct snap *cur;      /* RCU-published (release store); read by the process thread */
     uint64_t seq;
     struct {
         stemd_listener_fn fn;
@@ -48,7 +48,7 @@ struct control {
     pthread_cond_t rcond;
     struct retired *retired;
     int stop;
-    uint64_t grace_periods;
+    _Atomic uint64_t grace_periods; /* read by tests (stemd-driver status) */
 
     pthread_mutex_t llock; /* guards loud */
     struct loudness *loud;

@@ -5,7 +5,16 @@
 #   STEMD_BUILD    build directory (build or build/san); default build
 #   STEMD_RTCHECK  path of rtcheck.so: the programs under test run under it, and rtcheck_verify
 #                  checks their reports
+#   STEMD_TSAN     1 for a ThreadSanitizer build (build/tsan): the script re-runs itself without
+#                  address-space randomisation, every program it starts reports races to
+#                  $TMP/tsan.<pid>, and done_testing fails the script on any report
 set -u
+# Older TSan runtimes cannot place their shadow memory when the kernel randomises mmap with many
+# bits (vm.mmap_rnd_bits=32) and crash at start-up; setarch -R turns randomisation off for this
+# process and everything it starts, nothing system-wide.
+if [ "${STEMD_TSAN:-0}" = 1 ] && [ -z "${STEMD_TSAN_NORAND-}" ]; then
+    STEMD_TSAN_NORAND=1 exec setarch "$(uname -m)" -R bash "$0" "$@"
+fi
 B=${STEMD_BUILD:-build}
 RTCHECK=${STEMD_RTCHECK-}
 export JACK_NO_AUDIO_RESERVATION=1
@@ -14,6 +23,12 @@ JACK=stemd$SUITE$$
 export JACK_DEFAULT_SERVER=$JACK
 TAP_N=0
 TAP_FAIL=0
+# halt_on_error: a race ends the program (its exit status and the test's next checks fail too);
+# log_path: the reports are files, so done_testing sees every program's, even a daemon's whose
+# stderr no test reads. jackd and the JACK tools are not instrumented and ignore it.
+TSAN=${STEMD_TSAN:-0}
+[ "$TSAN" = 1 ] && export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
+log_path=$TMP/tsan suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
 PIDS=""
 JACKD_PID=""
 
@@ -31,7 +46,19 @@ skip() { # skip REASON DESCRIPTION: a test point that could not be measured
     TAP_N=$((TAP_N + 1))
     echo "ok $TAP_N - $2 # SKIP $1"
 }
+# tsan_verify: one test point, no ThreadSanitizer report from any program the script started.
+tsan_verify() {
+    local f n=0
+    for f in "$TMP"/tsan.*; do
+        [ -e "$f" ] || continue
+        n=$((n + 1)); diag "ThreadSanitizer report $f:"; sed 's/^/#   /' "$f"
+    done
+    ok $((n != 0)) "ThreadSanitizer: no report from the programs under test ($n)"
+    TSAN_CHECKED=$n
+}
+TSAN_CHECKED=""
 done_testing() {
+    [ "$TSAN" = 1 ] && tsan_verify
     echo "1..$TAP_N"
     [ "$TAP_FAIL" -eq 0 ]
 }
@@ -103,6 +130,16 @@ cleanup() {
     sleep 0.2
     for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
     stop_jackd
+    # Programs stopped here, after the plan, may report on their way out: fail the script.
+    local rc=0 f
+    if [ "$TSAN" = 1 ]; then
+        for f in "$TMP"/tsan.*; do
+            [ -e "$f" ] || continue
+            rc=1; [ -n "$TSAN_CHECKED" ] && [ "$TSAN_CHECKED" != 0 ] && continue
+            echo "ThreadSanitizer report $f (at cleanup):" >&2; cat "$f" >&2
+        done
+    fi
     [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+    [ "$rc" = 0 ] || exit 1
 }
 trap cleanup EXIT

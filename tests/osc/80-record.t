@@ -52,7 +52,7 @@ grep -q "configuration reloaded" "$TMP/stemd.log"; ok $? "SIGHUP gives it --reco
 # The player is test equipment, not the system under test: the plain build's when there is one
 # (an ASan player on a loaded machine can fall behind JACK's deadlines and play silence).
 PLAYER=$B/stemd-jackio
-[ -x "${B%/san}/stemd-jackio" ] && PLAYER=${B%/san}/stemd-jackio
+[ -x "${B%/*san}/stemd-jackio" ] && PLAYER=${B%/*san}/stemd-jackio
 "$PLAYER" -s "$JACK" -n play -p "$TMP/sine.wav=stemdrec:in_01_drums_L,stemdrec:in_01_drums_R" -d 6 >"$TMP/play.log" 2>&1 &
 PLAY=$!
 PIDS="$PIDS $PLAY"

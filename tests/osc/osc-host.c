@@ -21,7 +21,14 @@ static void *stdin_thread(void *arg)
     struct stemd *sd = arg;
     char line[4096], a[1024], b[1024], cmd[32], err[512];
     float v;
-    while (fgets(line, sizeof line, stdin)) {
+    /* Cancelled only while it waits for a line (main joins it before stemd_fini): a command
+     * runs to its end. */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    for (;;) {
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        char *got = fgets(line, sizeof line, stdin);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (!got) break;
         if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 2) continue;
         if (!strcmp(cmd, "set") && stemd_set_text(sd, a, b, STEMD_SRC_API, &v, err, sizeof err) < 0)
             fprintf(stderr, "host: set: %s\n", err);
@@ -51,9 +58,12 @@ int main(int argc, char **argv)
     int rc = stemd_init(sd);
     if (rc == 0 && (rc = osc_start(sd, &oc, &osc, err, sizeof err)) < 0) log_err("%s", err);
     if (rc == 0) {
-        pthread_create(&th, NULL, stdin_thread, sd);
-        pthread_detach(th);
+        int started = pthread_create(&th, NULL, stdin_thread, sd) == 0;
         rc = stemd_run(sd, argc, argv, NULL);
+        if (started) {
+            pthread_cancel(th);
+            pthread_join(th, NULL);
+        }
     }
     osc_stop(osc);
     stemd_fini(sd);
