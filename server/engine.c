@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/engine.h"
@@ -253,6 +254,8 @@ int engine_open(struct stemd *sd)
         jack_set_latency_callback(client, on_latency, sd);
         jack_set_port_connect_callback(client, on_port_connect, sd);
         jack_set_port_registration_callback(client, on_port_registration, sd);
+        atomic_store(&e->quiesce, 0);
+        atomic_store(&e->quiet, 0);
         if (jack_activate(client)) {
             log_err("cannot activate the JACK client '%s'", sd->cfg.jack_name);
             rc = -EIO;
@@ -284,6 +287,11 @@ void engine_close(struct stemd *sd)
              * its socket fills, the server blocks writing, and jack_client_close waits
              * forever for the server's answer (seen at 32 stems, 66 ports). So drop the
              * ports' metadata and unregister them while this client still reads. */
+            /* Fade out first (10 ms), then deactivate: at most 200 ms if the server has stalled. */
+            e->rt_fade = ENGINE_RAMP_FRAMES;
+            atomic_store_explicit(&e->quiesce, 1, memory_order_release);
+            for (int i = 0; i < 200 && !atomic_load(&e->quiet); i++)
+                nanosleep(&(struct timespec){0, 1000000}, NULL);
             jack_deactivate(e->client);
             ports_clear_metadata(sd);
             ports_unregister(sd);

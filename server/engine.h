@@ -43,6 +43,11 @@ struct engine {
     atomic_uint latency_frames; /* of the current graph, for the latency callback */
     atomic_int shutdown;        /* set by the on_info_shutdown callback */
     atomic_int in_callback;     /* 1 while the process callback runs (see control.c) */
+    /* A stop: engine_close sets quiesce (after rt_fade), the callback fades out over rt_fade
+     * frames and then sets quiet and only writes silence. */
+    atomic_int quiesce, quiet;
+#define ENGINE_RAMP_FRAMES 480 /* 10 ms at 48 kHz: fades after a reset, a new graph, at a stop */
+    unsigned rt_fade;
     atomic_int freewheel;
     atomic_uint rate_hz, period_frames;
     atomic_uint pending_rate; /* a sample-rate callback asked for a new graph */

@@ -12,7 +12,7 @@
 #include "server/server.h"
 #include "server/tsan.h"
 
-#define RAMP_FRAMES 480 /* 10 ms at 48 kHz: resuming after a reset or a new graph fades in */
+#define RAMP_FRAMES ENGINE_RAMP_FRAMES
 
 /* Runs in JACK's process thread. jack.h: "The code in the supplied function must be suitable
  * for real-time execution. That means that it cannot call functions that might block for a
@@ -40,8 +40,10 @@ int engine_rt_process(jack_nframes_t n, void *arg)
     float *out_l = jack_port_get_buffer(e->out[0], n);
     float *out_r = jack_port_get_buffer(e->out[1], n);
 
-    if (!g || g->rate_hz != atomic_load_explicit(&e->rate_hz, memory_order_relaxed)) {
-        /* The rate changed and the main thread is building the graph for it: silence. */
+    if (!g || g->rate_hz != atomic_load_explicit(&e->rate_hz, memory_order_relaxed) ||
+        atomic_load_explicit(&e->quiet, memory_order_relaxed)) {
+        /* The rate changed and the main thread is building the graph for it, or stemd is
+         * stopping and has faded out: silence. */
         memset(out_l, 0, n * sizeof *out_l);
         memset(out_r, 0, n * sizeof *out_r);
     } else {
@@ -63,6 +65,18 @@ int engine_rt_process(jack_nframes_t n, void *arg)
             float gain = (float)(RAMP_FRAMES - e->rt_ramp) / RAMP_FRAMES;
             out_l[i] *= gain;
             out_r[i] *= gain;
+        }
+        if (atomic_load_explicit(&e->quiesce, memory_order_acquire)) {
+            /* Stopping: fade out (no click for whatever listens), then only silence, so the
+             * deactivation that follows finds this thread idle and jack2's cancellation of it
+             * lands outside the DSP (under ThreadSanitizer, outside its runtime). */
+            for (unsigned i = 0; i < n; i++) {
+                float gain = (float)e->rt_fade / RAMP_FRAMES;
+                out_l[i] *= gain;
+                out_r[i] *= gain;
+                if (e->rt_fade) e->rt_fade--;
+            }
+            if (!e->rt_fade) atomic_store_explicit(&e->quiet, 1, memory_order_relaxed);
         }
         mix_take_meters(g->mix, g->meters);
         meters_rt_push(e->meters, g->meters, n);

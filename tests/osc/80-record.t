@@ -69,7 +69,9 @@ out=$(ctl record stop)
 ok $? "stemctl record stop: $out"
 secs=$(c send /record/status | awk '{print $5}') # the exact seconds (stemctl rounds to 0.1)
 n=$(frames "$REC/take1.wav")
-awk -v s="$secs" -v n="$n" 'BEGIN { exit !(s > 1.8 && s < 2.6 && (n / 48000 - s) ^ 2 < 0.02 ^ 2) }'
+# About 2 s; a loaded machine's dummy backend runs slower than the clock (it drops cycles), so
+# only the upper bound is the wall clock's; the exact match of the file and the status is the test.
+awk -v s="$secs" -v n="$n" 'BEGIN { exit !(s > 0.5 && s < 2.6 && (n / 48000 - s) ^ 2 < 0.02 ^ 2) }'
 ok $? "the file holds what the status says: $n frames, $secs s"
 grep -q " 0 frames lost" <<<"$out"; ok $? "no frame lost"
 p=$(peak "$REC/take1.wav")
