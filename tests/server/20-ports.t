@@ -4,6 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 start_jackd
 
+props_have() { # props_have PORT TEXT...: the port's metadata holds every TEXT
+    local props; props=$(jack_property --port -l "$1" 2>&1); shift
+    for t in "$@"; do grep -q "$t" <<<"$props" || return 1; done
+}
 check_stems() { # check_stems SPEC NAME1 NAME2 ...
     local spec=$1; shift
     local n=$# name=st$RANDOM
@@ -22,12 +26,14 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     is "$(jack_lsp -s "$JACK" | grep "^$name:" | LC_ALL=C sort)" "$want" "--stems $spec: names in stem order when sorted"
     local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
     if [ "${META:-1}" = 1 ]; then
-    local props; props=$(jack_property --port -l "$first" 2>&1)
     local cap; cap=$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}
-    grep -q "pretty-name value: $cap L" <<<"$props" && grep -q "port-group value: $cap" <<<"$props" \
-        && grep -q "order value: 1" <<<"$props"; ok $? "--stems $spec: metadata of $first (pretty '$cap L', group, order)"
-    props=$(jack_property --port -l "$name:master_R" 2>&1)
-    grep -q "pretty-name value: Master R" <<<"$props" && grep -q "order value: 2" <<<"$props"; ok $? "--stems $spec: master_R metadata"
+    # jack2 keeps metadata in a Berkeley DB that every client opens; on a loaded machine a read
+    # can come back empty while another client holds its lock: read again until it answers.
+    wait_for props_have "$first" "pretty-name value: $cap L" "port-group value: $cap" "order value: 1"
+    ok $? "--stems $spec: metadata of $first (pretty '$cap L', group, order)" ||
+        diag "$(jack_property --port -l "$first" 2>&1 | head -5)"
+    wait_for props_have "$name:master_R" "pretty-name value: Master R" "order value: 2"
+    ok $? "--stems $spec: master_R metadata"
     fi
     local lat; lat=$(jack_lsp -s "$JACK" -l "$name:master_L" | grep "capture latency")
     grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($lat)"
