@@ -5,7 +5,9 @@
  *   set PATH VALUE      stemd_set_text, source API
  *   preset FILE         stemd_apply_preset_file, source API
  * SIGTERM/SIGINT stop it (stemd_run takes them), then OSC stops before the engine. */
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +18,29 @@
 #include "server/log.h"
 #include "server/server.h"
 
+struct input {
+    struct stemd *sd;
+    atomic_int stop; /* main asks the reader to end (before stemd_fini) */
+};
+
+/* The stdin reader: polls, so main can end it with a flag and join it. (Cancelling it in
+ * fgets, the obvious way, leaves the cancelled thread's stack poisoned for ASan, which then
+ * reports its own sigaltstack call at the thread's exit.) */
 static void *stdin_thread(void *arg)
 {
-    struct stemd *sd = arg;
+    struct input *in = arg;
     char line[4096], a[1024], b[1024], cmd[32], err[512];
     float v;
-    /* Cancelled only while it waits for a line (main joins it before stemd_fini): a command
-     * runs to its end. */
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-    for (;;) {
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-        char *got = fgets(line, sizeof line, stdin);
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-        if (!got) break;
+    while (!atomic_load(&in->stop)) {
+        struct pollfd pfd = {.fd = 0, .events = POLLIN};
+        if (poll(&pfd, 1, 100) <= 0) continue;
+        if (!fgets(line, sizeof line, stdin)) break;
         if (sscanf(line, "%31s %1023s %1023s", cmd, a, b) < 2) continue;
-        if (!strcmp(cmd, "set") && stemd_set_text(sd, a, b, STEMD_SRC_API, &v, err, sizeof err) < 0)
+        if (!strcmp(cmd, "set") &&
+            stemd_set_text(in->sd, a, b, STEMD_SRC_API, &v, err, sizeof err) < 0)
             fprintf(stderr, "host: set: %s\n", err);
         if (!strcmp(cmd, "preset") &&
-            stemd_apply_preset_file(sd, a, 0, STEMD_SRC_API, err, sizeof err) < 0)
+            stemd_apply_preset_file(in->sd, a, 0, STEMD_SRC_API, err, sizeof err) < 0)
             fprintf(stderr, "host: preset: %s\n", err);
     }
     return NULL;
@@ -58,10 +65,11 @@ int main(int argc, char **argv)
     int rc = stemd_init(sd);
     if (rc == 0 && (rc = osc_start(sd, &oc, &osc, err, sizeof err)) < 0) log_err("%s", err);
     if (rc == 0) {
-        int started = pthread_create(&th, NULL, stdin_thread, sd) == 0;
+        struct input in = {.sd = sd};
+        int started = pthread_create(&th, NULL, stdin_thread, &in) == 0;
         rc = stemd_run(sd, argc, argv, NULL);
         if (started) {
-            pthread_cancel(th);
+            atomic_store(&in.stop, 1);
             pthread_join(th, NULL);
         }
     }
