@@ -142,7 +142,7 @@ static int check_query(struct osc_req *r, const char *base, const char *errpath)
         }
         return 0;
     }
-    if (params_resolve(base, r->o->names, &ref, err, sizeof err) < 0) {
+    if (params_lookup_resolve(r->o->lookup, base, -1, &ref, err, sizeof err) < 0) {
         fail(r, errpath, err);
         return -1;
     }
@@ -339,7 +339,7 @@ parameter:
         return;
     }
     struct param_ref ref;
-    if (params_resolve(base, o->names, &ref, err, sizeof err) < 0) {
+    if (params_lookup_resolve(o->lookup, base, -1, &ref, err, sizeof err) < 0) {
         fail(r, ep, err);
         return;
     }
@@ -483,7 +483,7 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_QUERY:
         if (a->reply_addr) {
             struct param_ref ref;
-            if (params_resolve(a->base, o->names, &ref, err, sizeof err) == 0)
+            if (params_lookup_resolve(o->lookup, a->base, -1, &ref, err, sizeof err) == 0)
                 osc_add_value(o, &r->out, a->reply_addr, &ref, stemd_get_ref(o->sd, &ref), a->fl);
         } else {
             /* Many matches (a pattern over hundreds of stems) are paced out like /dump, so

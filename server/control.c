@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dsp/lookup.h"
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
@@ -147,7 +148,7 @@ int stemd_set(struct stemd *sd, const char *path, float value, int source, float
 {
     struct param_change c = {.value = value};
     size_t bad;
-    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &c.ref, err, errlen) < 0) return -EINVAL;
     return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
 }
 
@@ -156,7 +157,7 @@ int stemd_set_text(struct stemd *sd, const char *path, const char *text, int sou
 {
     struct param_change c;
     size_t bad;
-    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &c.ref, err, errlen) < 0) return -EINVAL;
     if (params_parse_value(&c.ref, text, &sd->names, &c.value, err, errlen) == -1) return -EINVAL;
     return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
 }
@@ -172,7 +173,7 @@ float stemd_get_ref(struct stemd *sd, const struct param_ref *ref)
 int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_t errlen)
 {
     struct param_ref ref;
-    if (params_resolve(path, &sd->names, &ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &ref, err, errlen) < 0) return -EINVAL;
     *value = stemd_get_ref(sd, &ref);
     return 0;
 }
@@ -196,7 +197,7 @@ int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, in
     struct preset_errs pe = {err, errlen, 0};
     struct param_change *c;
     size_t n;
-    int bad = preset_parse(text, fname, &sd->names, preset_err, &pe, &c, &n);
+    int bad = preset_parse_lookup(text, fname, sd->ctl.lookup, preset_err, &pe, &c, &n);
     if (bad != 0) {
         if (bad > 0) return -EINVAL;
         snprintf(err, errlen, "out of memory");
@@ -288,6 +289,11 @@ const char *stemd_stem_name(const struct stemd *sd, unsigned k)
 const struct params_names *stemd_names(const struct stemd *sd)
 {
     return &sd->names;
+}
+
+const struct params_lookup *stemd_lookup(const struct stemd *sd)
+{
+    return sd->ctl.lookup;
 }
 
 int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "dsp/lookup.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/tsan.h"
@@ -174,9 +175,10 @@ int control_init(struct stemd *sd)
     pthread_cond_init(&c->rcond, NULL);
     pthread_mutex_init(&c->llock, NULL);
     c->loud = loudness_new();
+    c->lookup = params_lookup_new(&sd->names);
     struct params *p = params_new(sd->cfg.nstems);
     c->cur = p ? malloc(sizeof *c->cur) : NULL;
-    if (!c->loud || !c->cur) {
+    if (!c->loud || !c->cur || !c->lookup) {
         params_free(p);
         return -ENOMEM;
     }
@@ -215,6 +217,8 @@ void control_fini(struct stemd *sd)
     snap_free(c->cur);
     c->cur = NULL;
     loudness_free(c->loud);
+    params_lookup_free(c->lookup);
+    c->lookup = NULL;
     pthread_mutex_destroy(&c->wlock);
     pthread_mutex_destroy(&c->rlock);
     pthread_cond_destroy(&c->rcond);
