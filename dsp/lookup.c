@@ -30,6 +30,8 @@ struct params_lookup {
     struct row_key rows[2][ROW_SLOTS]; /* [SCOPE_BUS], [SCOPE_STEM] */
     uint16_t stems[STEM_SLOTS];        /* stem k+1; 0: empty */
     uint32_t stem_hash[STEM_SLOTS];
+    uint8_t stem_len[STEM_SLOTS];
+    uint8_t hashed[STEMD_MAX_STEMS]; /* stem k's name is in the hash (a hint may be taken) */
 };
 
 /* FNV-1a over s up to (not including) the first stop byte or NUL; *len gets the length. */
@@ -41,6 +43,13 @@ static uint32_t hash_to(const char *s, char stop, size_t *len)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
     *len = i;
     return h;
+}
+
+static int has_prefix(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++) return 0;
+    return 1;
 }
 
 static void add_row(struct params_lookup *lk, const struct param_def *d, unsigned index)
@@ -73,17 +82,25 @@ static void add_stem(struct params_lookup *lk, unsigned k)
 {
     const char *nm = lk->names->names[k];
     size_t len;
-    if (!nm) return;
+    /* A name with an OSC pattern character is left to params_resolve: what the fast path finds
+     * is then never a pattern (the OSC layer relies on it). Valid names have none. */
+    if (!nm || strpbrk(nm, "*?[]{}")) return;
     uint32_t h = hash_to(nm, 0, &len);
+    if (len >= STEMD_STEM_NAME_MAX) return;
     for (uint32_t i = h;; i++) {
         uint32_t s = i & (STEM_SLOTS - 1);
         if (!lk->stems[s]) {
             lk->stems[s] = (uint16_t)(k + 1);
             lk->stem_hash[s] = h;
+            lk->stem_len[s] = (uint8_t)len;
+            lk->hashed[k] = 1;
             return;
         }
-        /* A name twice: params_resolve's search finds the first. */
-        if (lk->stem_hash[s] == h && strcmp(lk->names->names[lk->stems[s] - 1], nm) == 0) return;
+        /* A name twice: params_resolve's search finds the first (or the hint). */
+        if (lk->stem_hash[s] == h && strcmp(lk->names->names[lk->stems[s] - 1], nm) == 0) {
+            lk->hashed[k] = 1;
+            return;
+        }
     }
 }
 
@@ -133,15 +150,15 @@ static int find_stem(const struct params_lookup *lk, const char *tok, size_t len
         return v >= 1 && v <= n ? (int)v - 1 : -1;
     }
     if (!names || !names->names) return -1;
-    if (hint >= 0 && (unsigned)hint < n) {
+    if (hint >= 0 && (unsigned)hint < n && hint < STEMD_MAX_STEMS && lk->hashed[hint]) {
         const char *nm = names->names[hint];
         if (nm && strncmp(nm, tok, len) == 0 && nm[len] == 0) return hint;
     }
     for (uint32_t i = h;; i++) {
         uint32_t s = i & (STEM_SLOTS - 1);
         if (!lk->stems[s]) return -1;
-        const char *nm = names->names[lk->stems[s] - 1];
-        if (lk->stem_hash[s] == h && strncmp(nm, tok, len) == 0 && nm[len] == 0)
+        if (lk->stem_hash[s] == h && lk->stem_len[s] == len &&
+            memcmp(names->names[lk->stems[s] - 1], tok, len) == 0)
             return lk->stems[s] - 1;
     }
 }
@@ -155,10 +172,10 @@ int params_lookup_find(const struct params_lookup *lk, const char *path, int hin
     size_t len;
 
     if (!lk || !path || path[0] != '/') return -1;
-    if (strncmp(path, "/bus/", 5) == 0) {
+    if (has_prefix(path, "/bus/")) {
         scope = SCOPE_BUS;
         rest = path + 5;
-    } else if (strncmp(path, "/stem/", 6) == 0) {
+    } else if (has_prefix(path, "/stem/")) {
         scope = SCOPE_STEM;
         const char *tok = path + 6;
         uint32_t h = hash_to(tok, '/', &len);

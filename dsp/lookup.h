@@ -25,8 +25,8 @@ int params_lookup_resolve(const struct params_lookup *lk, const char *path, int 
                           struct param_ref *ref, char *err, size_t errlen);
 
 /* The fast path alone: 0 with *ref set when path resolves, -1 otherwise (no text: the caller
- * that needs the reason asks params_resolve_hint). For tests and callers with their own
- * fallback. */
+ * that needs the reason asks params_resolve_hint). It never finds a path holding an OSC pattern
+ * character (* ? [ ] { }): a stem name with one is left to params_resolve. */
 int params_lookup_find(const struct params_lookup *lk, const char *path, int hint,
                        struct param_ref *ref);
 

@@ -27,23 +27,28 @@ static void notify(struct stemd *sd, const struct param_ref *ref, float v, int s
         c->listeners[i].fn(c->listeners[i].ctx, ref, v, source, batch);
 }
 
-/* Every parameter whose value differs between a and b, in table order. */
+/* Every parameter whose value differs between a and b, in table order (the rows' slots are in
+ * id order, so walking rows and their slots is params_ref_at order without its row search). */
 static void notify_diff(struct stemd *sd, const struct params *a, const struct params *b,
                         int source, uint64_t batch)
 {
-    unsigned ns = b->nstems;
-    for (unsigned i = 0; i < BUS_NPARAMS; i++)
-        if (a->bus[i] != b->bus[i]) {
-            struct param_ref ref;
-            params_ref_at(ns, i, &ref);
-            notify(sd, &ref, b->bus[i], source, batch);
+    unsigned nb, ns;
+    const struct param_def *brows = params_rows(SCOPE_BUS, &nb);
+    const struct param_def *srows = params_rows(SCOPE_STEM, &ns);
+    for (unsigned r = 0; r < nb; r++)
+        for (int i = 0; i < brows[r].count; i++) {
+            int slot = brows[r].id + i;
+            if (a->bus[slot] == b->bus[slot]) continue;
+            struct param_ref ref = {&brows[r], (unsigned)i, -1};
+            notify(sd, &ref, b->bus[slot], source, batch);
         }
-    for (unsigned k = 0; k < ns; k++)
-        for (unsigned i = 0; i < STEM_NPARAMS; i++)
-            if (a->stem[k][i] != b->stem[k][i]) {
-                struct param_ref ref;
-                params_ref_at(ns, BUS_NPARAMS + k * STEM_NPARAMS + i, &ref);
-                notify(sd, &ref, b->stem[k][i], source, batch);
+    for (unsigned k = 0; k < b->nstems; k++)
+        for (unsigned r = 0; r < ns; r++)
+            for (int i = 0; i < srows[r].count; i++) {
+                int slot = srows[r].id + i;
+                if (a->stem[k][slot] == b->stem[k][slot]) continue;
+                struct param_ref ref = {&srows[r], (unsigned)i, (int)k};
+                notify(sd, &ref, b->stem[k][slot], source, batch);
             }
 }
 
