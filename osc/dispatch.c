@@ -191,15 +191,17 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     }
     /* The address for error replies, cut short (a 10 kB address is not echoed whole). */
     size_t al = strnlen((const char *)data, len);
+    int terminated = al < len;
     const char *ep = (const char *)data; /* terminated within the packet and short: as it is */
-    if (al == len || al > 200) {
+    if (!terminated || al > 200) {
         al = al > 200 ? 200 : al;
         memcpy(epbuf, data, al);
         epbuf[al] = 0;
         ep = epbuf;
     }
     const char *addr = (const char *)data;
-    int is_param = has_prefix(addr, "/bus/") || has_prefix(addr, "/stem/");
+    /* Only a terminated address is read as a string (liblo refuses the others). */
+    int is_param = terminated && (has_prefix(addr, "/bus/") || has_prefix(addr, "/stem/"));
     /* A set of one number (the common case, thousands a second from a fader) is read in place,
      * with liblo's checks (oscw_read_one): no allocation. Anything else goes through liblo. */
     union {
