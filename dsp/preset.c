@@ -1,6 +1,8 @@
 /* dsp/preset.c: parse and format presets and state ("path value" lines). No file I/O here. */
 #include "dsp/preset.h"
 
+#include "dsp/lookup.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +11,10 @@
 #define PRESET_LINE_MAX 1000
 
 /* Parse one line into (ref, value). Returns 1 for a setting, 0 for blank/comment, -1 bad. */
-static int parse_line(const char *line, size_t len, const struct params_names *names, int hint,
+static int parse_line(const char *line, size_t len, const struct params_lookup *lk, int hint,
                       struct param_ref *ref, float *v, char *err, size_t errlen)
 {
+    const struct params_names *names = params_lookup_names(lk);
     char buf[PRESET_LINE_MAX + 1], *s, *path, *val, *end;
 
     if (len > PRESET_LINE_MAX) {
@@ -41,7 +44,7 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
         return -1;
     }
     *end = 0;
-    if (params_resolve_hint(path, names, hint, ref, err, errlen) < 0) return -1;
+    if (params_lookup_resolve(lk, path, hint, ref, err, errlen) < 0) return -1;
     if (!*val) {
         snprintf(err, errlen, "%.200s has no value", path);
         return -1;
@@ -53,6 +56,18 @@ static int parse_line(const char *line, size_t len, const struct params_names *n
 
 int preset_parse(const char *text, const char *fname, const struct params_names *names,
                  preset_error_fn fn, void *ctx, struct param_change **out, size_t *n)
+{
+    struct params_lookup *lk = params_lookup_new(names);
+    *out = NULL;
+    *n = 0;
+    if (!lk) return -1;
+    int rc = preset_parse_lookup(text, fname, lk, fn, ctx, out, n);
+    params_lookup_free(lk);
+    return rc;
+}
+
+int preset_parse_lookup(const char *text, const char *fname, const struct params_lookup *lk,
+                        preset_error_fn fn, void *ctx, struct param_change **out, size_t *n)
 {
     struct param_change *c = NULL;
     size_t nc = 0, cap = 0;
@@ -70,7 +85,7 @@ int preset_parse(const char *text, const char *fname, const struct params_names 
 
         lineno++;
         if (len && line[len - 1] == '\r') len--;
-        int r = parse_line(line, len, names, hint, &ref, &v, err, sizeof err);
+        int r = parse_line(line, len, lk, hint, &ref, &v, err, sizeof err);
         if (r > 0) hint = ref.stem;
         if (r < 0) {
             bad++;

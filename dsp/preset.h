@@ -4,6 +4,8 @@
 
 #include "dsp/params.h"
 
+struct params_lookup;
+
 /* Called once for every bad line: file name, 1-based line, a reason a person can act on. */
 typedef void (*preset_error_fn)(void *ctx, const char *file, unsigned line, const char *reason);
 
@@ -14,6 +16,11 @@ typedef void (*preset_error_fn)(void *ctx, const char *file, unsigned line, cons
  * is NULL and *n 0); -1 when out of memory. Not real-time. */
 int preset_parse(const char *text, const char *fname, const struct params_names *names,
                  preset_error_fn fn, void *ctx, struct param_change **out, size_t *n);
+
+/* preset_parse through a lookup already built for the mix (dsp/lookup.h): the server keeps one,
+ * so a preset costs no table build. */
+int preset_parse_lookup(const char *text, const char *fname, const struct params_lookup *lk,
+                        preset_error_fn fn, void *ctx, struct param_change **out, size_t *n);
 
 /* Apply the preset in text (NUL-terminated) to p, all or nothing: every line is checked first;
  * if any is bad (unknown path or stem, not a number, NaN/inf, out of range, missing value,

@@ -10,14 +10,22 @@ int osc_is_pattern(const char *s)
     return strpbrk(s, "*?[]{}") != NULL;
 }
 
+static int has_prefix(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++) return 0;
+    return 1;
+}
+
 int osc_split_flavour(const char *addr, char *base, enum osc_flavour *fl)
 {
+    if (!has_prefix(addr, "/bus/") && !has_prefix(addr, "/stem/")) return -1;
     size_t l = strlen(addr);
-    if (strncmp(addr, "/bus/", 5) != 0 && strncmp(addr, "/stem/", 6) != 0) return -1;
     *fl = FL_UNITS;
-    if (l > 5 && strcmp(addr + l - 5, "/norm") == 0)
+    /* the last 5 bytes: as strcmp with the suffix, without its call */
+    if (l > 5 && memcmp(addr + l - 5, "/norm", 5) == 0)
         *fl = FL_NORM, l -= 5;
-    else if (l > 5 && strcmp(addr + l - 5, "/text") == 0)
+    else if (l > 5 && memcmp(addr + l - 5, "/text", 5) == 0)
         *fl = FL_TEXT, l -= 5;
     if (l >= OSC_PATH_MAX) return -1;
     memcpy(base, addr, l);

@@ -142,7 +142,7 @@ static int check_query(struct osc_req *r, const char *base, const char *errpath)
         }
         return 0;
     }
-    if (params_resolve(base, r->o->names, &ref, err, sizeof err) < 0) {
+    if (params_lookup_resolve(r->o->lookup, base, -1, &ref, err, sizeof err) < 0) {
         fail(r, errpath, err);
         return -1;
     }
@@ -171,11 +171,18 @@ static int whole(char type, lo_arg *arg, double lo, double hi, unsigned *out)
     return 0;
 }
 
+static int has_prefix(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++) return 0;
+    return 1;
+}
+
 /* Validate one message and record what it asks for. */
 static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
 {
     struct osc *o = r->o;
-    char ep[OSC_PATH_MAX];
+    char epbuf[OSC_PATH_MAX];
     if (len == 0 || data[0] != '/') {
         fail(r, "",
              data[0] == '#' ? "nested bundles are not accepted: send one flat bundle"
@@ -184,25 +191,51 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
     }
     /* The address for error replies, cut short (a 10 kB address is not echoed whole). */
     size_t al = strnlen((const char *)data, len);
-    al = al > 200 ? 200 : al;
-    memcpy(ep, data, al);
-    ep[al] = 0;
-    int res = 0;
-    lo_message m = lo_message_deserialise((void *)data, len, &res);
-    if (!m) {
-        fail(r, ep, "malformed OSC message (address, type tags or argument sizes): nothing done");
-        return;
+    int terminated = al < len;
+    const char *ep = (const char *)data; /* terminated within the packet and short: as it is */
+    if (!terminated || al > 200) {
+        al = al > 200 ? 200 : al;
+        memcpy(epbuf, data, al);
+        epbuf[al] = 0;
+        ep = epbuf;
     }
-    r->msgs[r->nmsgs++] = m;
     const char *addr = (const char *)data;
-    const char *types = lo_message_get_types(m);
-    lo_arg **argv = lo_message_get_argv(m);
-    int argc = lo_message_get_argc(m);
+    /* Only a terminated address is read as a string (liblo refuses the others). */
+    int is_param = terminated && (has_prefix(addr, "/bus/") || has_prefix(addr, "/stem/"));
+    /* A set of one number (the common case, thousands a second from a fader) is read in place,
+     * with liblo's checks (oscw_read_one): no allocation. Anything else goes through liblo. */
+    union {
+        unsigned char b[8];
+        double align;
+    } one;
+    char one_type[2] = {0, 0};
+    lo_arg *one_argv[1] = {(lo_arg *)(void *)one.b};
+    lo_message m = NULL;
+    const char *types;
+    lo_arg **argv;
+    int argc;
+    if (is_param && oscw_read_one(data, len, &addr, &one_type[0], one.b) == 1) {
+        types = one_type;
+        argv = one_argv;
+        argc = 1;
+    } else {
+        int res = 0;
+        m = lo_message_deserialise((void *)data, len, &res);
+        if (!m) {
+            fail(r, ep,
+                 "malformed OSC message (address, type tags or argument sizes): nothing done");
+            return;
+        }
+        r->msgs[r->nmsgs++] = m;
+        types = lo_message_get_types(m);
+        argv = lo_message_get_argv(m);
+        argc = lo_message_get_argc(m);
+    }
     char base[OSC_PATH_MAX], err[256];
     enum osc_flavour fl;
 
-    /* A parameter (the common case, thousands a second from a fader) skips the commands. */
-    if (strncmp(addr, "/bus/", 5) == 0 || strncmp(addr, "/stem/", 6) == 0) goto parameter;
+    /* A parameter skips the commands. */
+    if (is_param) goto parameter;
     if (strcmp(addr, "/get") == 0) {
         if (argc != 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL) ||
             osc_split_flavour((const char *)argv[0], base, &fl) < 0) {
@@ -328,6 +361,13 @@ parameter:
         fail(r, ep, "give one value (or none to query)");
         return;
     }
+    struct param_ref ref;
+    /* A path the lookup finds holds no pattern character (params_lookup_find's contract): the
+     * common case asks nothing else. */
+    if (params_lookup_find(o->lookup, base, -1, &ref) == 0) {
+        add_change(r, &ref, fl, addr, types[0], argv[0], ep);
+        return;
+    }
     if (osc_is_pattern(base)) {
         struct pattern_set ps = {r, fl, types[0], argv[0], ep};
         unsigned before = r->nerr;
@@ -338,8 +378,7 @@ parameter:
             fail(r, ep, "no parameter matches this pattern (send /list)");
         return;
     }
-    struct param_ref ref;
-    if (params_resolve(base, o->names, &ref, err, sizeof err) < 0) {
+    if (params_lookup_resolve(o->lookup, base, -1, &ref, err, sizeof err) < 0) {
         fail(r, ep, err);
         return;
     }
@@ -483,7 +522,7 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_QUERY:
         if (a->reply_addr) {
             struct param_ref ref;
-            if (params_resolve(a->base, o->names, &ref, err, sizeof err) == 0)
+            if (params_lookup_resolve(o->lookup, a->base, -1, &ref, err, sizeof err) == 0)
                 osc_add_value(o, &r->out, a->reply_addr, &ref, stemd_get_ref(o->sd, &ref), a->fl);
         } else {
             /* Many matches (a pattern over hundreds of stems) are paced out like /dump, so

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "dsp/mix.h"
+#include "dsp/lookup.h"
 #include "dsp/params.h"
 #include "osc/osc.h"
 #include "osc/wire.h"
@@ -114,6 +115,7 @@ struct osc {
     struct stemd *sd;
     struct osc_config cfg;
     const struct params_names *names;
+    const struct params_lookup *lookup; /* the server's: paths of its stems */
     unsigned nstems, nparams;
     int fd, sock_family;
     pthread_t thread;

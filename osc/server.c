@@ -158,6 +158,7 @@ int osc_create(struct stemd *sd, const struct osc_config *c, osc_send_fn fn, voi
     o->fd = -1;
     pthread_mutex_init(&o->re_lock, NULL);
     o->names = stemd_names(sd);
+    o->lookup = stemd_lookup(sd);
     o->nstems = stemd_nstems(sd);
     o->nparams = params_count(o->nstems);
     o->send = fn ? fn : sock_send;

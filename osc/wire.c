@@ -208,6 +208,57 @@ const unsigned char *oscw_bundle_data(const struct oscw_bundle *b, size_t *len)
     return b->buf;
 }
 
+/* An OSC string at p, at most size bytes: its padded length, or 0 when not NUL-terminated within
+ * size, or its padding is not all zero (liblo's lo_validate_string). */
+static size_t padded_str(const unsigned char *p, size_t size)
+{
+    const unsigned char *nul = memchr(p, 0, size);
+    if (!nul) return 0;
+    size_t i = (size_t)(nul - p), plen = 4 * (i / 4 + 1);
+    if (plen > size) return 0;
+    for (; i < plen; i++)
+        if (p[i]) return 0;
+    return plen;
+}
+
+int oscw_read_one(const unsigned char *data, size_t len, const char **addr, char *type,
+                  unsigned char arg[8])
+{
+    size_t al = padded_str(data, len);
+    if (!al || len - al < 4) return 0;
+    const unsigned char *tags = data + al, *a = tags + 4;
+    /* ",X" and two NULs: one tag, its padding. */
+    if (tags[0] != ',' || tags[2] != 0 || tags[3] != 0) return 0;
+    size_t rest = len - al - 4, size;
+    switch (tags[1]) {
+    case 'i':
+    case 'f':
+        size = 4;
+        break;
+    case 'h':
+    case 'd':
+        size = 8;
+        break;
+    case 'T':
+    case 'F':
+        size = 0;
+        break;
+    default:
+        return 0;
+    }
+    if (rest != size) return 0;
+    if (size == 4) {
+        uint32_t v = oscw_get32(a);
+        memcpy(arg, &v, 4);
+    } else if (size == 8) {
+        uint64_t v = (uint64_t)oscw_get32(a) << 32 | oscw_get32(a + 4);
+        memcpy(arg, &v, 8);
+    }
+    *addr = (const char *)data;
+    *type = (char)tags[1];
+    return 1;
+}
+
 int oscw_is_bundle(const unsigned char *data, size_t len)
 {
     return len >= 8 && memcmp(data, "#bundle\0", 8) == 0;

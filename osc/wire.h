@@ -52,6 +52,15 @@ int oscw_is_bundle(const unsigned char *data, size_t len);
 int oscw_bundle_next(const unsigned char *data, size_t len, size_t *off, const unsigned char **elem,
                      size_t *elen, const char **why);
 
+/* Read a message of exactly one plain argument (i f h d, or T F with none) in place, with the
+ * checks liblo's lo_message_deserialise makes: address and type tags NUL-terminated within len
+ * and zero-padded to 4 bytes, the tags starting with ',', the data exactly the argument's size.
+ * Returns 1 with *addr (into data), *type and, for i f h d, the argument's bytes in host order in
+ * arg (read them with memcpy); 0 when the message has another shape or is malformed: the caller
+ * hands it to liblo, which decides (and words the refusal). Never reads past len. */
+int oscw_read_one(const unsigned char *data, size_t len, const char **addr, char *type,
+                  unsigned char arg[8]);
+
 /* Big-endian helpers. */
 uint32_t oscw_get32(const unsigned char *p);
 void oscw_put32(unsigned char *p, uint32_t v);

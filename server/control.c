@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dsp/lookup.h"
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
@@ -26,23 +27,28 @@ static void notify(struct stemd *sd, const struct param_ref *ref, float v, int s
         c->listeners[i].fn(c->listeners[i].ctx, ref, v, source, batch);
 }
 
-/* Every parameter whose value differs between a and b, in table order. */
+/* Every parameter whose value differs between a and b, in table order (the rows' slots are in
+ * id order, so walking rows and their slots is params_ref_at order without its row search). */
 static void notify_diff(struct stemd *sd, const struct params *a, const struct params *b,
                         int source, uint64_t batch)
 {
-    unsigned ns = b->nstems;
-    for (unsigned i = 0; i < BUS_NPARAMS; i++)
-        if (a->bus[i] != b->bus[i]) {
-            struct param_ref ref;
-            params_ref_at(ns, i, &ref);
-            notify(sd, &ref, b->bus[i], source, batch);
+    unsigned nb, ns;
+    const struct param_def *brows = params_rows(SCOPE_BUS, &nb);
+    const struct param_def *srows = params_rows(SCOPE_STEM, &ns);
+    for (unsigned r = 0; r < nb; r++)
+        for (int i = 0; i < brows[r].count; i++) {
+            int slot = brows[r].id + i;
+            if (a->bus[slot] == b->bus[slot]) continue;
+            struct param_ref ref = {&brows[r], (unsigned)i, -1};
+            notify(sd, &ref, b->bus[slot], source, batch);
         }
-    for (unsigned k = 0; k < ns; k++)
-        for (unsigned i = 0; i < STEM_NPARAMS; i++)
-            if (a->stem[k][i] != b->stem[k][i]) {
-                struct param_ref ref;
-                params_ref_at(ns, BUS_NPARAMS + k * STEM_NPARAMS + i, &ref);
-                notify(sd, &ref, b->stem[k][i], source, batch);
+    for (unsigned k = 0; k < b->nstems; k++)
+        for (unsigned r = 0; r < ns; r++)
+            for (int i = 0; i < srows[r].count; i++) {
+                int slot = srows[r].id + i;
+                if (a->stem[k][slot] == b->stem[k][slot]) continue;
+                struct param_ref ref = {&srows[r], (unsigned)i, (int)k};
+                notify(sd, &ref, b->stem[k][slot], source, batch);
             }
 }
 
@@ -147,7 +153,7 @@ int stemd_set(struct stemd *sd, const char *path, float value, int source, float
 {
     struct param_change c = {.value = value};
     size_t bad;
-    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &c.ref, err, errlen) < 0) return -EINVAL;
     return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
 }
 
@@ -156,7 +162,7 @@ int stemd_set_text(struct stemd *sd, const char *path, const char *text, int sou
 {
     struct param_change c;
     size_t bad;
-    if (params_resolve(path, &sd->names, &c.ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &c.ref, err, errlen) < 0) return -EINVAL;
     if (params_parse_value(&c.ref, text, &sd->names, &c.value, err, errlen) == -1) return -EINVAL;
     return apply(sd, &c, 1, source, 0, applied, &bad, err, errlen);
 }
@@ -172,7 +178,7 @@ float stemd_get_ref(struct stemd *sd, const struct param_ref *ref)
 int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_t errlen)
 {
     struct param_ref ref;
-    if (params_resolve(path, &sd->names, &ref, err, errlen) < 0) return -EINVAL;
+    if (params_lookup_resolve(sd->ctl.lookup, path, -1, &ref, err, errlen) < 0) return -EINVAL;
     *value = stemd_get_ref(sd, &ref);
     return 0;
 }
@@ -196,7 +202,7 @@ int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, in
     struct preset_errs pe = {err, errlen, 0};
     struct param_change *c;
     size_t n;
-    int bad = preset_parse(text, fname, &sd->names, preset_err, &pe, &c, &n);
+    int bad = preset_parse_lookup(text, fname, sd->ctl.lookup, preset_err, &pe, &c, &n);
     if (bad != 0) {
         if (bad > 0) return -EINVAL;
         snprintf(err, errlen, "out of memory");
@@ -288,6 +294,11 @@ const char *stemd_stem_name(const struct stemd *sd, unsigned k)
 const struct params_names *stemd_names(const struct stemd *sd)
 {
     return &sd->names;
+}
+
+const struct params_lookup *stemd_lookup(const struct stemd *sd)
+{
+    return sd->ctl.lookup;
 }
 
 int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx)

@@ -14,6 +14,7 @@
 #include "dsp/params.h"
 
 struct stemd;
+struct params_lookup;
 
 /* Who made a change, so feedback is not echoed to its sender. Values >= STEMD_SRC_USER are free
  * for the OSC layer (one per client, say). */
@@ -101,6 +102,8 @@ void stemd_status(struct stemd *sd, struct stemd_status *out);
 unsigned stemd_nstems(const struct stemd *sd);
 const char *stemd_stem_name(const struct stemd *sd, unsigned k);
 const struct params_names *stemd_names(const struct stemd *sd);
+/* The server's path lookup for its stems (dsp/lookup.h): what a surface resolves paths through. */
+const struct params_lookup *stemd_lookup(const struct stemd *sd);
 
 /* Recording the master (server/recorder.h). NAME is a plain file name ([A-Za-z0-9._-], no
  * leading dot; ".wav" is added when missing), or NULL/"" for stemd-YYYYMMDD-HHMMSS.wav; the file

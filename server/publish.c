@@ -14,8 +14,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "dsp/lookup.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/tsan.h"
@@ -26,24 +28,20 @@ struct retired {
     void *ptr;
 };
 
+/* A snapshot and its parameters are one allocation (s->p follows s): a change costs one malloc
+ * and one free, not two of each. */
 void snap_free(void *ptr)
 {
-    struct snap *s = ptr;
-    if (s) {
-        params_free(s->p);
-        free(s);
-    }
+    free(ptr);
 }
 
 struct snap *snap_new(const struct params *p)
 {
-    struct snap *s = malloc(sizeof *s);
+    size_t size = params_size(p->nstems);
+    struct snap *s = malloc(sizeof *s + size);
     if (!s) return NULL;
-    s->p = params_dup(p);
-    if (!s->p) {
-        free(s);
-        return NULL;
-    }
+    s->p = (struct params *)(void *)(s + 1);
+    memcpy(s->p, p, size);
     return s;
 }
 
@@ -174,13 +172,11 @@ int control_init(struct stemd *sd)
     pthread_cond_init(&c->rcond, NULL);
     pthread_mutex_init(&c->llock, NULL);
     c->loud = loudness_new();
+    c->lookup = params_lookup_new(&sd->names);
     struct params *p = params_new(sd->cfg.nstems);
-    c->cur = p ? malloc(sizeof *c->cur) : NULL;
-    if (!c->loud || !c->cur) {
-        params_free(p);
-        return -ENOMEM;
-    }
-    c->cur->p = p;
+    c->cur = p ? snap_new(p) : NULL;
+    params_free(p);
+    if (!c->loud || !c->cur || !c->lookup) return -ENOMEM;
     c->cur->seq = 0;
     return 0;
 }
@@ -215,6 +211,8 @@ void control_fini(struct stemd *sd)
     snap_free(c->cur);
     c->cur = NULL;
     loudness_free(c->loud);
+    params_lookup_free(c->lookup);
+    c->lookup = NULL;
     pthread_mutex_destroy(&c->wlock);
     pthread_mutex_destroy(&c->rlock);
     pthread_cond_destroy(&c->rcond);

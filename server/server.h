@@ -29,8 +29,9 @@ struct snap {
 struct retired;
 
 struct control {
-    pthread_mutex_t wlock; /* serialises writers; recursive, so listeners may call back */
-    struct snap *cur;      /* RCU-published (release store); read by the process thread */
+    pthread_mutex_t wlock;        /* serialises writers; recursive, so listeners may call back */
+    struct snap *cur;             /* RCU-published (release store); read by the process thread */
+    struct params_lookup *lookup; /* paths of this mix (its stem names), built once */
     uint64_t seq;
     struct {
         stemd_listener_fn fn;
