@@ -31,6 +31,8 @@ static void *stdin_thread(void *arg)
     struct input *in = arg;
     char line[4096], a[1024], b[1024], cmd[32], err[512];
     float v;
+    /* Unbuffered: poll sees every line still to read (stdio would hide the ones it buffered). */
+    setvbuf(stdin, NULL, _IONBF, 0);
     while (!atomic_load(&in->stop)) {
         struct pollfd pfd = {.fd = 0, .events = POLLIN};
         if (poll(&pfd, 1, 100) <= 0) continue;
