@@ -40,10 +40,11 @@ grep -q 'LUFS M' "$TMP/watch.txt" && grep -q 'vocals' "$TMP/watch.txt"; ok $? "w
 stop_host
 start_host --meter-rate 0 --stems 64
 # No meters yet (this host sends none): watch draws them empty, never a full-scale 0.0 dBFS.
-"$STEMCTL" --port "$PORT" --timeout 1200 watch >"$TMP/watch0.txt" 2>&1
+# (--timeout: how long /info may take, and how long watch waits for meters before it gives up.)
+"$STEMCTL" --port "$PORT" --timeout 4000 watch >"$TMP/watch0.txt" 2>&1
 grep -q '^LUFS M  *-  S  *-  I  *-  LRA  *- LU' "$TMP/watch0.txt" && grep -q '^stem64  *\.\{40\}  *-  *-$' "$TMP/watch0.txt" &&
     ! grep -q '[0-9]\.[0-9]' "$TMP/watch0.txt" && ! grep -q '#' "$TMP/watch0.txt"
-ok $? "before any meters arrive, watch shows every meter empty ('-'), none at 0.0" || sed -n '1,3p;$p' "$TMP/watch0.txt" | sed 's/^/# /'
+ok $? "before any meters arrive, watch shows every meter empty ('-'), none at 0.0" || sed -n '1,3p;$p' "$TMP/watch0.txt" | sed 's/^/# /' >&2
 S dump >"$TMP/big.preset"
 is "$(grep -vc '^#' "$TMP/big.preset")" "$((64 * 56 + 67))" "64 stems: dump of every parameter"
 sed -e 's|^/stem/stem64/fader .*|/stem/stem64/fader -7|' -e 's|^/stem/stem1/trim .*|/stem/stem1/trim 2|' \
