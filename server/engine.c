@@ -268,7 +268,8 @@ int engine_open(struct stemd *sd)
         return rc;
     }
     pthread_mutex_unlock(&e->lock);
-    ports_set_metadata(sd);
+    /* What JACK did not take now, ports_tick writes again a second later. */
+    sd->ports.meta_retry_ms = ports_set_metadata(sd) ? stemd_now_ms() + 1000 : 0;
     ports_restore(sd, 1);
     atomic_store(&e->conn_changed, 0);
     return 0;
@@ -326,4 +327,5 @@ void engine_tick(struct stemd *sd, int64_t now_ms)
         ports_snapshot(sd);
     }
     if (atomic_exchange(&e->ports_appeared, 0)) ports_restore(sd, 0);
+    if (!atomic_load(&e->shutdown)) ports_tick(sd, now_ms);
 }

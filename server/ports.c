@@ -59,17 +59,19 @@ int ports_register(struct stemd *sd)
     return 0;
 }
 
-static void set_prop(struct stemd *sd, jack_port_t *port, const char *key, const char *value,
-                     const char *type)
+static unsigned set_prop(struct stemd *sd, jack_port_t *port, const char *key, const char *value,
+                         const char *type)
 {
     jack_uuid_t uuid = jack_port_uuid(port);
-    if (jack_set_property(sd->eng.client, uuid, key, value, type) != 0)
-        log_debug("JACK metadata %s of %s not set (the server has no metadata store?)", key,
-                  jack_port_short_name(port));
+    if (jack_set_property(sd->eng.client, uuid, key, value, type) == 0) return 0;
+    log_debug("JACK metadata %s of %s not set (the server has no metadata store, or it is busy)",
+              key, jack_port_short_name(port));
+    return 1;
 }
 
-void ports_set_metadata(struct stemd *sd)
+unsigned ports_set_metadata(struct stemd *sd)
 {
+    unsigned failed = 0;
     static const char *const int_type = "http://www.w3.org/2001/XMLSchema#integer";
     unsigned nin = 2 * sd->cfg.nstems;
     char pretty[64], group[48], order[16];
@@ -80,10 +82,20 @@ void ports_set_metadata(struct stemd *sd)
         /* Order counts from 1 within each direction: inputs 1..2n, outputs 1..2. */
         snprintf(order, sizeof order, "%u", (p < nin ? p : p - nin) + 1);
         jack_port_t *jp = our_port(sd, p);
-        set_prop(sd, jp, JACK_METADATA_PRETTY_NAME, pretty, "text/plain");
-        set_prop(sd, jp, JACK_METADATA_PORT_GROUP, group, "text/plain");
-        set_prop(sd, jp, JACK_METADATA_ORDER, order, int_type);
+        failed += set_prop(sd, jp, JACK_METADATA_PRETTY_NAME, pretty, "text/plain");
+        failed += set_prop(sd, jp, JACK_METADATA_PORT_GROUP, group, "text/plain");
+        failed += set_prop(sd, jp, JACK_METADATA_ORDER, order, int_type);
     }
+    return failed;
+}
+
+void ports_tick(struct stemd *sd, int64_t now_ms)
+{
+    struct ports *p = &sd->ports;
+    if (!p->meta_retry_ms || now_ms < p->meta_retry_ms) return;
+    unsigned failed = ports_set_metadata(sd);
+    p->meta_retry_ms = failed ? now_ms + 1000 : 0;
+    if (!failed) log_info("JACK metadata of every port written");
 }
 
 void ports_clear_metadata(struct stemd *sd)

@@ -3,6 +3,8 @@
 #ifndef STEMD_PORTS_H
 #define STEMD_PORTS_H
 
+#include <stdint.h>
+
 struct stemd;
 struct conn; /* a remembered connection, ports.c */
 
@@ -10,11 +12,17 @@ struct conn; /* a remembered connection, ports.c */
 struct ports {
     struct conn *conns;
     unsigned nconns, conns_cap;
+    int64_t meta_retry_ms; /* when to write the metadata again (0: all of it is written) */
 };
 
 /* Register 2 inputs per stem and the master pair. Returns 0 or -EIO (logged). */
 int ports_register(struct stemd *sd);
-void ports_set_metadata(struct stemd *sd);
+/* Pretty names, port groups and order of every port. A property JACK did not take (jack2 keeps
+ * them in a Berkeley DB that a loaded machine may hold locked) is written again by
+ * ports_tick a second later, until all are. Returns how many were not set. */
+unsigned ports_set_metadata(struct stemd *sd);
+/* The run loop's turn (now in ms): retries the metadata when some was not set. */
+void ports_tick(struct stemd *sd, int64_t now_ms);
 /* Remove our ports' properties while the client still reads its notifications (see
  * engine_close). */
 void ports_clear_metadata(struct stemd *sd);
