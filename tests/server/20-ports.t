@@ -4,6 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 start_jackd
 
+names_of() { jack_lsp -s "$JACK" 2>/dev/null | grep "^$1:" | LC_ALL=C sort; }
+names_are() { [ "$(names_of "$1")" = "$2" ]; }
+latency_of() { jack_lsp -s "$JACK" -l "$1" 2>/dev/null | grep "$2 latency"; } # PORT capture|playback
+latency_is() { grep -q "\[ 96 96 \]" <<<"$(latency_of "$1" "$2")"; }
 props_have() { # props_have PORT TEXT...: the port's metadata holds every TEXT
     local props; props=$(jack_property --port -l "$1" 2>&1); shift
     for t in "$@"; do grep -q "$t" <<<"$props" || return 1; done
@@ -23,7 +27,8 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
         k=$((k + 1))
     done
     want="$want$name:master_L"$'\n'"$name:master_R"
-    is "$(jack_lsp -s "$JACK" | grep "^$name:" | LC_ALL=C sort)" "$want" "--stems $spec: names in stem order when sorted"
+    wait_for names_are "$name" "$want"
+    is "$(names_of "$name")" "$want" "--stems $spec: names in stem order when sorted"
     local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
     if [ "${META:-1}" = 1 ]; then
     local cap; cap=$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}
@@ -35,10 +40,11 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     wait_for props_have "$name:master_R" "pretty-name value: Master R" "order value: 2"
     ok $? "--stems $spec: master_R metadata"
     fi
-    local lat; lat=$(jack_lsp -s "$JACK" -l "$name:master_L" | grep "capture latency")
-    grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($lat)"
-    lat=$(jack_lsp -s "$JACK" -l "$first" | grep "playback latency")
-    grep -q "\[ 96 96 \]" <<<"$lat"; ok $? "--stems $spec: input playback latency 96 frames ($lat)"
+    # (Each jack_lsp is a JACK client of its own: on a loaded machine one may fail to open, so
+    # ask again until one answers.)
+    wait_for latency_is "$name:master_L" capture; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($(latency_of "$name:master_L" capture))"
+    wait_for latency_is "$name:in_$(printf "%0${w}d" 1)_${1}_L" playback
+    ok $? "--stems $spec: input playback latency 96 frames ($(latency_of "$name:in_$(printf "%0${w}d" 1)_${1}_L" playback))"
     kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "--stems $spec: SIGTERM exit 0"
 }
 check_stems drums,bass,music,vocals drums bass music vocals
