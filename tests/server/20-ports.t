@@ -30,7 +30,14 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     wait_for names_are "$name" "$want"
     is "$(names_of "$name")" "$want" "--stems $spec: names in stem order when sorted"
     local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
-    if [ "${META:-1}" = 1 ]; then
+    # jack2 keeps one metadata store for all the user's servers, keyed by port index: while
+    # another JACK server runs on this machine its clients can overwrite ours. Checked when
+    # ours is the only one (as in CI); said so otherwise.
+    local others; others=$(pgrep -x jackd | grep -vxc "$JACKD_PID")
+    if [ "${META:-1}" = 1 ] && [ "$others" -gt 0 ]; then
+        skip "$others other JACK server(s) on this machine share jack2's metadata store" "--stems $spec: metadata of the first input"
+        skip "$others other JACK server(s) on this machine share jack2's metadata store" "--stems $spec: master_R metadata"
+    elif [ "${META:-1}" = 1 ]; then
     local cap; cap=$(tr '[:lower:]' '[:upper:]' <<<"${1:0:1}")${1:1}
     # jack2 keeps metadata in a Berkeley DB that every client opens; on a loaded machine a read
     # can come back empty while another client holds its lock: read again until it answers.
