@@ -16,7 +16,13 @@ for v in -90 0 -6; do
     # Scheduling-independent: which cycle first used the change, counted in cycles.
     [ "$late" -le 1 ] 2>/dev/null; ok $? "fader $v dB: used by the first cycle that started after the set (cycle offset $late <= 1)"
     # Sample-exact within that cycle: the mix's latency plus one sub-block of ramp start.
-    [ "$as" -ge 0 ] && [ "$as" -le "$dl" ] 2>/dev/null; ok $? "fader $v dB: the master moved $as frames into that cycle's output (<= latency + two 32-frame sub-blocks = $dl: the ramp starts at the next sub-block)"
+    # (Measurable only from a recording JACK fed in step with stemd's callbacks: when all ten
+    # tries were out of step, on a machine loaded past that, it says so instead.)
+    if [ "$as" = -1 ] && [ "$(field tries "$r")" = 10 ]; then
+        skip "the recorder ran out of step with stemd in all 10 tries (a loaded machine)" "fader $v dB: sample position in the first cycle"
+    else
+        [ "$as" -ge 0 ] && [ "$as" -le "$dl" ] 2>/dev/null; ok $? "fader $v dB: the master moved $as frames into that cycle's output (<= latency + two 32-frame sub-blocks = $dl: the ramp starts at the next sub-block)"
+    fi
     # By JACK's clock (jack_frame_time's estimate of the wall clock): a figure, not a test; on a
     # busy machine it holds the scheduling jitter of everything else.
     diag "fader $v dB: the master moved $(field delay "$r") frames after the set by JACK's clock (period + latency + sub-block: $(field limit "$r"))"
