@@ -122,6 +122,7 @@ struct builder {
     const char *name_ptr[STEMD_MAX_STEMS];
     unsigned serial; /* makes control names unique */
     int oom;
+    int full; /* a page had more sections, or a section more items, than a flow holds */
 };
 
 /* Room for n more controls: pointers to the page's controls stay valid until n are added. */
@@ -215,8 +216,8 @@ static void section_of(const struct param_def *def, unsigned index, char *key, s
 
 /* One section: its items in order (a row's slot, or a meter), then laid out as one block. */
 struct item {
-    struct param_ref ref; /* ref.def NULL: a meter */
-    const struct meter_place *m;
+    struct param_ref ref;
+    const struct meter_place *m; /* or a meter (ref unused) */
     char caption[LAYOUT_NAME_MAX];
 };
 
@@ -452,14 +453,20 @@ static void scope_page(struct builder *bl, struct layout_page *p, enum param_sco
             char key[48], caption[LAYOUT_NAME_MAX];
             section_of(&rows[r], i, key, sizeof key, caption, sizeof caption);
             struct item *it = add_item(section(f, key, key));
-            if (!it) continue; /* more than a page can show: fit() cannot help either */
+            if (!it) {
+                bl->full = 1;
+                continue;
+            }
             it->ref = (struct param_ref){&rows[r], i, stem};
             snprintf(it->caption, sizeof it->caption, "%s", caption);
         }
     for (unsigned m = 0; m < NMETERS; m++) {
         if (meters[m].scope != scope) continue;
         struct item *it = add_item(section(f, meters[m].section, meters[m].title));
-        if (it) it->m = &meters[m];
+        if (it)
+            it->m = &meters[m];
+        else
+            bl->full = 1;
     }
     for (unsigned k = 0; k < f->n; k++) {
         struct section *s = &f->sec[k];
@@ -639,9 +646,12 @@ int layout_build(struct layout_doc *d, unsigned nstems, const char *const *names
             scope_page(&bl, p, SCOPE_BUS, -1, LAYOUT_W, page_h);
         }
     }
-    if (bl.oom) {
+    if (bl.oom || bl.full) {
         layout_free(d);
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen,
+                 bl.oom ? "out of memory"
+                        : "the table has more sections (or rows in one) than a "
+                          "layout page holds (tools/layout.c: struct flow)");
         return -1;
     }
     return 0;

@@ -99,4 +99,5 @@ is "$(ls "$TMP" | grep -c 'keep.tosc.tmp')" 0 "... no temporary file left"
 err=$("$STEMCTL" --port $((PORT + 3)) --timeout 300 layout openstage -o "$TMP/y.json" 2>&1); rc=$?
 is "$rc" 1 "no server to ask and no --stems: exit 1"
 grep -q 'give --stems' <<<"$err"; ok $? "... saying what to do ($err)"
+rtcheck_verify
 done_testing
