@@ -567,6 +567,19 @@ static int write_layout(const struct layout_doc *d, int tosc, const char *path)
 /* layout touchosc|openstage [--stems LIST] [--host H] [--port P] [--reply-port N] -o FILE: host
  * and port are stemd's (asked for its stems unless --stems) and, when given, the layout's
  * target. */
+
+/* A UDP port option of `stemctl layout`: lo..65535, else a message naming the option. */
+static int layout_port(const char *opt, const char *v, long lo, unsigned *out)
+{
+    char *end;
+    long p = strtol(v, &end, 10);
+    if (!*v || *end || p < lo || p > 65535) {
+        fprintf(stderr, "stemctl: layout: %s takes %ld-65535, not '%s'\n", opt, lo, v);
+        return -1;
+    }
+    *out = (unsigned)p;
+    return 0;
+}
 static int cmd_layout(int argc, char **argv, const char *host, unsigned port, int host_given,
                       int timeout)
 {
@@ -591,21 +604,9 @@ static int cmd_layout(int argc, char **argv, const char *host, unsigned port, in
         else if (!strcmp(a, "--host"))
             host = v, host_given = 1;
         else if (!strcmp(a, "--port")) {
-            char *end;
-            long p = strtol(v, &end, 10);
-            if (*end || p < 1 || p > 65535) {
-                fprintf(stderr, "stemctl: layout: --port takes 1-65535, not '%s'\n", v);
-                return 2;
-            }
-            port = (unsigned)p;
+            if (layout_port(a, v, 1, &port) < 0) return 2;
         } else if (!strcmp(a, "--reply-port")) {
-            char *end;
-            long p = strtol(v, &end, 10);
-            if (*end || p < 0 || p > 65535) {
-                fprintf(stderr, "stemctl: layout: --reply-port takes 0-65535, not '%s'\n", v);
-                return 2;
-            }
-            reply_port = (unsigned)p;
+            if (layout_port(a, v, 0, &reply_port) < 0) return 2;
         } else if (!strcmp(a, "--timeout"))
             timeout = atoi(v);
         else if (!strcmp(a, "-o"))
