@@ -564,10 +564,6 @@ static int write_layout(const struct layout_doc *d, int tosc, const char *path)
     return 0;
 }
 
-/* layout touchosc|openstage [--stems LIST] [--host H] [--port P] [--reply-port N] -o FILE: host
- * and port are stemd's (asked for its stems unless --stems) and, when given, the layout's
- * target. */
-
 /* A UDP port option of `stemctl layout`: lo..65535, else a message naming the option. */
 static int layout_port(const char *opt, const char *v, long lo, unsigned *out)
 {
@@ -580,6 +576,10 @@ static int layout_port(const char *opt, const char *v, long lo, unsigned *out)
     *out = (unsigned)p;
     return 0;
 }
+
+/* layout touchosc|openstage [--stems LIST] [--host H] [--port P] [--reply-port N] -o FILE: host
+ * and port are stemd's (asked for its stems unless --stems) and, when given, the layout's
+ * target. */
 static int cmd_layout(int argc, char **argv, const char *host, unsigned port, int host_given,
                       int timeout)
 {
