@@ -32,6 +32,6 @@ rm -f "$FAIL"
 wait_for connected stemd:in_02_bass_L system:capture_2
 ok $? "once JACK takes it, the pending connection is made again (no new port needed)"
 
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "SIGTERM: exit 0"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60; ok $? "SIGTERM: exit 0"
 rtcheck_verify
 done_testing
