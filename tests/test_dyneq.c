@@ -104,12 +104,12 @@ static void test_static_curve(void)
            "static curve (%s, T %g, range %g, ratio %g): within %.3f dB of the formula at 31 key "
            "levels (worst at %.1f dB: %.3f dB, want %.3f)",
            cases[c].mode == DYNEQ_BELOW ? "below" : "above", cases[c].thr, cases[c].range,
-           cases[c].ratio, worst, worst_at, worst_got, formula(&(struct dyneq_band_params){
-                                                          .mode = cases[c].mode,
-                                                          .threshold_db = cases[c].thr,
-                                                          .range_db = cases[c].range,
-                                                          .ratio = cases[c].ratio},
-                                                      worst_at));
+           cases[c].ratio, worst, worst_at, worst_got,
+           formula(&(struct dyneq_band_params){.mode = cases[c].mode,
+                                               .threshold_db = cases[c].thr,
+                                               .range_db = cases[c].range,
+                                               .ratio = cases[c].ratio},
+                   worst_at));
     }
     free(l), free(r), free(in);
 }
@@ -131,7 +131,7 @@ static double crossing(const float *g, unsigned from, unsigned n, double v)
 static void test_times(void)
 {
     const unsigned SUBS = 5 * (unsigned)RATE / DSP_SUB; /* 5 s */
-    const unsigned ON = 150, OFF = 1500; /* sub-blocks: 0.1 s, 1 s */
+    const unsigned ON = 150, OFF = 1500;                /* sub-blocks: 0.1 s, 1 s */
     float *g = malloc(SUBS * 4), l[DSP_SUB], r[DSP_SUB], kl[DSP_SUB], kr[DSP_SUB];
     static struct dyneq d;
     static const float attacks[] = {5, 20, 100}, releases[] = {50, 200, 400};
@@ -247,11 +247,11 @@ enum duck { DUCK_NONE, DUCK_DEQ, DUCK_COMP };
 /* Stem 1 a kick (55 Hz bursts, muted: it only keys), stem 2 a bass (55 Hz and its harmonics at
  * 220, 440, 880 Hz); the master (limiter off) is the bass. meter_at, when given, receives the
  * band's gain meter every sub-block. */
-#define KICKS   3
-#define KICK_S  1.0 /* a kick every second, from 0.5 s */
-#define BASS_S  (0.5 + KICKS * KICK_S)
-#define LEN_KB  ((unsigned)(BASS_S * RATE))
-#define ONSET_K(k) ((unsigned)((0.5 + (k) * KICK_S) * RATE))
+#define KICKS      3
+#define KICK_S     1.0 /* a kick every second, from 0.5 s */
+#define BASS_S     (0.5 + KICKS * KICK_S)
+#define LEN_KB     ((unsigned)(BASS_S * RATE))
+#define ONSET_K(k) ((unsigned)((0.5 + (k)*KICK_S) * RATE))
 static void kick_bass(enum duck how, float *out, float *meter_at)
 {
     const unsigned LEN = LEN_KB;
@@ -344,8 +344,9 @@ static void test_kick_bass(void)
         unsigned sub = (ONSET_K(k) + (unsigned)(0.015 * RATE)) / DSP_SUB;
         worst_reach = fmax(worst_reach, fabs(meter[sub] + 6));
     }
-    ok(worst55 < 0.3, "kick against bass, dynamic EQ keyed by the kick at 60 Hz: the bass's 55 Hz "
-                      "drops by the 6 dB range in every kick (worst off by %.3f dB)",
+    ok(worst55 < 0.3,
+       "kick against bass, dynamic EQ keyed by the kick at 60 Hz: the bass's 55 Hz "
+       "drops by the 6 dB range in every kick (worst off by %.3f dB)",
        worst55);
     ok(worst_reach < 0.5,
        "the band's gain meter reaches the range within 3 attack times of each onset (worst %.2f "
