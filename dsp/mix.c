@@ -122,6 +122,7 @@ static void clear_meters(struct mix *m)
         compressor_take_max_gr_db(&s->comp);
         for (unsigned b = 0; b < DYNEQ_BANDS; b++)
             dyneq_take_gain_db(&s->deq, b);
+        deesser_take_gr_db(&s->deess);
     }
     m->bus.peak_l = m->bus.peak_r = 0.0f;
     truepeak_take_max(&m->bus.tp);
@@ -360,6 +361,7 @@ void mix_take_meters(struct mix *m, struct mix_meters *out)
         o->gr_db = compressor_take_max_gr_db(&s->comp);
         for (unsigned b = 0; b < DYNEQ_BANDS; b++)
             o->deq_db[b] = dyneq_take_gain_db(&s->deq, b);
+        o->deess_db = deesser_take_gr_db(&s->deess);
         s->peak_l = s->peak_r = 0.0f;
         s->ms_sum = 0.0;
         s->ms_n = 0;

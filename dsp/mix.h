@@ -17,6 +17,7 @@ struct mix;
 struct mix_stem_meters {
     float peak_l, peak_r, rms, gr_db;
     float deq_db[STEMD_DEQ_BANDS];
+    float deess_db; /* the de-esser's gain reduction, dB >= 0 */
 };
 struct mix_bus_meters {
     float peak_l, peak_r; /* sample peak of the output */

@@ -16,6 +16,7 @@ int strip_init(struct strip *s, double rate)
     passfilter_init(&s->lpf, PASS_LOW, rate);
     eq_init(&s->eq, STEMD_EQ_BANDS, rate);
     dyneq_init(&s->deq, rate);
+    deesser_init(&s->deess, rate);
     compressor_init(&s->comp, rate);
     s->meters = 1;
     /* Start as a snapshot of the table's defaults sets the strip, the gains already there. */
@@ -42,6 +43,7 @@ void strip_reset(struct strip *s)
     passfilter_reset(&s->lpf);
     eq_reset(&s->eq);
     dyneq_reset(&s->deq);
+    deesser_reset(&s->deess);
     compressor_reset(&s->comp);
     s->peak_l = s->peak_r = 0.0f;
     s->ms_sum = 0.0;
@@ -110,6 +112,9 @@ void strip_set_post(struct strip *s, const float *sp, int audible)
         dyneq_params_of_stem(&bp, sp, b);
         dyneq_set_band(&s->deq, b, &bp);
     }
+    struct deesser_params dp;
+    deesser_params_of_stem(&dp, sp);
+    deesser_set(&s->deess, &dp);
 
     /* Width in M/S: L' = (1+w)/2 L + (1-w)/2 R, R' = (1-w)/2 L + (1+w)/2 R; then balance, which
      * keeps the centre at unity and turns the far side down along a quarter cosine, then fader
@@ -140,6 +145,7 @@ void strip_post(struct strip *s, float *l, float *r, const struct strip_keys *ke
                 unsigned n)
 {
     dyneq_process(&s->deq, l, r, keys->deq_l, keys->deq_r, n);
+    deesser_process(&s->deess, l, r, n);
     compressor_process(&s->comp, l, r, keys->comp_l, keys->comp_r, n);
 
     if (s->mat_still && !s->mat_identity) {

@@ -1,9 +1,9 @@
-/* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, dynamic EQ, compressor,
- * width, pan, fader, mute/solo.
+/* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, dynamic EQ, de-esser,
+ * compressor, width, pan, fader, mute/solo.
  *
  * The mix drives it in two halves so any stem can key another's dynamic EQ bands and
  * compressor: first strip_pre for every stem (trim .. EQ: the sidechain tap), then strip_post
- * (dynamic EQ, compressor .. fader). Each half
+ * (dynamic EQ, de-esser, compressor .. fader). Each half
  * takes the position (off) of its n frames inside the current DSP_SUB sub-block, off + n <=
  * DSP_SUB, and has its own setter, called at every sub-block start of that half, so the two
  * halves may run a whole block apart. */
@@ -11,6 +11,7 @@
 #define STEMD_STRIP_H
 
 #include "dsp/compressor.h"
+#include "dsp/deesser.h"
 #include "dsp/dyneq.h"
 #include "dsp/eq.h"
 #include "dsp/params.h"
@@ -23,6 +24,7 @@ struct strip {
     struct passfilter hpf, lpf;
     struct eq eq;
     struct dyneq deq;
+    struct deesser deess;
     struct compressor comp;
     struct smooth mat[4]; /* width, balance, fader, mute: out = [a b; c d] x in */
     int mat_still;        /* the matrix rests: constant coefficients */
@@ -58,8 +60,8 @@ struct strip_keys {
     const float *deq_l[DYNEQ_BANDS], *deq_r[DYNEQ_BANDS];
 };
 
-/* RT: the dynamic EQ, the compressor, then width, balance, fader and mute, in place, keyed as
- * keys says; updates the meters. */
+/* RT: the dynamic EQ, the de-esser, the compressor, then width, balance, fader and mute, in place,
+ * keyed as keys says; updates the meters. */
 void strip_post(struct strip *s, float *l, float *r, const struct strip_keys *keys, unsigned off,
                 unsigned n);
 

@@ -52,6 +52,7 @@ void meters_rt_push(struct meters_rt *m, const struct mix_meters *c, unsigned n)
         max_f(&a->gr_db, c->stem[k].gr_db);
         for (unsigned b = 0; b < STEMD_DEQ_BANDS; b++)
             far_f(&a->deq_db[b], c->stem[k].deq_db[b]);
+        max_f(&a->deess_db, c->stem[k].deess_db);
         add_d(&a->energy_bits, (double)c->stem[k].rms * c->stem[k].rms * n);
         atomic_fetch_add_explicit(&a->frames, n, memory_order_relaxed);
     }

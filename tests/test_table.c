@@ -11,6 +11,7 @@
 #include "dsp/compressor.h"
 #include "dsp/crossover.h"
 #include "dsp/dither.h"
+#include "dsp/deesser.h"
 #include "dsp/dyneq.h"
 #include "dsp/eq.h"
 #include "dsp/limiter.h"
@@ -64,6 +65,8 @@ static void test_enums(void)
         {SCOPE_STEM, STEM_DEQ_KEY_FILTER, DYNEQ_KEY_SEPARATE, "separate", "DYNEQ_KEY_SEPARATE"},
         {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_ABOVE, "above", "DYNEQ_ABOVE"},
         {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_BELOW, "below", "DYNEQ_BELOW"},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_SPLIT, "split", "DEESS_SPLIT"},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_WIDE, "wide", "DEESS_WIDE"},
         {SCOPE_BUS, BUS_DITHER, DITHER_OFF, "off", "DITHER_OFF"},
         {SCOPE_BUS, BUS_DITHER, DITHER_16, "16bit", "DITHER_16"},
         {SCOPE_BUS, BUS_DITHER, DITHER_24, "24bit", "DITHER_24"},
@@ -90,6 +93,7 @@ static void test_enums(void)
         {SCOPE_STEM, STEM_DEQ_TYPE, DYNEQ_HIGHSHELF + 1},
         {SCOPE_STEM, STEM_DEQ_KEY_FILTER, DYNEQ_KEY_SEPARATE + 1},
         {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_BELOW + 1},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_WIDE + 1},
         {SCOPE_BUS, BUS_DITHER, DITHER_24 + 1},
     };
     for (unsigned i = 0; i < sizeof counts / sizeof counts[0]; i++) {
@@ -253,6 +257,29 @@ static void test_dyneq(void)
     }
 }
 
+static void test_deesser(void)
+{
+    struct deesser d;
+    deesser_init(&d, RATE);
+    const struct deesser_params *p = &d.p;
+    ok(p->on == (DEF(SCOPE_STEM, STEM_DEESS_ON) != 0) &&
+           p->freq_hz == DEF(SCOPE_STEM, STEM_DEESS_FREQ) &&
+           p->threshold_db == DEF(SCOPE_STEM, STEM_DEESS_THRESHOLD) &&
+           p->range_db == DEF(SCOPE_STEM, STEM_DEESS_RANGE) &&
+           p->mode == (int)DEF(SCOPE_STEM, STEM_DEESS_MODE) &&
+           p->listen == (DEF(SCOPE_STEM, STEM_DEESS_LISTEN) != 0),
+       "deesser_init: the table's deess/* defaults");
+    for (int hi = 0; hi < 2; hi++) {
+        float v = hi ? 1e6f : -1e6f;
+        deesser_set(&d, &(struct deesser_params){1, v, v, v, 0, 0});
+#define END(id) (hi ? MAX(SCOPE_STEM, id) : MIN(SCOPE_STEM, id))
+        ok(d.p.freq_hz == END(STEM_DEESS_FREQ) && d.p.threshold_db == END(STEM_DEESS_THRESHOLD) &&
+               d.p.range_db == END(STEM_DEESS_RANGE),
+           "deesser_set clamps to the table's deess/* %s", hi ? "maxima" : "minima");
+#undef END
+    }
+}
+
 static void test_limiter(void)
 {
     struct limiter lim;
@@ -305,6 +332,7 @@ int main(void)
     test_strip();
     test_enums();
     test_dyneq();
+    test_deesser();
     test_compressor();
     test_filters();
     test_limiter();

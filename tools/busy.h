@@ -21,9 +21,9 @@
     "/stem/%s/comp/sc_hpf/on 1\n/stem/%s/comp/link 50\n"                                           \
     "/stem/%s/width 140\n/stem/%s/pan 0.2\n/stem/%s/fader -2\n"
 
-/* The dynamic EQ on top of BUSY_STEM: four bands, each shape and both modes, a cut and a boost,
- * keyed by stem 1 or by the stem itself, each key through a separate band-pass (so every
- * deq/N/... row changes the output: tests/test_mix.c). */
+/* The dynamic EQ and the de-esser on top of BUSY_STEM: four bands, each shape and both modes, a
+ * cut and a boost, keyed by stem 1 or by the stem itself, each key through a separate band-pass
+ * (so every deq/N/... row changes the output: tests/test_mix.c), and the de-esser working. */
 #define BUSY_STEM_DYN                                                                              \
     "/stem/%s/deq/1/on 1\n/stem/%s/deq/1/type lowshelf\n/stem/%s/deq/1/freq 90\n"                  \
     "/stem/%s/deq/1/key 1\n/stem/%s/deq/1/threshold -45\n/stem/%s/deq/1/range 12\n"                \
@@ -36,7 +36,8 @@
     "/stem/%s/deq/3/key_filter separate\n/stem/%s/deq/3/key_freq 2000\n"                           \
     "/stem/%s/deq/4/on 1\n/stem/%s/deq/4/type highshelf\n/stem/%s/deq/4/freq 7000\n"               \
     "/stem/%s/deq/4/threshold -30\n/stem/%s/deq/4/range 10\n/stem/%s/deq/4/ratio 2\n"              \
-    "/stem/%s/deq/4/key_filter separate\n/stem/%s/deq/4/key_freq 6000\n"
+    "/stem/%s/deq/4/key_filter separate\n/stem/%s/deq/4/key_freq 6000\n"                           \
+    "/stem/%s/deess/on 1\n/stem/%s/deess/threshold -35\n/stem/%s/deess/range 6\n"
 
 /* The master: EQ, multiband compressor with per-band width, bass mono, the limiter driven. */
 #define BUSY_BUS                                                                                   \

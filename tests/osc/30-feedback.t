@@ -49,7 +49,7 @@ nb=$(grep -c '^/bus/meter/lufs_i' <<<"$out")
 [ "$nb" -ge 9 ] && [ "$nb" -le 12 ]; ok $? "/meters 10: $nb meter bundles in 1 s"
 max=$(awk '/^dgram/ && $3 == "bundle" && $2 > m {m = $2} END {print m+0}' <<<"$out")
 [ "$max" -gt 0 ] && [ "$max" -lt 1400 ]; ok $? "every datagram under 1400 bytes (largest $max)"
-for m in peak_l peak_r rms gr deq1 deq2 deq3 deq4; do grep -q "^/stem/4/meter/$m ,f" <<<"$out" || echo "missing /stem/4/meter/$m"; done >"$TMP/miss"
+for m in peak_l peak_r rms gr deess deq1 deq2 deq3 deq4; do grep -q "^/stem/4/meter/$m ,f" <<<"$out" || echo "missing /stem/4/meter/$m"; done >"$TMP/miss"
 for m in peak_l peak_r true_peak lufs_m lufs_s lufs_i lra correlation gr_limiter gr_band1 gr_band2 gr_band3; do
     grep -q "^/bus/meter/$m ,f" <<<"$out" || echo "missing /bus/meter/$m"; done >>"$TMP/miss"
 is "$(cat "$TMP/miss")" "" "every stem and bus meter is sent"
