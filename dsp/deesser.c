@@ -54,7 +54,8 @@ static void wake(struct deesser *d)
 
 static void sanitize(struct deesser *d)
 {
-    float sum = d->s1[0] + d->s1[1] + d->s2[0] + d->s2[1] + d->t1[0] + d->t1[1] + d->t2[0] + d->t2[1];
+    float sum =
+        d->s1[0] + d->s1[1] + d->s2[0] + d->s2[1] + d->t1[0] + d->t1[1] + d->t2[0] + d->t2[1];
     if (!isfinite(sum) || !(d->ms <= 1e30f)) {
         float g = d->g_db;
         clear_state(d);
@@ -169,7 +170,8 @@ void deesser_set(struct deesser *d, const struct deesser_params *p)
 {
     const struct table_row *t = table_stem;
     d->p.on = p->on != 0;
-    float fmax = dsp_clampf((float)(0.45 * d->rate), t[STEM_DEESS_FREQ].min, t[STEM_DEESS_FREQ].max);
+    float fmax =
+        dsp_clampf((float)(0.45 * d->rate), t[STEM_DEESS_FREQ].min, t[STEM_DEESS_FREQ].max);
     float f = dsp_clampf(p->freq_hz, t[STEM_DEESS_FREQ].min, fmax);
     if (f != d->p.freq_hz) d->p.freq_hz = f, d->lf_t = logf(f);
     d->p.threshold_db =

@@ -47,17 +47,17 @@ struct deesser_params {
 struct deesser {
     double rate;
     unsigned phase;
-    float alpha;                   /* frequency glide step per sub-block */
-    float b_ms, b_att, b_rel;      /* detector (per sample), attack and release (per sub-block) */
-    struct deesser_params p;       /* clamped targets */
-    float lf_t;                    /* target, ln Hz */
-    struct glide lf;               /* the split frequency */
-    float a[3], da[3], aend[3];    /* the sections' a1..a3, their per-sample ramp, ramp end */
-    int ramp;                      /* the coefficients ramp in this sub-block */
+    float alpha;                /* frequency glide step per sub-block */
+    float b_ms, b_att, b_rel;   /* detector (per sample), attack and release (per sub-block) */
+    struct deesser_params p;    /* clamped targets */
+    float lf_t;                 /* target, ln Hz */
+    struct glide lf;            /* the split frequency */
+    float a[3], da[3], aend[3]; /* the sections' a1..a3, their per-sample ramp, ramp end */
+    int ramp;                   /* the coefficients ramp in this sub-block */
     float s1[2], s2[2], t1[2], t2[2]; /* states: first section, second section, per channel */
-    float ms;                      /* mean square of HP4 */
-    float g_db;                    /* gain at the end of the current sub-block, dB <= 0 */
-    float g0, g1;                  /* linear gain at its start and end */
+    float ms;                         /* mean square of HP4 */
+    float g_db;                       /* gain at the end of the current sub-block, dB <= 0 */
+    float g0, g1;                     /* linear gain at its start and end */
     struct xfade on_x, wide_x, listen_x;
     int dormant;
     float gr_max; /* dB >= 0, since the last take */

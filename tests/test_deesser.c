@@ -136,7 +136,8 @@ int main(void)
         double dt = 20 * log10(tone_amp(o.l, 0) / a_in);
         ok(fabs(red + ranges[k]) < 1.0,
            "split-band at 3 kHz, range %g dB: the 5-9 kHz bursts drop by %.2f dB", ranges[k], red);
-        ok(fabs(dt) < 0.1, "... the 1 kHz tone under them, while they are reduced, is untouched (%+.3f dB)", dt);
+        ok(fabs(dt) < 0.1,
+           "... the 1 kHz tone under them, while they are reduced, is untouched (%+.3f dB)", dt);
         ok(fabs(o.gr - ranges[k]) < 0.05, "... the meter reads the reduction (%.2f dB)", o.gr);
     }
 
@@ -150,7 +151,8 @@ int main(void)
     /* listen: the band above the frequency alone (the tone gone, the bursts kept) */
     p = (struct deesser_params){1, 3000, 0, 6, DEESS_SPLIT, 1};
     run(&p, tone, bursts, &o);
-    double lt = 20 * log10(tone_amp(o.l, 1) / tone_amp(in, 1)), lb = 10 * log10(burst_energy(o.l) / e_in);
+    double lt = 20 * log10(tone_amp(o.l, 1) / tone_amp(in, 1)),
+           lb = 10 * log10(burst_energy(o.l) / e_in);
     ok(lt < -35 && fabs(lb) < 0.5, "listen: the tone is gone (%.1f dB), the bursts stay (%+.2f dB)",
        lt, lb);
 
@@ -162,8 +164,8 @@ int main(void)
     p = (struct deesser_params){1, 3000, -40, 6, DEESS_SPLIT, 0};
     run(&p, tone, none, &o);
     dt = 20 * log10(tone_amp(o.l, 1) / tone_amp(tone, 1));
-    ok(o.gr == 0 && fabs(dt) < 0.001, "on, a tone under the frequency alone: no reduction, %+.4f dB",
-       dt);
+    ok(o.gr == 0 && fabs(dt) < 0.001,
+       "on, a tone under the frequency alone: no reduction, %+.4f dB", dt);
 
     free(tone), free(bursts), free(none), free(in), free(o.l), free(o.r);
     return done_testing();

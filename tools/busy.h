@@ -48,6 +48,7 @@
     "/bus/eq/4/on 1\n/bus/eq/4/type highshelf\n/bus/eq/4/freq 12000\n/bus/eq/4/gain 1.5\n"         \
     "/bus/eq/5/on 1\n/bus/eq/5/freq 50\n/bus/eq/5/gain -2\n/bus/eq/5/q 8\n"                        \
     "/bus/eq/6/on 1\n/bus/eq/6/freq 8000\n/bus/eq/6/gain -1\n/bus/eq/6/q 1.5\n"                    \
+    "/bus/eq/3/channel mid\n/bus/eq/6/channel side\n"                                              \
     "/bus/mb/on 1\n/bus/mb/1/threshold -24\n/bus/mb/2/threshold -24\n/bus/mb/3/threshold -24\n"    \
     "/bus/mb/1/ratio 3\n/bus/mb/2/ratio 2\n/bus/mb/3/ratio 2.5\n"                                  \
     "/bus/imager/1/width 80\n/bus/imager/3/width 130\n"                                            \
