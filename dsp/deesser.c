@@ -113,47 +113,86 @@ static inline float fade_step(struct xfade *x)
     return xfade_curve(x->w);
 }
 
-static void run(struct deesser *d, float *l, float *r, unsigned off, unsigned m)
+static int fade_rests(const struct xfade *x)
+{
+    return x->w == (x->target ? 1.0f : 0.0f);
+}
+
+/* What a sub-block piece computes: while no fade moves, only the one output in use. */
+enum out { OUT_MIX, OUT_SPLIT, OUT_WIDE, OUT_LISTEN };
+
+/* The split, the detector and the output; `what` is a constant in each call, so each loop is
+ * specialised (the general one steps the three fades per sample). */
+static inline __attribute__((always_inline)) void run_as(struct deesser *d, float *restrict l,
+                                                         float *restrict r, unsigned off,
+                                                         unsigned m, enum out what)
 {
     float a1 = d->a[0], a2 = d->a[1], a3 = d->a[2];
     const float d1 = d->da[0], d2 = d->da[1], d3 = d->da[2];
-    const float k = K_SPLIT, bm = d->b_ms, g0 = d->g0, dg = (d->g1 - d->g0) * (1.0f / DSP_SUB);
+    const float k = K_SPLIT, k2 = 2.0f * K_SPLIT, bm = d->b_ms;
+    const float dg = (d->g1 - d->g0) * (1.0f / DSP_SUB);
+    float g = d->g0 + dg * (float)off;
     const int ramp = d->ramp;
-    float s1[2] = {d->s1[0], d->s1[1]}, s2[2] = {d->s2[0], d->s2[1]};
-    float t1[2] = {d->t1[0], d->t1[1]}, t2[2] = {d->t2[0], d->t2[1]};
+    float s1l = d->s1[0], s1r = d->s1[1], s2l = d->s2[0], s2r = d->s2[1];
+    float t1l = d->t1[0], t1r = d->t1[1], t2l = d->t2[0], t2r = d->t2[1];
     float ms = d->ms;
-    float *io[2] = {l, r};
 
     for (unsigned i = 0; i < m; i++) {
         if (ramp) a1 += d1, a2 += d2, a3 += d3;
-        float g = g0 + dg * (float)(off + i + 1);
-        float won = fade_step(&d->on_x), wwide = fade_step(&d->wide_x);
-        float wl = fade_step(&d->listen_x);
-        float e = 0.0f;
-        for (int c = 0; c < 2; c++) {
-            float x = io[c][i];
-            float v3 = x - s2[c], v1 = a1 * s1[c] + a2 * v3, v2 = s2[c] + a2 * s1[c] + a3 * v3;
-            s1[c] = 2.0f * v1 - s1[c];
-            s2[c] = 2.0f * v2 - s2[c];
-            float hp2 = x - k * v1 - v2, ap = x - 2.0f * k * v1;
-            float u3 = hp2 - t2[c], u1 = a1 * t1[c] + a2 * u3, u2 = t2[c] + a2 * t1[c] + a3 * u3;
-            t1[c] = 2.0f * u1 - t1[c];
-            t2[c] = 2.0f * u2 - t2[c];
-            float hp4 = hp2 - k * u1 - u2;
-            e += hp4 * hp4;
-            float split = ap - (1.0f - g) * hp4, wide = g * ap;
-            float y = split + (wide - split) * wwide;
-            y += (hp4 - y) * wl;
-            io[c][i] = won == 1.0f ? y : x + (y - x) * won;
+        g += dg;
+        float xl = l[i], xr = r[i];
+        /* first section: HP2 and the allpass from the same states */
+        float v3l = xl - s2l, v3r = xr - s2r;
+        float v1l = a1 * s1l + a2 * v3l, v1r = a1 * s1r + a2 * v3r;
+        float v2l = s2l + a2 * s1l + a3 * v3l, v2r = s2r + a2 * s1r + a3 * v3r;
+        s1l = 2.0f * v1l - s1l, s1r = 2.0f * v1r - s1r;
+        s2l = 2.0f * v2l - s2l, s2r = 2.0f * v2r - s2r;
+        float hl = xl - k * v1l - v2l, hr = xr - k * v1r - v2r;
+        float apl = xl - k2 * v1l, apr = xr - k2 * v1r;
+        /* second section: HP4 */
+        float u3l = hl - t2l, u3r = hr - t2r;
+        float u1l = a1 * t1l + a2 * u3l, u1r = a1 * t1r + a2 * u3r;
+        float u2l = t2l + a2 * t1l + a3 * u3l, u2r = t2r + a2 * t1r + a3 * u3r;
+        t1l = 2.0f * u1l - t1l, t1r = 2.0f * u1r - t1r;
+        t2l = 2.0f * u2l - t2l, t2r = 2.0f * u2r - t2r;
+        float h4l = hl - k * u1l - u2l, h4r = hr - k * u1r - u2r;
+        ms += bm * (0.5f * (h4l * h4l + h4r * h4r) - ms);
+        float yl, yr;
+        if (what == OUT_SPLIT) {
+            yl = apl - (1.0f - g) * h4l, yr = apr - (1.0f - g) * h4r;
+        } else if (what == OUT_WIDE) {
+            yl = g * apl, yr = g * apr;
+        } else if (what == OUT_LISTEN) {
+            yl = h4l, yr = h4r;
+        } else {
+            float won = fade_step(&d->on_x), ww = fade_step(&d->wide_x);
+            float wl = fade_step(&d->listen_x);
+            float sl = apl - (1.0f - g) * h4l, sr = apr - (1.0f - g) * h4r;
+            yl = sl + (g * apl - sl) * ww, yr = sr + (g * apr - sr) * ww;
+            yl += (h4l - yl) * wl, yr += (h4r - yr) * wl;
+            yl = xl + (yl - xl) * won, yr = xr + (yr - xr) * won;
         }
-        ms += bm * (0.5f * e - ms);
+        l[i] = yl;
+        r[i] = yr;
     }
     d->a[0] = a1, d->a[1] = a2, d->a[2] = a3;
-    memcpy(d->s1, s1, sizeof s1);
-    memcpy(d->s2, s2, sizeof s2);
-    memcpy(d->t1, t1, sizeof t1);
-    memcpy(d->t2, t2, sizeof t2);
+    d->s1[0] = s1l, d->s1[1] = s1r, d->s2[0] = s2l, d->s2[1] = s2r;
+    d->t1[0] = t1l, d->t1[1] = t1r, d->t2[0] = t2l, d->t2[1] = t2r;
     d->ms = ms;
+}
+
+static void run(struct deesser *d, float *l, float *r, unsigned off, unsigned m)
+{
+    if (xfade_full_on(&d->on_x) && fade_rests(&d->wide_x) && fade_rests(&d->listen_x)) {
+        if (d->listen_x.target)
+            run_as(d, l, r, off, m, OUT_LISTEN);
+        else if (d->wide_x.target)
+            run_as(d, l, r, off, m, OUT_WIDE);
+        else
+            run_as(d, l, r, off, m, OUT_SPLIT);
+    } else {
+        run_as(d, l, r, off, m, OUT_MIX);
+    }
 }
 
 void deesser_process(struct deesser *d, float *l, float *r, unsigned n)

@@ -221,9 +221,16 @@ void dyneq_process(struct dyneq *d, float *l, float *r, const float *const *key_
         }
         if (!d->any) continue;
         float *xl = l + w.done, *xr = r + w.done;
+        /* A band keyed by the unit's own input (a NULL key) reads a copy: the bands before it
+         * change xl/xr. The mix always passes keys, so it never pays for the copy. */
         float in[2][DSP_SUB];
-        memcpy(in[0], xl, w.n * sizeof *xl);
-        memcpy(in[1], xr, w.n * sizeof *xr);
+        int self = !key_l || !key_r;
+        for (unsigned b = 0; b < DYNEQ_BANDS && !self; b++)
+            self = d->band[b].run && (!key_l[b] || !key_r[b]);
+        if (self) {
+            memcpy(in[0], xl, w.n * sizeof *xl);
+            memcpy(in[1], xr, w.n * sizeof *xr);
+        }
         for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
             struct dyneq_band *bd = &d->band[b];
             if (!bd->run) continue;

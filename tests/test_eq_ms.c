@@ -68,7 +68,8 @@ static void run_eq(enum eq_channel ch, float gain, const float *il, const float 
 int main(void)
 {
     float *il = malloc(LEN * 4), *ir = malloc(LEN * 4), *l = malloc(LEN * 4), *r = malloc(LEN * 4);
-    double *m0 = malloc(LEN * 8), *s0 = malloc(LEN * 8), *m1 = malloc(LEN * 8), *s1 = malloc(LEN * 8);
+    double *m0 = malloc(LEN * 8), *s0 = malloc(LEN * 8), *m1 = malloc(LEN * 8),
+           *s1 = malloc(LEN * 8);
     fill(il, ir);
     for (unsigned i = 0; i < LEN; i++)
         m0[i] = (double)il[i] + ir[i], s0[i] = (double)il[i] - ir[i];

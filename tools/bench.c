@@ -192,7 +192,7 @@ int main(int argc, char **argv)
         double master = bus - neutral_stem;
         printf("block %4u: stem strip, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
                block, strip, 100 * strip / core_ns);
-        printf("block %4u: the same + 4 dynamic EQ bands: %4.1f ns/frame (%.2f %% of a core)\n",
+        printf("block %4u: + 4 dynamic EQ bands, de-esser: %4.1f ns/frame (%.2f %% of a core)\n",
                block, dyn, 100 * dyn / core_ns);
         printf("block %4u: master bus, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
                block, master, 100 * master / core_ns);
