@@ -20,10 +20,13 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 2000 /* back within ~2 s of a JACK server's return */
 
+/* The coarse clock (the last tick, a few ms fine): what reads it works in hundreds of ms (the
+ * save delay, retries), and every published change reads it, where the fine clock cost a sixth
+ * of a single OSC change's time on the control path (tools/bench-control.c, perf). */
 int64_t stemd_now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
