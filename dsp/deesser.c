@@ -130,8 +130,9 @@ static inline __attribute__((always_inline)) void run_as(struct deesser *d, floa
     float a1 = d->a[0], a2 = d->a[1], a3 = d->a[2];
     const float d1 = d->da[0], d2 = d->da[1], d3 = d->da[2];
     const float k = K_SPLIT, k2 = 2.0f * K_SPLIT, bm = d->b_ms;
-    const float dg = (d->g1 - d->g0) * (1.0f / DSP_SUB);
-    float g = d->g0 + dg * (float)off;
+    /* the gain from the sample's place in the sub-block, never accumulated: the same value
+     * however the sub-block is cut into calls */
+    const float g0 = d->g0, dg = (d->g1 - d->g0) * (1.0f / DSP_SUB);
     const int ramp = d->ramp;
     float s1l = d->s1[0], s1r = d->s1[1], s2l = d->s2[0], s2r = d->s2[1];
     float t1l = d->t1[0], t1r = d->t1[1], t2l = d->t2[0], t2r = d->t2[1];
@@ -139,7 +140,7 @@ static inline __attribute__((always_inline)) void run_as(struct deesser *d, floa
 
     for (unsigned i = 0; i < m; i++) {
         if (ramp) a1 += d1, a2 += d2, a3 += d3;
-        g += dg;
+        const float g = g0 + dg * (float)(off + i + 1);
         float xl = l[i], xr = r[i];
         /* first section: HP2 and the allpass from the same states */
         float v3l = xl - s2l, v3r = xr - s2r;
