@@ -30,26 +30,33 @@ struct meter_place {
     const char *meter;           /* below /stem/<index>/meter/ or /bus/meter/ */
     enum layout_kind kind;
     double lo, hi; /* a bar's empty and full */
+    int mixer;     /* also beside the fader on the mixer page */
 };
 static const struct meter_place meters[] = {
-    {SCOPE_STEM, "comp", NULL, "gr", LK_METER, 0, 24},
-    {SCOPE_STEM, "fader", NULL, "peak_l", LK_METER, -60, 0},
-    {SCOPE_STEM, "fader", NULL, "peak_r", LK_METER, -60, 0},
-    {SCOPE_STEM, "fader", NULL, "rms", LK_METER, -60, 0},
-    {SCOPE_BUS, "mb/1", NULL, "gr_band1", LK_METER, 0, 24},
-    {SCOPE_BUS, "mb/2", NULL, "gr_band2", LK_METER, 0, 24},
-    {SCOPE_BUS, "mb/3", NULL, "gr_band3", LK_METER, 0, 24},
-    {SCOPE_BUS, "limiter", NULL, "gr_limiter", LK_METER, 0, 24},
-    {SCOPE_BUS, "output", NULL, "peak_l", LK_METER, -60, 0},
-    {SCOPE_BUS, "output", NULL, "peak_r", LK_METER, -60, 0},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_m", LK_READOUT, 0, 1},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_s", LK_READOUT, 0, 1},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_i", LK_READOUT, 0, 1},
-    {SCOPE_BUS, "loudness", "loudness", "lra", LK_READOUT, 0, 1},
-    {SCOPE_BUS, "loudness", "loudness", "true_peak", LK_READOUT, 0, 1},
-    {SCOPE_BUS, "loudness", "loudness", "correlation", LK_READOUT, 0, 1},
+    {SCOPE_STEM, "comp", NULL, "gr", LK_METER, 0, 24, 1},
+    {SCOPE_STEM, "fader", NULL, "peak_l", LK_METER, -60, 0, 1},
+    {SCOPE_STEM, "fader", NULL, "peak_r", LK_METER, -60, 0, 1},
+    {SCOPE_STEM, "fader", NULL, "rms", LK_METER, -60, 0, 1},
+    /* a dynamic EQ band's gain is signed (a cut below the bar's middle, a boost above) */
+    {SCOPE_STEM, "deq/1", NULL, "deq1", LK_METER, -24, 24, 0},
+    {SCOPE_STEM, "deq/2", NULL, "deq2", LK_METER, -24, 24, 0},
+    {SCOPE_STEM, "deq/3", NULL, "deq3", LK_METER, -24, 24, 0},
+    {SCOPE_STEM, "deq/4", NULL, "deq4", LK_METER, -24, 24, 0},
+    {SCOPE_STEM, "deess", NULL, "deess", LK_METER, 0, 24, 0},
+    {SCOPE_BUS, "mb/1", NULL, "gr_band1", LK_METER, 0, 24, 0},
+    {SCOPE_BUS, "mb/2", NULL, "gr_band2", LK_METER, 0, 24, 0},
+    {SCOPE_BUS, "mb/3", NULL, "gr_band3", LK_METER, 0, 24, 0},
+    {SCOPE_BUS, "limiter", NULL, "gr_limiter", LK_METER, 0, 24, 0},
+    {SCOPE_BUS, "output", NULL, "peak_l", LK_METER, -60, 0, 0},
+    {SCOPE_BUS, "output", NULL, "peak_r", LK_METER, -60, 0, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_m", LK_READOUT, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_s", LK_READOUT, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_i", LK_READOUT, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lra", LK_READOUT, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "loudness", "true_peak", LK_READOUT, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "loudness", "correlation", LK_READOUT, 0, 1, 0},
     /* an action, not a meter: meter holds its address, title its label */
-    {SCOPE_BUS, "loudness", "reset", "/loudness/reset", LK_ACTION, 0, 1},
+    {SCOPE_BUS, "loudness", "reset", "/loudness/reset", LK_ACTION, 0, 1, 0},
 };
 #define NMETERS (sizeof meters / sizeof meters[0])
 
@@ -510,7 +517,8 @@ static void mixer_page(struct builder *bl, struct layout_page *p, unsigned first
         float mx = x;
         /* the meters on the left of the fader: peaks and the compressor's GR */
         for (unsigned m = 0; m < NMETERS; m++) {
-            if (meters[m].scope != SCOPE_STEM || meters[m].kind != LK_METER) continue;
+            if (meters[m].scope != SCOPE_STEM || meters[m].kind != LK_METER || !meters[m].mixer)
+                continue;
             struct layout_ctl *c = add_ctl(bl, p, LK_METER);
             if (!c) return;
             snprintf(c->addr, sizeof c->addr, "/stem/%u/meter/%s", k + 1, meters[m].meter);
