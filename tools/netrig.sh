@@ -15,6 +15,9 @@
 #     -l, --latency N           netjack2's network latency in periods (-l of the slave) [2]
 #     -b, --buffer MS           zita-n2j's added buffering in ms (--buff) [10]
 #     -c, --channels N          audio channels DAW -> rack [8]; rack -> DAW is always 2
+#     -r, --no-rt               jackd without real-time scheduling (by default -R -P 70 when the
+#                               machine allows it: chrt works); zita-njbridge's clock recovery
+#                               needs steady cycles, which a loaded machine gives only to RT
 #   netrig.sh run daw|rack CMD...   run CMD on that computer (JACK_DEFAULT_SERVER is set)
 #   netrig.sh cable down|up     pull the cable (the rack's end of the veth goes down) or plug it in
 #   netrig.sh status            the state file, the servers' ports
@@ -25,12 +28,11 @@
 # /run/stemd-netrig/NAME): state (shell variables), pids, *.log. Addresses 10.77.0.1 (daw) and
 # 10.77.0.2 (rack), changeable with NETRIG_NET (the first three octets, default 10.77.0).
 #
-# On the DAW, the rack appears as JACK client "rack": netjack2's rack:to_slave_1..N feed the
-# rack's system:capture_1..N, the rack's system:playback_1,2 come back as rack:from_slave_1,2.
-# With zita the same names are used for the bridge clients on both sides (so the tests and the
-# README connect the same ports): daw has rack:to_slave_1..N (zita-j2n) and rack:from_slave_1,2
-# (zita-n2j); rack has system-like ports net:capture_1..N (zita-n2j) and net:playback_1,2
-# (zita-j2n). `netrig.sh status` lists them.
+# The ports, netjack2: on the DAW the rack is the client "rack": rack:to_slave_1..N feed the
+# rack's system:capture_1..N, and the rack's system:playback_1,2 come back as
+# rack:from_slave_1,2. zita: on the DAW to-rack:in_1..N (zita-j2n) and from-rack:out_1,2
+# (zita-n2j); on the rack from-daw:out_1..N (zita-n2j) and to-daw:in_1,2 (zita-j2n). DAW -> rack
+# is UDP port 30000, rack -> DAW 30001. `netrig.sh status` lists them all.
 set -u
 
 NAME=${NETRIG_NAME:-netrig}
@@ -96,7 +98,8 @@ make_computer() {
 }
 
 cmd_up() {
-    local engine=netjack2 period=256 latency=2 buffer=10 chans=8
+    local engine=netjack2 period=256 latency=2 buffer=10 chans=8 rt="-R -P 70"
+    chrt -f 10 true 2>/dev/null || rt=-r
     while [ $# -gt 0 ]; do
         case "$1" in
         -e | --engine) engine=$2; shift 2 ;;
@@ -104,6 +107,7 @@ cmd_up() {
         -l | --latency) latency=$2; shift 2 ;;
         -b | --buffer) buffer=$2; shift 2 ;;
         -c | --channels) chans=$2; shift 2 ;;
+        -r | --no-rt) rt=-r; shift ;;
         *) die "up: unknown option '$1' (see the head of $0)" ;;
         esac
     done
@@ -120,7 +124,7 @@ cmd_up() {
     : >"$DIR/pids"
     local dns=$NAME-daw rns=$NAME-rack dv=$NAME-d rv=$NAME-r
     {
-        echo "ENGINE=$engine PERIOD=$period LATENCY=$latency BUFFER=$buffer CHANNELS=$chans"
+        echo "ENGINE=$engine PERIOD=$period LATENCY=$latency BUFFER=$buffer CHANNELS=$chans RT=\"$rt\""
         echo "DAW_NS=$dns RACK_NS=$rns DAW_VETH=$dv RACK_VETH=$rv DAW_IP=$DAW_IP RACK_IP=$RACK_IP"
     } >"$DIR/state"
     # From here on a failure takes down what was made.
@@ -144,27 +148,27 @@ cmd_up() {
 
     # The DAW: synchronous (-S: its clients run in graph order within the cycle, so a recording
     # is sample-exact against what was played).
-    bg daw daw-jackd jackd -n daw -S -r -d dummy -r 48000 -p "$period"
+    bg daw daw-jackd jackd -n daw -S $rt -d dummy -r 48000 -p "$period"
     wait_server daw
     if [ "$engine" = netjack2 ]; then
         in_ns daw jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
             die "cannot load netjack2's netmanager on the daw (see $DIR/daw-jackd.log)"
         # The slave takes rate and period from the master; -C/-P its channel counts, -n the
         # name of its client on the master.
-        bg rack rack-jackd jackd -n rack -S -r -d net -a 225.3.19.154 -C "$chans" -P 2 -l "$latency" -n rack
+        bg rack rack-jackd jackd -n rack -S $rt -d net -a 225.3.19.154 -C "$chans" -P 2 -l "$latency" -n rack
         wait_server rack
         wait_port daw rack:from_slave_2 || die "the netjack2 slave did not join the master (see $DIR/*.log)"
     else
-        bg rack rack-jackd jackd -n rack -S -r -d dummy -r 48000 -p "$period"
+        bg rack rack-jackd jackd -n rack -S $rt -d dummy -r 48000 -p "$period"
         wait_server rack
         local list; list=$(seq -s, 1 "$chans")
         # DAW -> rack on port 30000, rack -> DAW on 30001, unicast to the receiver's address.
-        bg rack rack-n2j zita-n2j --jserv rack --jname net --chan "$list" --buff "$buffer" "$RACK_IP" 30000
-        bg daw daw-j2n zita-j2n --jserv daw --jname rack --chan "$chans" --float "$RACK_IP" 30000
-        bg daw daw-n2j zita-n2j --jserv daw --jname rackin --chan 1,2 --buff "$buffer" "$DAW_IP" 30001
-        bg rack rack-j2n zita-j2n --jserv rack --jname netout --chan 2 --float "$DAW_IP" 30001
-        wait_port rack net:out_1 && wait_port daw rackin:out_2 && wait_port daw rack:in_1 &&
-            wait_port rack netout:in_2 || die "the zita bridges did not start (see $DIR/*.log)"
+        bg rack rack-n2j stdbuf -oL zita-n2j --info --jserv rack --jname from-daw --chan "$list" --buff "$buffer" "$RACK_IP" 30000
+        bg daw daw-j2n zita-j2n --jserv daw --jname to-rack --chan "$chans" --float "$RACK_IP" 30000
+        bg daw daw-n2j stdbuf -oL zita-n2j --info --jserv daw --jname from-rack --chan 1,2 --buff "$buffer" "$DAW_IP" 30001
+        bg rack rack-j2n zita-j2n --jserv rack --jname to-daw --chan 2 --float "$DAW_IP" 30001
+        wait_port rack from-daw:out_1 && wait_port daw from-rack:out_2 && wait_port daw to-rack:in_1 &&
+            wait_port rack to-daw:in_2 || die "the zita bridges did not start (see $DIR/*.log)"
     fi
     trap - EXIT
     echo "$DIR/state"
