@@ -80,9 +80,10 @@ unit-tests: $(TEST_BIN) $(TOOLS)
 	STEMD_BUILD=$(B) prove -f $(TEST_BIN) $(TEST_SCRIPTS)
 
 # Everything, in order of speed: DSP unit and standards tests; the daemon against a real jackd
-# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the fuzzer
-# for a bounded time; then the unit, server and OSC suites again under ASan+UBSan; then the
-# server and OSC suites under ThreadSanitizer (mk/tsan.mk).
+# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the network
+# rig (mk/net.mk, plain build only); the fuzzer for a bounded time; then the unit, server and
+# OSC suites again under ASan+UBSan; then the server and OSC suites under ThreadSanitizer
+# (mk/tsan.mk).
 test:
 	@tools/install-deps test
 	@$(MAKE) --no-print-directory B=build build-all server osc demo-build
@@ -90,6 +91,7 @@ test:
 	@$(MAKE) --no-print-directory B=build server-tests
 	@$(MAKE) --no-print-directory B=build osc-tests
 	@$(MAKE) --no-print-directory B=build demo-test
+	@$(MAKE) --no-print-directory B=build net-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests

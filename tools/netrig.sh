@@ -56,9 +56,8 @@ stop_pid() {
 
 load_state() { [ -f "$DIR/state" ] || die "no rig '$NAME' (no $DIR/state): netrig.sh up first"; . "$DIR/state"; }
 
-# in daw|rack CMD...: nsenter the computer's network and mount namespaces (those of its holder
-# process, a sleep that keeps the private /dev/shm mounted). nsenter execs CMD: a background
-# "in ... &" has CMD's pid.
+# in_ns daw|rack CMD...: nsenter the computer's network and mount namespaces (those of its
+# holder process, a sleep that keeps the private /dev/shm mounted).
 in_ns() {
     local who=$1; shift
     local h
@@ -68,10 +67,13 @@ in_ns() {
 # bg WHO LOG CMD...: start CMD in the background on WHO, record its pid (stopped by down in
 # reverse order).
 bg() {
-    local who=$1 log=$2; shift 2
-    in_ns "$who" "$@" >>"$DIR/$log.log" 2>&1 &
+    local who=$1 log=$2 h; shift 2
+    case "$who" in daw) h=$HOLD_DAW ;; rack) h=$HOLD_RACK ;; esac
+    # nsenter itself in the background, not a shell function (whose subshell's pid would be
+    # recorded, and stopping it would leave the program running).
+    JACK_NO_AUDIO_RESERVATION=1 JACK_DEFAULT_SERVER=$who nsenter -t "$h" -m -n --wd="$PWD" "$@" \
+        >>"$DIR/$log.log" 2>&1 &
     echo "$! $log" >>"$DIR/pids"
-    LAST_PID=$!
 }
 wait_server() { # wait_server WHO: its JACK server answers (10 s at most)
     in_ns "$1" jack_wait -s "$1" -w -t 10 >/dev/null 2>&1 || die "the $1 jackd did not start (see $DIR/$1-jackd.log)"
@@ -181,6 +183,15 @@ cmd_down() {
         local pid what
         tac "$DIR/pids" | while read -r pid what; do stop_pid "$pid" "$what"; done
     fi
+    # Anything still inside the rig's namespaces was started in them (by `netrig.sh run ... &`
+    # and not stopped, say): stop it by pid too, or it would outlive the namespace's name.
+    local ns left
+    for ns in ${DAW_NS-} ${RACK_NS-}; do
+        for left in $(ip netns pids "$ns" 2>/dev/null); do
+            echo "netrig: stopping pid $left ($(tr '\0' ' ' </proc/"$left"/cmdline 2>/dev/null | cut -c1-60)), still running in $ns" >&2
+            stop_pid "$left" "pid $left in $ns"
+        done
+    done
     [ -n "${DAW_NS-}" ] && ip netns del "$DAW_NS" 2>/dev/null
     [ -n "${RACK_NS-}" ] && ip netns del "$RACK_NS" 2>/dev/null
     rm -f "$DIR/state" "$DIR/pids" "$DIR"/*.ready
@@ -206,7 +217,10 @@ down) cmd_down ;;
 run)
     load_state
     [ $# -ge 2 ] || die "run daw|rack CMD..."
-    in_ns "$@"
+    # exec all the way (this script, nsenter, CMD): `netrig.sh run rack stemd ... &` has
+    # stemd's pid, so a caller can stop it by that pid.
+    case "$1" in daw) h=$HOLD_DAW ;; rack) h=$HOLD_RACK ;; *) die "no computer '$1' (daw or rack)" ;; esac
+    JACK_NO_AUDIO_RESERVATION=1 JACK_DEFAULT_SERVER=$1 exec nsenter -t "$h" -m -n --wd="$PWD" "${@:2}"
     ;;
 cable) cmd_cable "$@" ;;
 status)

@@ -16,7 +16,7 @@ pids=() # processes this test started (besides the rig's), stopped in reverse or
 
 ok() { # ok CONDITION-STATUS DESCRIPTION
     tap_n=$((tap_n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
+    if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); return 1; fi
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 diag_file() { [ -f "$1" ] && tail -n 20 "$1" | sed 's/^/# /'; }
@@ -80,7 +80,8 @@ start_stemd_rack() {
     local in=$1 out=$2; shift 2
     local conn=() k
     for k in "${!STEMS[@]}"; do conn+=(--connect "${STEMS[$k]}=${in}$((2 * k + 1)),${in}$((2 * k + 2))"); done
-    on rack "$B/stemd" --jack-server rack --stems "$(IFS=,; echo "${STEMS[*]}")" \
+    # "$RIG" run execs down to stemd (not the function on(), whose subshell's pid it would be).
+    "$RIG" run rack "$B/stemd" --jack-server rack --stems "$(IFS=,; echo "${STEMS[*]}")" \
         --preset tools/demo.preset --connect-out "$out" "${conn[@]}" "$@" >>"$T/stemd.log" 2>&1 &
     STEMD_PID=$!
     pids+=("$STEMD_PID")
