@@ -115,7 +115,8 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
-# systemd unit, the docs and the tablet layouts (mk/osc.mk's LAYOUTS). (mk/*.mk add their programs to INSTALL_BIN.)
+# systemd units (stemd's; jackd-netslave.service for a rack PC, with its stemd drop-in among
+# the docs), the docs and the tablet layouts (mk/osc.mk's LAYOUTS). (mk/*.mk add their programs to INSTALL_BIN.)
 INSTALL_BIN += $(TOOLS) $(B)/stemd
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/doc/stemd
@@ -128,6 +129,8 @@ install: all
 	sed 's|/usr/local/bin|$(BINDIR)|g; s|/usr/local/share|$(DATADIR)|g' systemd/stemd.service \
 		> $(DESTDIR)$(UNITDIR)/stemd.service
 	install -m 644 systemd/stemd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/stemd.conf
+	install -m 644 systemd/jackd-netslave.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 systemd/stemd-netslave.conf $(DESTDIR)$(DATADIR)/doc/stemd/
 
 # The README's parameter section, generated from the table.
 docs: $(B)/stemd-params

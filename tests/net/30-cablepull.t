@@ -30,9 +30,12 @@ for s in "${STEMS[@]}"; do files+=("$T/s/$s.wav"); done
     >/dev/null 2>"$T/render.err"
 ok $? "stemd-render masters the stems with the dumped parameters" || diag_file "$T/render.err"
 
+# A connection on the DAW's side, to see (and tell the README) whether it outlives the pull.
+on daw jack_connect system:capture_1 rack:to_slave_1 2>/dev/null
 "$RIG" cable down
 sleep 3
 "$RIG" cable up
+t_up=$(date +%s.%N)
 # Back: the slave has joined the master again (the DAW sees the rack's ports) and stemd's
 # connections on the rack are made.
 back=1
@@ -45,6 +48,13 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 ok $back "after the pull the rack is a slave of the DAW again and stemd's connections are made"
+# Figures for the README, not judged: how long the rejoin took; the DAW-side connection.
+diag "back $(awk -v a="$t_up" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the cable was plugged in"
+if on daw jack_lsp -c 2>/dev/null | grep -A1 -x system:capture_1 | grep -qx '   rack:to_slave_1'; then
+    diag "the DAW's connection system:capture_1 -> rack:to_slave_1 survived the pull"
+else
+    diag "the DAW's connection system:capture_1 -> rack:to_slave_1 is gone after the pull (the DAW must reconnect)"
+fi
 joins=$(grep -c 'Initializing connection with' "$NETRIG_DIR/rack-jackd.log")
 [ "$joins" -ge 2 ]
 ok $? "the pull was seen: the slave lost its master and joined again ($joins joins)" ||
