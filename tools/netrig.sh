@@ -103,6 +103,9 @@ cmd_up() {
     local engine=netjack2 period=256 latency=2 buffer=10 chans=8 rt="-R -P 70"
     chrt -f 10 true 2>/dev/null || rt=-r
     while [ $# -gt 0 ]; do
+        case "$1" in -e | --engine | -p | --period | -l | --latency | -b | --buffer | -c | --channels)
+            [ $# -ge 2 ] || die "up: $1 needs a value" ;;
+        esac
         case "$1" in
         -e | --engine) engine=$2; shift 2 ;;
         -p | --period) period=$2; shift 2 ;;
@@ -114,6 +117,11 @@ cmd_up() {
         esac
     done
     case "$engine" in netjack2 | zita) ;; *) die "unknown engine '$engine' (netjack2 or zita)" ;; esac
+    local v
+    for v in "period:$period" "latency:$latency" "buffer:$buffer" "channels:$chans"; do
+        [[ ${v#*:} =~ ^[1-9][0-9]{0,4}$ ]] || die "--${v%%:*} wants a positive whole number, not '${v#*:}'"
+    done
+    (( (period & (period - 1)) == 0 && period >= 16 )) || die "--period must be a power of 2 (16..), not $period"
     [ "$(id -u)" -eq 0 ] || die "needs root (ip netns, unshare, mount)"
     [ ${#NAME} -le 8 ] || die "NETRIG_NAME '$NAME' is longer than 8 characters (it names the veth)"
     [ -e "$DIR/state" ] && die "rig '$NAME' is up already ($DIR/state): netrig.sh down first"

@@ -15,6 +15,8 @@ need_rig zita
 # enough at 256 that zita-n2j's clock recovery loses lock and pauses for 10 s (seen here).
 period=${ZITA_PERIOD:-1024} buff=${ZITA_BUFF:-40}
 make_stems 5
+chrt -f 10 true 2>/dev/null ||
+    diag "no real-time scheduling here (chrt fails): on a loaded machine zita-n2j may lose lock and this fails"
 
 "$RIG" up -e zita -p $period -b $buff >/dev/null 2>"$T/up.err"
 ok $? "zita: the rig is up: two dummy-clocked jackd, zita-j2n/zita-n2j both ways" ||
