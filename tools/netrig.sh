@@ -20,6 +20,8 @@
 #                               needs steady cycles, which a loaded machine gives only to RT
 #   netrig.sh run daw|rack CMD...   run CMD on that computer (JACK_DEFAULT_SERVER is set)
 #   netrig.sh cable down|up     pull the cable (the rack's end of the veth goes down) or plug it in
+#   netrig.sh master -p N [-s RATE]   (netjack2) restart the DAW's jackd with another period
+#                               and/or sample rate [48000]: the slave rejoins with them
 #   netrig.sh status            the state file, the servers' ports
 #   netrig.sh down              stop everything it started (by PID, SIGTERM) and remove the
 #                               namespaces; safe to run twice
@@ -156,13 +158,8 @@ cmd_up() {
     make_computer rack "$rns"
     . "$DIR/state"
 
-    # The DAW: synchronous (-S: its clients run in graph order within the cycle, so a recording
-    # is sample-exact against what was played).
-    bg daw daw-jackd jackd -n daw -S $rt -d dummy -r 48000 -p "$period"
-    wait_server daw
+    start_daw "$period" 48000
     if [ "$engine" = netjack2 ]; then
-        in_ns daw jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
-            die "cannot load netjack2's netmanager on the daw (see $DIR/daw-jackd.log)"
         # The slave takes rate and period from the master; -C/-P its channel counts, -n the
         # name of its client on the master.
         bg rack rack-jackd jackd -n rack -S $rt -d net -a 225.3.19.154 -C "$chans" -P 2 -l "$latency" -n rack
@@ -206,6 +203,44 @@ cmd_down() {
     return 0
 }
 
+# start_daw PERIOD RATE: the DAW's jackd and, for netjack2, its netmanager.
+start_daw() {
+    # Synchronous (-S: its clients run in graph order within the cycle, so a recording is
+    # sample-exact against what was played).
+    bg daw daw-jackd jackd -n daw -S $RT -d dummy -r "$2" -p "$1"
+    wait_server daw
+    if [ "$ENGINE" = netjack2 ]; then
+        in_ns daw jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
+            die "cannot load netjack2's netmanager on the daw (see $DIR/daw-jackd.log)"
+    fi
+}
+
+cmd_master() {
+    load_state
+    [ "$ENGINE" = netjack2 ] || die "master: only the netjack2 rig has a master"
+    local period=$PERIOD rate=48000
+    while [ $# -gt 0 ]; do
+        [ $# -ge 2 ] || die "master: $1 needs a value"
+        case "$1" in
+        -p | --period) period=$2 ;;
+        -s | --rate) rate=$2 ;;
+        *) die "master: unknown option '$1' (-p N, -s RATE)" ;;
+        esac
+        shift 2
+    done
+    [[ $period =~ ^[1-9][0-9]{0,4}$ ]] && (( (period & (period - 1)) == 0 && period >= 16 )) ||
+        die "master: -p must be a power of 2 (16..), not '$period'"
+    [[ $rate =~ ^[1-9][0-9]{3,5}$ ]] || die "master: -s must be a sample rate in Hz, not '$rate'"
+    # Stop the DAW's jackd and drop it from the pid list (a stale pid could be reused by then).
+    local pid
+    pid=$(awk '$2 == "daw-jackd" { p = $1 } END { print p }' "$DIR/pids")
+    [ -n "$pid" ] && stop_pid "$pid" daw-jackd
+    awk -v p="$pid" '$1 != p' "$DIR/pids" >"$DIR/pids.new" && mv "$DIR/pids.new" "$DIR/pids"
+    start_daw "$period" "$rate"
+    wait_port daw rack:from_slave_2 || die "the netjack2 slave did not join the new master (see $DIR/*.log)"
+    sed -i "s/^ENGINE=.*/ENGINE=$ENGINE PERIOD=$period LATENCY=$LATENCY BUFFER=$BUFFER CHANNELS=$CHANNELS RT=\"$RT\"/" "$DIR/state"
+}
+
 cmd_cable() {
     load_state
     case "${1-}" in
@@ -231,6 +266,7 @@ run)
     JACK_NO_AUDIO_RESERVATION=1 JACK_DEFAULT_SERVER=$1 exec nsenter -t "$h" -m -n --wd="$PWD" "${@:2}"
     ;;
 cable) cmd_cable "$@" ;;
+master) cmd_master "$@" ;;
 status)
     load_state
     cat "$DIR/state"
