@@ -80,9 +80,10 @@ unit-tests: $(TEST_BIN) $(TOOLS)
 	STEMD_BUILD=$(B) prove -f $(TEST_BIN) $(TEST_SCRIPTS)
 
 # Everything, in order of speed: DSP unit and standards tests; the daemon against a real jackd
-# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the fuzzer
-# for a bounded time; then the unit, server and OSC suites again under ASan+UBSan; then the
-# server and OSC suites under ThreadSanitizer (mk/tsan.mk).
+# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the network
+# rig (mk/net.mk, plain build only); the fuzzer for a bounded time; then the unit, server and
+# OSC suites again under ASan+UBSan; then the server and OSC suites under ThreadSanitizer
+# (mk/tsan.mk).
 test:
 	@tools/install-deps test
 	@$(MAKE) --no-print-directory B=build build-all server osc demo-build
@@ -90,6 +91,7 @@ test:
 	@$(MAKE) --no-print-directory B=build server-tests
 	@$(MAKE) --no-print-directory B=build osc-tests
 	@$(MAKE) --no-print-directory B=build demo-test
+	@$(MAKE) --no-print-directory B=build net-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests
@@ -113,7 +115,8 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
-# systemd unit, the docs and the tablet layouts (mk/osc.mk's LAYOUTS). (mk/*.mk add their programs to INSTALL_BIN.)
+# systemd units (stemd's; jackd-netslave.service for a rack PC, with its stemd drop-in among
+# the docs), the docs and the tablet layouts (mk/osc.mk's LAYOUTS). (mk/*.mk add their programs to INSTALL_BIN.)
 INSTALL_BIN += $(TOOLS) $(B)/stemd
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/doc/stemd
@@ -126,6 +129,8 @@ install: all
 	sed 's|/usr/local/bin|$(BINDIR)|g; s|/usr/local/share|$(DATADIR)|g' systemd/stemd.service \
 		> $(DESTDIR)$(UNITDIR)/stemd.service
 	install -m 644 systemd/stemd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/stemd.conf
+	install -m 644 systemd/jackd-netslave.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 systemd/stemd-netslave.conf $(DESTDIR)$(DATADIR)/doc/stemd/
 
 # The README's parameter section, generated from the table.
 docs: $(B)/stemd-params

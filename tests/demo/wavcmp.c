@@ -5,6 +5,13 @@
  *       FILE's frames N.. against all of REF's frames: identical (or within X dBFS), same channel
  *       count. Prints the largest difference; exit 0 if they match, 1 if not, 2 on bad use.
  *   wavcmp --peak FILE      prints "peak_dbfs=P frames=F channels=C rate=R bits=16|24|32|float"
+ *   wavcmp --xcorr MAXLAG REF FILE
+ *       the lag (0..MAXLAG frames) at which FILE best matches one second of REF from its middle,
+ *       and the normalised correlation there (1 = the same waveform): for a path that resamples,
+ *       where samples cannot match. Prints "lag=L corr=C"; exit 1 if it cannot be measured.
+ *   wavcmp --trim OFFSET FRAMES IN OUT
+ *       writes IN's frames OFFSET..OFFSET+FRAMES-1 to OUT (32-bit float WAV): a live recording
+ *       cut to the span of the render it is compared with, so a meter's blocks line up.
  *   wavcmp --header FILE    parses the RIFF/WAVE chunks by hand (not through libsndfile, which
  *       forgives broken headers): the RIFF size must match the file size and the data chunk must
  *       fit it. Prints "frames=F"; exit 1 if the header is not finalised. */
@@ -151,6 +158,88 @@ out:
     return status;
 }
 
+/* Reads all of PATH as interleaved float into *buf; returns the frame count, -1 on error. */
+static long long read_all(const char *path, float **buf, int *channels, int *rate)
+{
+    SF_INFO info;
+    SNDFILE *sf = open_in(path, &info);
+    if (!sf) return -1;
+    *buf = malloc(sizeof **buf * (size_t)info.frames * (size_t)info.channels + 1);
+    sf_count_t got = *buf ? sf_readf_float(sf, *buf, info.frames) : -1;
+    sf_close(sf);
+    *channels = info.channels;
+    *rate = info.samplerate;
+    if (got != info.frames) {
+        fprintf(stderr, "wavcmp: cannot read the samples of %s\n", path);
+        free(*buf);
+        return -1;
+    }
+    return got;
+}
+
+static int xcorr(long long maxlag, const char *ref, const char *file)
+{
+    float *a = NULL, *b = NULL;
+    int ca, cb, ra, rb, status = 1;
+    long long na = read_all(ref, &a, &ca, &ra), nb = read_all(file, &b, &cb, &rb);
+    long long len = ra, start = na / 2 - len / 2;
+    if (na < 0 || nb < 0) goto out;
+    if (ca != cb || ra != rb || start < 0 || start + len + maxlag > nb) {
+        fprintf(stderr,
+                "wavcmp: %s (%lld frames, %d channels) and %s (%lld, %d) cannot be "
+                "correlated over 1 s with lags up to %lld\n",
+                ref, na, ca, file, nb, cb, maxlag);
+        goto out;
+    }
+    double best = -2.0;
+    long long best_lag = 0;
+    for (long long lag = 0; lag <= maxlag; lag++) {
+        double ab = 0, aa = 0, bb = 0;
+        const float *pa = a + start * ca, *pb = b + (start + lag) * ca;
+        for (long long i = 0; i < len * ca; i++) {
+            ab += (double)pa[i] * pb[i];
+            aa += (double)pa[i] * pa[i];
+            bb += (double)pb[i] * pb[i];
+        }
+        double c = aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0.0;
+        if (c > best) {
+            best = c;
+            best_lag = lag;
+        }
+    }
+    printf("lag=%lld corr=%.6f\n", best_lag, best);
+    status = 0;
+out:
+    free(a);
+    free(b);
+    return status;
+}
+
+static int trim(long long offset, long long frames, const char *in, const char *out)
+{
+    float *a = NULL;
+    int ch, rate;
+    long long n = read_all(in, &a, &ch, &rate);
+    if (n < 0) return 1;
+    if (offset < 0 || frames <= 0 || offset + frames > n) {
+        fprintf(stderr, "wavcmp: %s has %lld frames, not %lld from %lld\n", in, n, frames, offset);
+        free(a);
+        return 1;
+    }
+    SF_INFO info = {.samplerate = rate, .channels = ch, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+    SNDFILE *sf = sf_open(out, SFM_WRITE, &info);
+    int status = 1;
+    if (!sf)
+        fprintf(stderr, "wavcmp: cannot write %s: %s\n", out, sf_strerror(NULL));
+    else if (sf_writef_float(sf, a + offset * ch, frames) != frames)
+        fprintf(stderr, "wavcmp: cannot write %s: %s\n", out, sf_strerror(sf));
+    else
+        status = 0;
+    if (sf) sf_close(sf);
+    free(a);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     long long offset = 0;
@@ -158,6 +247,10 @@ int main(int argc, char **argv)
     int i = 1;
     if (argc == 3 && !strcmp(argv[1], "--peak")) return peak(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "--header")) return check_header(argv[2]);
+    if (argc == 6 && !strcmp(argv[1], "--trim"))
+        return trim(atoll(argv[2]), atoll(argv[3]), argv[4], argv[5]);
+    if (argc == 5 && !strcmp(argv[1], "--xcorr") && atoll(argv[2]) >= 0)
+        return xcorr(atoll(argv[2]), argv[3], argv[4]);
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
         if (!strcmp(argv[i], "--offset"))
             offset = atoll(argv[i + 1]);
@@ -168,7 +261,7 @@ int main(int argc, char **argv)
     }
     if (argc - i != 2 || offset < 0) {
         fprintf(stderr, "usage: wavcmp [--offset N] [--tolerance-db X] REF FILE | --peak FILE | "
-                        "--header FILE\n");
+                        "--header FILE | --xcorr MAXLAG REF FILE | --trim OFFSET FRAMES IN OUT\n");
         return 2;
     }
     return compare(argv[i], argv[i + 1], offset, tol_db);

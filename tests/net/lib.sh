@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# tests/net/lib.sh: the network-rig tests' helpers: TAP output, the rig (tools/netrig.sh: two
+# network namespaces, each with its own /dev/shm and JACK server), stemd on the rack, the
+# stems and their offline render, cleanup. Sourced by tests/net/*.t; binaries from
+# ${STEMD_BUILD:-build}. A machine that cannot make namespaces (not root, no ip netns, no
+# unshare) skips the whole script with the reason.
+cd "$(dirname "$0")/../.." || exit 2
+B=${STEMD_BUILD:-build}
+T=$(mktemp -d "${TMPDIR:-/tmp}/stemd-net-test.XXXXXX")
+# The rig's name: short (it names the veth), unique to this script run.
+export NETRIG_NAME=n$$ NETRIG_DIR=$T/rig
+RIG=tools/netrig.sh
+tap_n=0
+tap_failed=0
+pids=() # processes this test started (besides the rig's), stopped in reverse order
+
+ok() { # ok CONDITION-STATUS DESCRIPTION
+    tap_n=$((tap_n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); return 1; fi
+}
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+diag_file() { [ -f "$1" ] && tail -n 20 "$1" | sed 's/^/# /'; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+bail() { echo "Bail out! $*"; exit 255; }
+
+stop_pid() { # SIGTERM, up to 10 s, then SIGKILL; never by name
+    kill -0 "$1" 2>/dev/null || return 0
+    kill -TERM "$1" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+finish() {
+    local i
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[$i]}"; done
+    "$RIG" down
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# need_rig [zita]: skip the script (TAP plan 1..0) when the rig cannot be built here.
+need_rig() {
+    local why=""
+    if [ "$(id -u)" -ne 0 ]; then why="not root: network namespaces need root (run as root)"
+    elif ! command -v nsenter >/dev/null || ! command -v unshare >/dev/null; then why="no nsenter/unshare (util-linux)"
+    elif ! ip netns add "n$$probe" 2>"$T/netns.err"; then why="cannot make a network namespace: $(cat "$T/netns.err")"
+    else
+        ip netns del "n$$probe"
+        unshare -m true 2>"$T/netns.err" || why="cannot make a mount namespace: $(cat "$T/netns.err")"
+    fi
+    [ -z "$why" ] && [ "${1-}" = zita ] && ! command -v zita-j2n >/dev/null &&
+        why="zita-njbridge is not installed (tools/install-deps test)"
+    if [ -n "$why" ]; then echo "1..0 # skip $why"; exit 0; fi
+    local b
+    for b in stemd stemd-synth stemd-jackio stemd-render tests/demo/wavcmp; do
+        [ -x "$B/$b" ] || bail "$B/$b is missing: make $B/$b"
+    done
+}
+
+on() { "$RIG" run "$@"; } # on daw|rack CMD...
+
+STEMS=(drums bass keys vocal)
+# make_stems SECONDS: $T/s/*.wav and their offline master $T/offline.wav (float, no dither:
+# what stemd sends).
+make_stems() {
+    "$B/stemd-synth" -d "$1" "$T/s" >/dev/null || bail "stemd-synth failed"
+    local files=() s
+    for s in "${STEMS[@]}"; do files+=("$T/s/$s.wav"); done
+    "$B/stemd-render" -q --float --no-dither -p tools/demo.preset -o "$T/offline.wav" "${files[@]}" \
+        >/dev/null 2>"$T/render.err" || { diag_file "$T/render.err"; bail "stemd-render failed"; }
+}
+
+# start_stemd_rack IN-PREFIX OUT-L,OUT-R [ARGS...]: stemd on the rack's server with the demo
+# preset, stem k fed from IN-PREFIX(2k-1),IN-PREFIX(2k), the master to OUT; sets STEMD_PID and
+# waits for its ports.
+start_stemd_rack() {
+    local in=$1 out=$2; shift 2
+    local conn=() k
+    for k in "${!STEMS[@]}"; do conn+=(--connect "${STEMS[$k]}=${in}$((2 * k + 1)),${in}$((2 * k + 2))"); done
+    # "$RIG" run execs down to stemd (not the function on(), whose subshell's pid it would be).
+    "$RIG" run rack "$B/stemd" --jack-server rack --stems "$(IFS=,; echo "${STEMS[*]}")" \
+        --preset tools/demo.preset --connect-out "$out" "${conn[@]}" "$@" >>"$T/stemd.log" 2>&1 &
+    STEMD_PID=$!
+    pids+=("$STEMD_PID")
+    for _ in $(seq 200); do
+        on rack jack_lsp -c 2>/dev/null | grep -qx "   ${out#*,}" && return 0
+        kill -0 "$STEMD_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    diag_file "$T/stemd.log"
+    return 1
+}
+
+# play_args PORT-PREFIX: stemd-jackio's --play arguments, stem k into PREFIX(2k-1),PREFIX(2k).
+play_args() {
+    local k
+    for k in "${!STEMS[@]}"; do
+        printf '%s\n' -p "$T/s/${STEMS[$k]}.wav=$1$((2 * k + 1)),$1$((2 * k + 2))"
+    done
+}
