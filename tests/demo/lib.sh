@@ -10,7 +10,7 @@ tap_failed=0
 pids=()        # processes this test started, stopped in reverse order
 jackd_pid=""   # stopped last
 
-ok() { # ok CONDITION-STATUS DESCRIPTION: one test point
+ok() { # ok CONDITION-STATUS DESCRIPTION: one test point; returns the status (for "|| diag_file")
     tap_n=$((tap_n + 1))
     if [ "$1" -eq 0 ]; then
         echo "ok $tap_n - $2"
@@ -18,6 +18,7 @@ ok() { # ok CONDITION-STATUS DESCRIPTION: one test point
         echo "not ok $tap_n - $2"
         tap_failed=$((tap_failed + 1))
     fi
+    return "$1"
 }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - # skip $1"; }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
