@@ -51,6 +51,14 @@ struct control {
     int stop;
     _Atomic uint64_t grace_periods; /* read by tests (stemd-driver status) */
 
+    /* Meter readers beside stemd_take_meters' (server/metertap.c): guarded by mlock. While
+     * none exists, stemd_take_meters reads the accumulators directly, as it always did. */
+    pthread_mutex_t mlock;
+    struct stemd_meter_tap *taps;
+    struct mix_meters *mscratch, *mprimary; /* one take; stemd_take_meters' share */
+    unsigned mprimary_takes;
+    float mprimary_rms[STEMD_MAX_STEMS]; /* the last take's rms (exact for a single take) */
+
     pthread_mutex_t llock; /* guards loud */
     struct loudness *loud;
     _Atomic uint64_t loud_dropped;
@@ -87,6 +95,10 @@ int control_retire(struct stemd *sd, void (*free_fn)(void *), void *ptr);
  * (our own grace period over liburcu's publication, not a liburcu flavour's). */
 void grace_wait(struct stemd *sd);
 void snap_free(void *snap);
+
+/* metertap.c: stemd_take_meters' half (with mlock held) and the taps' teardown. */
+void metertap_take_primary(struct stemd *sd, struct mix_meters *out);
+void metertap_fini(struct stemd *sd);
 
 /* server.c: stemd's life */
 int64_t stemd_now_ms(void);

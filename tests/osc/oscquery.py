@@ -1,0 +1,422 @@
+#!/usr/bin/python3
+# tests/osc/oscquery.py: an OSCQuery client for the tests, independent of stemd's code: HTTP by
+# http.client, WebSocket by python3-websockets, OSC over UDP by a few lines of struct. Each
+# subcommand is one check: exit status 0 when it holds, diagnostics on stdout as "# ..." lines.
+#
+#   hostinfo HTTP_PORT OSC_PORT         ?HOST_INFO follows the proposal and names our OSC port
+#   namespace HTTP_PORT OSC_PORT        GET /: every FULL_PATH is its position; the parameters
+#                                       are /list's (type, RANGE, VALS), VALUE is /get's; meters
+#                                       read-only; single-node GET and ?ATTR agree with the tree
+#   listen HTTP_PORT OSC_PORT PATH V1 V2  LISTEN PATH over WebSocket, set PATH V1 over OSC: a
+#                                       binary OSC frame with V1 arrives; IGNORE, set V2: none
+#   errors HTTP_PORT                    404, 400, 204, 405 where the proposal says so
+#   meters HTTP_PORT                    LISTEN a meter: frames keep coming, each a float
+#   wait HTTP_PORT                      until stemd answers HTTP (10 s at most)
+#   from HTTP_PORT SRC_ADDR             a GET from SRC_ADDR is answered (not refused)
+import asyncio
+import http.client
+import json
+import socket
+import struct
+import sys
+import time
+
+fails = []
+
+
+def diag(msg):
+    print("# " + str(msg))
+
+
+def check(cond, msg):
+    if not cond:
+        fails.append(msg)
+        diag("FAIL: " + msg)
+    return cond
+
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, r.getheader("content-type"), body
+
+
+# --- OSC over UDP ---------------------------------------------------------------------------
+def pad(b):
+    return b + b"\0" * (4 - len(b) % 4)
+
+
+def osc_msg(addr, *args):
+    tags, data = ",", b""
+    for a in args:
+        if isinstance(a, float):
+            tags += "f"
+            data += struct.pack(">f", a)
+        elif isinstance(a, int):
+            tags += "i"
+            data += struct.pack(">i", a)
+        else:
+            tags += "s"
+            data += pad(a.encode())
+    return pad(addr.encode()) + pad(tags.encode()) + data
+
+
+def osc_str(b, off):
+    end = b.index(b"\0", off)
+    return b[off:end].decode(), (end + 4) & ~3
+
+
+def osc_parse(b):
+    """Messages in a datagram (bundles walked): [(addr, [args])]."""
+    if b.startswith(b"#bundle\0"):
+        out, off = [], 16
+        while off < len(b):
+            (n,) = struct.unpack(">i", b[off:off + 4])
+            out += osc_parse(b[off + 4:off + 4 + n])
+            off += 4 + n
+        return out
+    addr, off = osc_str(b, 0)
+    tags, off = osc_str(b, off)
+    args = []
+    for t in tags[1:]:
+        if t == "f":
+            args.append(struct.unpack(">f", b[off:off + 4])[0])
+            off += 4
+        elif t == "i":
+            args.append(struct.unpack(">i", b[off:off + 4])[0])
+            off += 4
+        elif t == "s":
+            s, off = osc_str(b, off)
+            args.append(s)
+        elif t == "T":
+            args.append(True)
+        elif t == "F":
+            args.append(False)
+        else:
+            raise ValueError("tag " + t)
+    return [(addr, args)]
+
+
+class Osc:
+    def __init__(self, port):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.to = ("127.0.0.1", port)
+
+    def send(self, addr, *args):
+        self.s.sendto(osc_msg(addr, *args), self.to)
+
+    def recv(self, timeout=2.0):
+        self.s.settimeout(timeout)
+        try:
+            return osc_parse(self.s.recv(65536))
+        except socket.timeout:
+            return []
+
+    def until(self, addr, timeout=5.0):
+        """Messages until one at addr arrives (included)."""
+        out, end = [], time.time() + timeout
+        while time.time() < end:
+            for m in self.recv(max(0.05, end - time.time())):
+                out.append(m)
+                if m[0] == addr:
+                    return out
+        return out
+
+    def get(self, path):
+        self.send("/get", path)
+        for m in self.until(path, 3.0):
+            if m[0] == path:
+                return m[1][0]
+        return None
+
+
+def f32(v):
+    return struct.unpack(">f", struct.pack(">f", v))[0]
+
+
+# --- checks ---------------------------------------------------------------------------------
+def hostinfo(hp, op):
+    st, ct, body = get(hp, "/?HOST_INFO")
+    check(st == 200, "?HOST_INFO: status %d" % st)
+    check(ct and ct.startswith("application/json"), "?HOST_INFO: content type %s" % ct)
+    h = json.loads(body)
+    check(isinstance(h.get("NAME"), str) and h["NAME"], "NAME is a string")
+    check(h.get("OSC_PORT") == op, "OSC_PORT %r, want %d" % (h.get("OSC_PORT"), op))
+    check(h.get("OSC_TRANSPORT") == "UDP", "OSC_TRANSPORT %r" % h.get("OSC_TRANSPORT"))
+    ext = h.get("EXTENSIONS", {})
+    for e in ("ACCESS", "VALUE", "RANGE", "DESCRIPTION", "UNIT", "CLIPMODE", "LISTEN"):
+        check(ext.get(e) is True, "EXTENSIONS.%s is true (%r)" % (e, ext.get(e)))
+    for k, v in ext.items():
+        check(isinstance(v, bool), "EXTENSIONS.%s is a boolean" % k)
+
+
+def walk(node, path, leaves):
+    check(node.get("FULL_PATH") == path, "FULL_PATH %r at %r" % (node.get("FULL_PATH"), path))
+    if "CONTENTS" in node:
+        check("TYPE" not in node, "container %s has no TYPE" % path)
+        for k, child in node["CONTENTS"].items():
+            check("/" not in k and k, "key %r of %s" % (k, path))
+            walk(child, (path if path != "/" else "") + "/" + k, leaves)
+    else:
+        leaves[path] = node
+
+
+def osc_list(osc):
+    """/list over OSC: {path: (type, unit, min, max, default)}."""
+    osc.send("/list")
+    table, end = {}, time.time() + 20
+    while time.time() < end:
+        msgs = osc.recv(3.0)
+        if not msgs:
+            break
+        done = False
+        for addr, args in msgs:
+            if addr == "/list/reply":
+                for i in range(0, len(args) - 6, 7):
+                    table[args[i]] = tuple(args[i + 1:i + 6])
+            elif addr == "/list/end":
+                done = True
+                check(args[0] == len(table), "/list/end count %d, got %d" % (args[0], len(table)))
+        if done:
+            break
+    return table
+
+
+def namespace(hp, op):
+    st, ct, body = get(hp, "/")
+    check(st == 200 and ct.startswith("application/json"), "GET /: %d %s" % (st, ct))
+    root = json.loads(body)
+    leaves = {}
+    walk(root, "/", leaves)
+    params = {p: n for p, n in leaves.items() if n.get("ACCESS") == 3}
+    meters = {p: n for p, n in leaves.items() if n.get("ACCESS") == 1}
+    check(len(params) + len(meters) == len(leaves), "every leaf is ACCESS 3 or 1")
+    osc = Osc(op)
+    table = osc_list(osc)
+    diag("%d parameters in /list, %d parameter nodes, %d meter nodes" %
+         (len(table), len(params), len(meters)))
+    # /list names stems by index: map our names onto it through the stems of the namespace.
+    stems = list(root["CONTENTS"]["stem"]["CONTENTS"].keys())
+    def by_index(p):
+        parts = p.split("/")
+        if len(parts) > 2 and parts[1] == "stem":
+            parts[2] = str(stems.index(parts[2]) + 1)
+        return "/".join(parts)
+    check(len(table) > 0 and len(params) == len(table), "as many parameter nodes as /list rows")
+    tmap = {"float": "f", "bool": "T", "stem": "s"}
+    bad = 0
+    for p, n in params.items():
+        row = table.get(p) or table.get(by_index(p))
+        if not check(row is not None, "%s is in /list" % p):
+            continue
+        typ, unit, lo, hi, dflt = row
+        want = "s" if typ.startswith("enum:") else tmap.get(typ, "?")
+        ok = check(n.get("TYPE") == want, "%s TYPE %r, /list says %s" % (p, n.get("TYPE"), typ))
+        v = osc.get(p)
+        ok &= check(v is not None, "%s: /get answered" % p)
+        val = n.get("VALUE", [None])[0]
+        if want == "f":
+            r = n.get("RANGE", [{}])[0]
+            ok &= check(f32(r.get("MIN")) == f32(lo) and f32(r.get("MAX")) == f32(hi),
+                        "%s RANGE %r, /list %g..%g" % (p, r, lo, hi))
+            ok &= check(r.get("MIN") <= val <= r.get("MAX"), "%s VALUE %r in RANGE" % (p, val))
+            ok &= check(v is not None and f32(val) == f32(v), "%s VALUE %r, /get %r" % (p, val, v))
+            ok &= check(n.get("CLIPMODE") == ["both"], "%s CLIPMODE" % p)
+        elif want == "T":
+            ok &= check(isinstance(val, bool) and v is not None and val == (v != 0),
+                        "%s VALUE %r, /get %r" % (p, val, v))
+        elif typ.startswith("enum:"):
+            names = typ[5:].split("|")
+            vals = n.get("RANGE", [{}])[0].get("VALS")
+            ok &= check(vals == names, "%s VALS %r, /list %r" % (p, vals, names))
+            ok &= check(v is not None and val == names[int(v)], "%s VALUE %r, /get %r" % (p, val, v))
+        else:  # a stem selector: self, then the live stems
+            vals = n.get("RANGE", [{}])[0].get("VALS")
+            ok &= check(vals == ["self"] + stems, "%s VALS %r" % (p, vals))
+            ok &= check(v is not None and val == vals[int(v)], "%s VALUE %r, /get %r" % (p, val, v))
+        ok &= check(isinstance(n.get("DESCRIPTION"), str), "%s DESCRIPTION" % p)
+        bad += not ok
+    for p, n in meters.items():
+        check(n.get("TYPE") == "f" and isinstance(n.get("VALUE", [None])[0], (int, float)),
+              "meter %s is a float with a VALUE" % p)
+    for k in stems:
+        check("/stem/%s/meter/peak_l" % k in meters, "stem %s has a peak meter" % k)
+    check("/bus/meter/lufs_i" in meters, "the master has an integrated loudness meter")
+    # One node alone, and one attribute, agree with the tree.
+    for p in list(params)[:: max(1, len(params) // 12)] + ["/bus", "/stem/" + stems[-1]]:
+        st, _, b = get(hp, p)
+        node = json.loads(b) if st == 200 else None
+        want = params.get(p) or (root["CONTENTS"]["bus"] if p == "/bus"
+                                 else root["CONTENTS"]["stem"]["CONTENTS"][stems[-1]])
+        check(st == 200 and node == want, "GET %s alone is the tree's node" % p)
+        if p in params:
+            st, _, b = get(hp, p + "?VALUE")
+            check(st == 200 and json.loads(b) == {"VALUE": params[p]["VALUE"]}, "GET %s?VALUE" % p)
+    diag("%d parameter nodes disagree with /list or /get" % bad)
+
+
+def expected(hp, path, v):
+    """What a LISTEN frame carries after a set of v: a float, T/F, or the name in VALS."""
+    node = json.loads(get(hp, path)[2])
+    if node["TYPE"] == "f":
+        return f32(float(v))
+    if node["TYPE"] == "T":
+        return float(v) != 0
+    return node["RANGE"][0]["VALS"][int(float(v))]
+
+
+async def ws_listen(hp, op, path, v1, v2):
+    import websockets
+    osc = Osc(op)
+    async with websockets.connect("ws://127.0.0.1:%d/" % hp, max_size=2 ** 20) as ws:
+        await ws.send(json.dumps({"COMMAND": "LISTEN", "DATA": path}))
+        await asyncio.sleep(0.3)
+        osc.send(path, float(v1))
+        got = None
+        try:
+            while True:
+                m = await asyncio.wait_for(ws.recv(), 5)
+                if check(isinstance(m, bytes), "LISTEN frames are binary"):
+                    got = osc_parse(m)
+                    break
+        except asyncio.TimeoutError:
+            pass
+        check(got is not None, "a frame arrived for %s after a set over OSC" % path)
+        if got:
+            addr, args = got[0]
+            check(addr == path, "its OSC address is %s (%s)" % (path, addr))
+            want = expected(hp, path, v1)
+            check(len(args) == 1 and type(args[0]) == type(want) and
+                  (f32(args[0]) == f32(want) if isinstance(want, float) else args[0] == want),
+                  "its value is %r (%r)" % (want, args))
+        await ws.send(json.dumps({"COMMAND": "IGNORE", "DATA": path}))
+        await asyncio.sleep(0.3)
+        osc.send(path, float(v2))
+        more = None
+        try:
+            more = await asyncio.wait_for(ws.recv(), 1.5)
+        except asyncio.TimeoutError:
+            pass
+        check(more is None, "after IGNORE no frame arrives (%r)" % (more,))
+        check(f32(osc.get(path)) == f32(float(v2)), "the second set did land (/get)")
+
+
+def listen(hp, op, path, v1, v2):
+    asyncio.run(ws_listen(hp, op, path, v1, v2))
+
+
+async def ws_meters(hp):
+    import websockets
+    async with websockets.connect("ws://127.0.0.1:%d/" % hp) as ws:
+        await ws.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/bus/meter/lufs_m"}))
+        # Frames keep coming without any change being made (no rate judged: three of them).
+        for _ in range(3):
+            m = osc_parse(await asyncio.wait_for(ws.recv(), 10))
+            check(m[0][0] == "/bus/meter/lufs_m" and isinstance(m[0][1][0], float),
+                  "meter frame %r" % m)
+
+
+def meters(hp):
+    asyncio.run(ws_meters(hp))
+
+
+def raw_status(hp, request):
+    s = socket.create_connection(("127.0.0.1", hp), timeout=5)
+    s.sendall(request)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+    except socket.timeout:
+        pass
+    s.close()
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    return int(line.split()[1]) if line.startswith("HTTP/1.") else 0
+
+
+def raw_get(hp, path):
+    """GET path as given, byte for byte (http.client would not send some): status, body."""
+    s = socket.create_connection(("127.0.0.1", hp), timeout=5)
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except socket.timeout:
+        pass
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    return (int(line.split()[1]) if line.startswith("HTTP/1.") else 0), body
+
+
+def errors(hp):
+    for path, want in (("/no/such/node", (404,)), ("/bus/limiter/ceiling?NOPE", (400,)),
+                       ("/bus/eq/1/on?UNIT", (204,)), ("/bus?VALUE", (204,)),
+                       ("/stem/x/../../etc/passwd", (400, 403, 404))):
+        st, _, _ = get(hp, path)
+        check(st in want, "GET %s: %d, want %s" % (path, st, want))
+    # libwebsockets resolves ".." segments before stemd sees the path (nothing is served from
+    # files): what is left is refused or is a node inside the namespace.
+    for raw in (b"/bus/../bus", b"/bus/%2e%2e/bus", b"/../../../bus"):
+        st, body = raw_get(hp, raw)
+        check(st in (400, 403, 404) or (st == 200 and json.loads(body)["FULL_PATH"] == "/bus"),
+              "GET %s: %d, inside the namespace" % (raw.decode(), st))
+    st = raw_status(hp, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd")
+    check(st in (400, 405), "POST is refused (%d)" % st)
+
+
+def wait(hp):
+    """Until stemd answers HTTP (10 s at most)."""
+    end = time.time() + 10
+    while time.time() < end:
+        try:
+            if get(hp, "/?HOST_INFO")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    check(False, "no HTTP answer on port %d in 10 s" % hp)
+
+
+def from_addr(hp, src):
+    """A GET from source address src is answered (exit 0) or refused (exit 1)."""
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((src, 0))
+    try:
+        s.connect(("127.0.0.1", hp))
+        s.sendall(b"GET /?HOST_INFO HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = s.recv(4096)
+    except OSError as e:
+        data = b""
+        diag("from %s: %s" % (src, e))
+    s.close()
+    check(data.startswith(b"HTTP/1.1 200"), "from %s: %r" % (src, data[:40]))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "from":
+        from_addr(int(args[0]), args[1])
+    elif cmd == "wait":
+        wait(int(args[0]))
+    elif cmd == "listen":
+        listen(int(args[0]), int(args[1]), args[2], args[3], args[4])
+    elif cmd == "errors":
+        errors(int(args[0]))
+    elif cmd == "meters":
+        meters(int(args[0]))
+    else:
+        {"hostinfo": hostinfo, "namespace": namespace}[cmd](*map(int, args))
+    sys.exit(1 if fails else 0)
