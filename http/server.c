@@ -632,7 +632,13 @@ int http_start(struct stemd *sd, const struct http_config *c, const struct osc_c
         return rc;
     }
     log_info("HTTP: OSCQuery and the status page on %s port %u", net->bind, c->port);
-    if (!c->no_mdns) h->mdns = http_mdns_start(net->name, c->port, net->port);
+    if (!c->no_mdns) {
+        h->mdns = http_mdns_start(net->name, c->port, net->port);
+        if (h->mdns && (strncmp(net->bind, "127.", 4) == 0 || strcmp(net->bind, "::1") == 0))
+            log_notice("mDNS: HTTP and OSC listen on %s only: other machines that find stemd "
+                       "cannot connect (open a LAN with --bind 0.0.0.0 --allow NETWORK/BITS)",
+                       net->bind);
+    }
     *out = h;
     return 0;
 oom_h:

@@ -13,6 +13,8 @@
 #   meters HTTP_PORT                    LISTEN a meter: frames keep coming, each a float
 #   wait HTTP_PORT                      until stemd answers HTTP (10 s at most)
 #   from HTTP_PORT SRC_ADDR             a GET from SRC_ADDR is answered (not refused)
+#   mdns NAME HTTP_PORT OSC_PORT [gone] python3-zeroconf finds NAME's _oscjson._tcp and _osc._udp
+#                                       records with these ports (gone: finds none)
 import asyncio
 import http.client
 import json
@@ -405,9 +407,48 @@ def from_addr(hp, src):
     check(data.startswith(b"HTTP/1.1 200"), "from %s: %r" % (src, data[:40]))
 
 
+def mdns(name, hp, op, gone=False):
+    """python3-zeroconf browses the network: NAME's _oscjson._tcp record has the HTTP port and
+    its _osc._udp record the OSC port (or, gone: neither is there within 10 s)."""
+    from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
+
+    found = {}
+
+    class L(ServiceListener):
+        def add_service(self, zc, type_, n):
+            info = zc.get_service_info(type_, n, 3000)
+            found[type_] = (n, info.port if info else None)
+
+        def update_service(self, zc, type_, n):
+            self.add_service(zc, type_, n)
+
+        def remove_service(self, zc, type_, n):
+            found.pop(type_, None)
+
+    zc = Zeroconf()
+    want = {"_oscjson._tcp.local.": hp, "_osc._udp.local.": op}
+    browsers = [ServiceBrowser(zc, t, L()) for t in want]
+    end = time.time() + 10
+    while time.time() < end:
+        mine = {t: v for t, v in found.items() if v[0].startswith(name + ".")}
+        if not gone and len(mine) == 2:
+            break
+        time.sleep(0.2)
+    mine = {t: v for t, v in found.items() if v[0].startswith(name + ".")}
+    zc.close()
+    diag("seen: %r" % found)
+    if gone:
+        check(not mine, "%s's records are withdrawn (%r)" % (name, mine))
+        return
+    for t, port in want.items():
+        check(t in mine and mine[t][1] == port, "%s%s port %d (%r)" % (name, t, port, mine.get(t)))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "from":
+    if cmd == "mdns":
+        mdns(args[0], int(args[1]), int(args[2]), len(args) > 3)
+    elif cmd == "from":
         from_addr(int(args[0]), args[1])
     elif cmd == "wait":
         wait(int(args[0]))
