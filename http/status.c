@@ -73,6 +73,7 @@ void http_status_json(const struct http_status_src *s, struct jbuf *o)
     kv_num(o, "latency_ms", st.rate_hz ? 1000.0 * st.latency_frames / st.rate_hz : 0);
     kv_num(o, "dsp_load_percent", st.dsp_load_percent);
     kv_num(o, "xruns", (double)st.xruns);
+    kv_num(o, "cycles", (double)st.cycles);
     kv_num(o, "uptime_s", st.uptime_s);
     kv_num(o, "osc_port", s->osc_port);
     kv_num(o, "http_port", s->http_port);

@@ -15,6 +15,10 @@
 #   from HTTP_PORT SRC_ADDR             a GET from SRC_ADDR is answered (not refused)
 #   mdns NAME HTTP_PORT OSC_PORT [gone] python3-zeroconf finds NAME's _oscjson._tcp and _osc._udp
 #                                       records with these ports (gone: finds none)
+#   malformed|bigframe HTTP_PORT OSC_PORT        garbage requests / a 1 MB WebSocket message
+#   burst|manysockets HTTP_PORT OSC_PORT N       N requests from 8 threads / N idle connections
+#   nonreader HTTP_PORT OSC_PORT STEMD_LOG       a WebSocket that never reads is closed
+# (each: stemd answers HTTP and OSC afterwards)
 import asyncio
 import http.client
 import json
@@ -444,9 +448,207 @@ def mdns(name, hp, op, gone=False):
         check(t in mine and mine[t][1] == port, "%s%s port %d (%r)" % (name, t, port, mine.get(t)))
 
 
+# --- bad input ------------------------------------------------------------------------------
+def alive(hp, op, what):
+    """After some abuse: HTTP and OSC still answer."""
+    try:
+        st = get(hp, "/?HOST_INFO")[0]
+    except OSError as e:
+        st = str(e)
+    check(st == 200, "after %s: HTTP answers (%s)" % (what, st))
+    osc = Osc(op)
+    osc.send("/ping")
+    check(any(m[0] == "/pong" for m in osc.until("/pong", 5)), "after %s: OSC answers" % what)
+
+
+def malformed(hp, op):
+    reqs = [b"\x00\x01\x02garbage\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+            b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nX: " +
+            b"a" * 20000 + b"\r\n\r\n", b"GET /" + b"b" * 10000 + b" HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\n", b"GET /?" + b"%" * 300 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: -5\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"]
+    for r in reqs:
+        s = socket.create_connection(("127.0.0.1", hp), timeout=15)
+        try:
+            s.sendall(r)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+        s.close()
+    alive(hp, op, "%d malformed requests" % len(reqs))
+
+
+def burst(hp, op, n):
+    """n requests from 8 threads, as fast as they go, half of them on new connections."""
+    import threading
+    counts = {"ok": 0, "other": 0, "err": 0}
+    lock = threading.Lock()
+
+    def worker(k):
+        c = None
+        for i in range(n // 8):
+            try:
+                if c is None or i % 2:
+                    if c:
+                        c.close()
+                    c = http.client.HTTPConnection("127.0.0.1", hp, timeout=30)
+                c.request("GET", ["/bus/limiter/ceiling", "/status.json", "/?HOST_INFO", "/nope"][i % 4])
+                r = c.getresponse()
+                r.read()
+                key = "ok" if r.status in (200, 404) else "other"
+            except (OSError, http.client.HTTPException):
+                key, c = "err", None
+            with lock:
+                counts[key] += 1
+    t0 = time.time()
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in ts:
+        t.start()
+    osc = Osc(op)
+    pongs = 0
+    while any(t.is_alive() for t in ts):
+        osc.send("/ping")
+        pongs += any(m[0] == "/pong" for m in osc.until("/pong", 2))
+        time.sleep(0.1)
+    for t in ts:
+        t.join()
+    diag("%r in %.1f s; %d /pong during it" % (counts, time.time() - t0, pongs))
+    check(counts["ok"] == n // 8 * 8, "every request answered (%r)" % counts)
+    check(pongs > 0, "OSC answered during the burst")
+    alive(hp, op, "a burst of %d requests" % n)
+
+
+def ws_handshake(hp, rcvbuf=None):
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", hp))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(1)
+    check(b" 101 " in data.split(b"\r\n")[0], "WebSocket handshake: %r" % data[:40])
+    return s
+
+
+def ws_frame(payload, opcode=1):
+    """A masked client frame (the mask is zero: allowed, and the payload stays as is)."""
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    return head + b"\0\0\0\0" + payload
+
+
+def nonreader(hp, op, logfile):
+    """A WebSocket that LISTENs to everything and never reads, while changes flood in: stemd
+    closes it once its queue is full (its log says so), and serves on."""
+    s = ws_handshake(hp, rcvbuf=4096)
+    s.sendall(ws_frame(json.dumps({"COMMAND": "LISTEN", "DATA": "/"}).encode()))
+    osc = Osc(op)
+    end, said, sent = time.time() + 120, False, 0
+    while time.time() < end and not said:
+        for i in range(50):
+            osc.send("/stem/*/eq/*/gain", float((sent + i) % 7 - 3))
+        sent += 50
+        time.sleep(0.02)
+        said = "closing a WebSocket that does not read" in open(logfile).read()
+    diag("%d pattern sets sent" % sent)
+    check(said, "stemd closed the WebSocket that does not read")
+    # Its end: draining what was in flight reaches EOF or a close frame.
+    s.settimeout(10)
+    closed = False
+    try:
+        while True:
+            b = s.recv(1 << 20)
+            if not b:
+                closed = True
+                break
+    except OSError as e:
+        closed = isinstance(e, ConnectionResetError)
+    check(closed, "the socket ends")
+    s.close()
+    alive(hp, op, "a WebSocket that does not read")
+
+
+def bigframe(hp, op):
+    """A 1 MB WebSocket message: stemd closes that socket."""
+    s = ws_handshake(hp)
+    try:
+        s.sendall(ws_frame(b"x" * (1 << 20)))
+    except OSError:
+        pass  # closed while we were still sending: fine
+    s.settimeout(10)
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    s.close()
+    # A close frame (opcode 8), with 1009 "message too big" when it got out before the reset.
+    check(data == b"" or data[0] & 0x0F == 8, "the socket is closed (%r)" % data[:8])
+    if len(data) >= 4 and data[0] & 0x0F == 8:
+        check(struct.unpack(">H", data[2:4])[0] == 1009, "with 1009, message too big")
+    alive(hp, op, "a 1 MB frame")
+
+
+def manysockets(hp, op, n):
+    """n idle connections at once: stemd keeps serving OSC meanwhile, and HTTP once they go."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 100)), hard))
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect(("127.0.0.1", hp))
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            diag("connect: %s" % e)
+            s.close()
+            break
+        socks.append(s)
+    diag("%d sockets open" % len(socks))
+    osc = Osc(op)
+    osc.send("/ping")
+    check(any(m[0] == "/pong" for m in osc.until("/pong", 5)), "OSC answers with %d sockets open" % len(socks))
+    time.sleep(1)
+    for s in socks:
+        s.close()
+    end = time.time() + 60
+    while time.time() < end:
+        try:
+            if get(hp, "/?HOST_INFO")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    alive(hp, op, "%d open sockets" % len(socks))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "mdns":
+    if cmd in ("malformed", "bigframe"):
+        {"malformed": malformed, "bigframe": bigframe}[cmd](int(args[0]), int(args[1]))
+    elif cmd in ("burst", "manysockets"):
+        {"burst": burst, "manysockets": manysockets}[cmd](int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == "nonreader":
+        nonreader(int(args[0]), int(args[1]), args[2])
+    elif cmd == "mdns":
         mdns(args[0], int(args[1]), int(args[2]), len(args) > 3)
     elif cmd == "from":
         from_addr(int(args[0]), args[1])
