@@ -505,8 +505,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return s ? http_writable(h, wsi, s) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (s) body_done(h, s);
-        return 0;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* the pss goes: a reply cut short (a refused POST) */
+        if (s && !s->is_ws) body_done(h, s);
+        break;
     case LWS_CALLBACK_ESTABLISHED:
         return ws_open(h, wsi, s, status_proto);
     case LWS_CALLBACK_CLOSED:
