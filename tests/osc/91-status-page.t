@@ -34,10 +34,28 @@ PLAYER=$B/stemd-jackio
     -p "$TMP/bass.wav=stemdpage:in_02_bass_L,stemdpage:in_02_bass_R" -d 30 >"$TMP/play.log" 2>&1 &
 PLAY=$!
 PIDS="$PIDS $PLAY"
-# Until the master's momentary loudness is measured (the player feeds stemd).
-lufs() { "$PY" -c "import json,sys,urllib.request; print(json.load(urllib.request.urlopen('http://127.0.0.1:$HP/status.json'))['master']['lufs_m'])"; }
-for _ in $(seq 200); do [ "$(lufs)" != -120 ] && break; sleep 0.1; done
+# Until both stems play and the master's momentary loudness is measured (the player feeds stemd;
+# its two pairs connect one after the other).
+status() { "$PY" -c "import json,sys,urllib.request; d=json.load(urllib.request.urlopen('http://127.0.0.1:$HP/status.json')); print($1)"; }
+lufs() { status "d['master']['lufs_m']"; }
+for _ in $(seq 200); do
+    [ "$(status "int(min(s['peak_l_db'] for s in d['stems'][:2]) > -21 and d['master']['lufs_m'] > -120)")" = 1 ] && break
+    sleep 0.1
+done
 diag "momentary loudness before the browser: $(lufs) LUFS"
+
+# Two meter readers at once, the OSC meter sender and the page's (a meter tap): each sees every
+# peak since its own last reading, so no reading of either misses the playing sine (-20 dBFS).
+c -n 1500 -w 3000 send /subscribe >"$TMP/meters.txt" &
+SUB=$!
+for _ in $(seq 10); do status "d['stems'][0]['peak_l_db']" >>"$TMP/http-peaks.txt"; sleep 0.1; done
+wait "$SUB"
+osc_min=$(awk '$1 == "/stem/1/meter/peak_l" {v = $3 + 0; if (n++ == 0 || v < m) m = v} END {print n + 0, m}' "$TMP/meters.txt")
+http_min=$(sort -g "$TMP/http-peaks.txt" | head -1)
+diag "OSC peak readings of drums (count, lowest): $osc_min; the page's lowest: $http_min dBFS"
+set -- $osc_min
+[ "${1:-0}" -gt 5 ] && awk -v m="$2" -v h="$http_min" 'BEGIN {exit !(m > -21 && h > -21)}'
+ok $? "the OSC meters and the page both read the sine in every reading (taps share the peaks)"
 
 CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
