@@ -62,8 +62,9 @@ struct http;
  * opened, -ENOMEM, with the reason in err. */
 int http_start(struct stemd *sd, const struct http_config *c, const struct osc_config *net,
                struct http **out, char *err, size_t errlen);
-/* SIGHUP: take net's --allow list (for connections from now on). Any thread; NULL is fine. */
-void http_reconfigure(struct http *h, const struct osc_config *net);
+/* SIGHUP: take net's --allow list (for connections from now on); a new port, bind or mDNS setting
+ * waits for a restart (a warning says so). Any thread; NULL is fine. */
+void http_reconfigure(struct http *h, const struct http_config *c, const struct osc_config *net);
 /* Stop the thread, close every connection, withdraw the mDNS records, free everything. NULL is
  * fine. As with osc_stop: after stemd_run returned, before stemd_fini (its change listener). */
 void http_stop(struct http *h);

@@ -649,15 +649,20 @@ oom:
     return -ENOMEM;
 }
 
-void http_reconfigure(struct http *h, const struct osc_config *net)
+void http_reconfigure(struct http *h, const struct http_config *c, const struct osc_config *net)
 {
     if (!h) return;
     pthread_mutex_lock(&h->net_lock);
     memcpy(h->net.allow, net->allow, sizeof h->net.allow);
     h->net.nallow = net->nallow;
     pthread_mutex_unlock(&h->net_lock);
-    if (net->port != h->net.port || strcmp(net->bind, h->net.bind) != 0)
-        log_warn("SIGHUP: HTTP keeps its address and ports until stemd restarts");
+    if (c->port != h->cfg.port || c->no_mdns != h->cfg.no_mdns || net->port != h->net.port ||
+        strcmp(net->bind, h->net.bind) != 0)
+        log_warn("SIGHUP: http-port, no-mdns and bind change only on a restart of stemd; keeping "
+                 "tcp %s port %u",
+                 h->net.bind, h->cfg.port);
+    else
+        log_info("SIGHUP: HTTP takes the new allow list (%u networks)", net->nallow);
 }
 
 void http_stop(struct http *h)

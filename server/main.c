@@ -61,7 +61,7 @@ static void surfaces_reload(struct stemd *sd, void *ctx)
     else if (d->cfg.osc.port)
         log_warn("SIGHUP: OSC was off at start (--osc-port 0); it starts only with stemd");
     if (d->http)
-        http_reconfigure(d->http, &d->cfg.osc);
+        http_reconfigure(d->http, &d->cfg.http, &d->cfg.osc);
     else if (d->cfg.http.port)
         log_warn("SIGHUP: HTTP was off at start (--http-port 0); it starts only with stemd");
 }

@@ -4,7 +4,7 @@
 # namespace against /list and /get over OSC (FULL_PATH, TYPE, RANGE, VALS, VALUE); LISTEN
 # delivering a change made over OSC as a binary OSC frame, IGNORE stopping it; meters as
 # read-only nodes; 404/400/204/405; the options (--http-port 0 and bad values, a port in use) and
-# OSC's --bind/--allow rules on HTTP; the process callback free of forbidden calls throughout.
+# OSC's --bind/--allow rules on HTTP (and a SIGHUP's new allow list); the process callback free of forbidden calls throughout.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 Q="$(dirname "$0")/oscquery.py"
@@ -53,15 +53,20 @@ kill -TERM "$SPID"
 wait "$SPID"; ok $? "stemd exits cleanly"
 
 HP2=$((PORT + 3))
-"${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --jack-name stemdq3 --stems drums \
-    --osc-port "$PORT" --http-port "$HP2" --no-mdns --bind 0.0.0.0 --allow 127.0.0.2/32 \
-    >"$TMP/allow.log" 2>&1 &
+conf() { printf 'stems = drums\njack-name = stemdq3\nosc-port = %s\nhttp-port = %s\nno-mdns\nbind = 0.0.0.0\nallow = %s\n' "$PORT" "$HP2" "$1" >"$TMP/q.conf"; }
+conf 127.0.0.2/32
+"${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --config "$TMP/q.conf" >"$TMP/allow.log" 2>&1 &
 SPID=$!
 PIDS="$PIDS $SPID"
 for _ in $(seq 100); do c -b 127.0.0.2 -w 200 ping >/dev/null 2>&1 && break; sleep 0.05; done
 out=$(q from "$HP2" 127.0.0.2); ok $? "--bind 0.0.0.0 --allow 127.0.0.2/32: HTTP from 127.0.0.2 is answered"
 out=$(q from "$HP2" 127.0.0.1); ok $(($? == 0)) "and from 127.0.0.1 refused"
 grep -q "HTTP: refused connections from outside --allow" "$TMP/allow.log"; ok $? "and logged"
+conf 127.0.0.1/32
+kill -HUP "$SPID"
+for _ in $(seq 100); do grep -q "HTTP takes the new allow list" "$TMP/allow.log" && break; sleep 0.05; done
+out=$(q from "$HP2" 127.0.0.1); ok $? "SIGHUP with allow = 127.0.0.1/32: HTTP from 127.0.0.1 is answered"
+out=$(q from "$HP2" 127.0.0.2); ok $(($? == 0)) "and from 127.0.0.2 refused"
 kill -TERM "$SPID"
 wait "$SPID"; ok $? "stemd exits cleanly"
 
