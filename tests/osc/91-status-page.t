@@ -44,18 +44,21 @@ for _ in $(seq 200); do
 done
 diag "momentary loudness before the browser: $(lufs) LUFS"
 
-# Two meter readers at once, the OSC meter sender and the page's (a meter tap): each sees every
-# peak since its own last reading, so no reading of either misses the playing sine (-20 dBFS).
+# Two meter readers at once, the OSC meter sender and the page's (a meter tap): both read the
+# playing sine (-20 dBFS). Their median reading is judged, not each one: a reading whose 50 ms saw
+# no process cycle at all (a stalled sanitizer build) is empty by right. That each reader sees
+# every peak whoever took in between is tests/osc/16-metertap.t's, deterministically.
 c -n 1500 -w 3000 send /subscribe >"$TMP/meters.txt" &
 SUB=$!
 for _ in $(seq 10); do status "d['stems'][0]['peak_l_db']" >>"$TMP/http-peaks.txt"; sleep 0.1; done
 wait "$SUB"
-osc_min=$(awk '$1 == "/stem/1/meter/peak_l" {v = $3 + 0; if (n++ == 0 || v < m) m = v} END {print n + 0, m}' "$TMP/meters.txt")
-http_min=$(sort -g "$TMP/http-peaks.txt" | head -1)
-diag "OSC peak readings of drums (count, lowest): $osc_min; the page's lowest: $http_min dBFS"
-set -- $osc_min
-[ "${1:-0}" -gt 5 ] && awk -v m="$2" -v h="$http_min" 'BEGIN {exit !(m > -21 && h > -21)}'
-ok $? "the OSC meters and the page both read the sine in every reading (taps share the peaks)"
+median() { sort -g | awk '{v[NR] = $1} END {print NR, (NR ? v[int((NR + 1) / 2)] : "")}'; }
+osc_med=$(awk '$1 == "/stem/1/meter/peak_l" {print $3}' "$TMP/meters.txt" | median)
+http_med=$(median <"$TMP/http-peaks.txt")
+diag "drums' peak readings (count, median): OSC $osc_med, the page $http_med dBFS"
+set -- $osc_med $http_med
+[ "${1:-0}" -gt 5 ] && [ "${3:-0}" -gt 5 ] && awk -v m="$2" -v h="$4" 'BEGIN {exit !(m > -21 && m < -19 && h > -21 && h < -19)}'
+ok $? "the OSC meters and the page read the sine at once (-20 dBFS)"
 
 CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
