@@ -83,8 +83,9 @@ int main(void)
        b->stem[0].rms);
     stemd_meter_tap_take(sd, t2, b, NULL);
     ok(b->stem[0].peak_l == 0, "taken: its next reading is empty");
-    ok(stemd_meter_tap_take(sd, t2, mix_meters_new(1), NULL) < 0,
-       "a record of the wrong size is refused");
+    struct mix_meters *one = mix_meters_new(1);
+    ok(stemd_meter_tap_take(sd, t2, one, NULL) < 0, "a record of the wrong size is refused");
+    free(one);
 
     stemd_meter_tap_free(sd, t1);
     stemd_meter_tap_free(sd, NULL);
