@@ -113,13 +113,15 @@ bench: deps
 	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
-# systemd unit and the docs. (mk/*.mk add their programs to INSTALL_BIN.)
+# systemd unit, the docs and the tablet layouts (mk/osc.mk's LAYOUTS). (mk/*.mk add their programs to INSTALL_BIN.)
 INSTALL_BIN += $(TOOLS) $(B)/stemd
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/doc/stemd
 	install -m 755 $(filter-out $(B)/stemd-bench,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
 	install -m 644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/doc/stemd/
 	install -m 644 systemd/stemd.conf.example $(DESTDIR)$(DATADIR)/doc/stemd/
+	install -d $(DESTDIR)$(DATADIR)/stemd/layouts
+	install -m 644 $(LAYOUTS) $(DESTDIR)$(DATADIR)/stemd/layouts/
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	sed 's|/usr/local/bin|$(BINDIR)|g; s|/usr/local/share|$(DATADIR)|g' systemd/stemd.service \
 		> $(DESTDIR)$(UNITDIR)/stemd.service

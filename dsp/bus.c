@@ -56,6 +56,8 @@ void bus_set(struct bus *b, const float *bp)
     for (unsigned i = 0; i < STEMD_EQ_BANDS; i++)
         eq_set_band(&b->eq, i, bp[BUS_EQ_ON + i] != 0.0f, (enum eq_type)bp[BUS_EQ_TYPE + i],
                     bp[BUS_EQ_FREQ + i], bp[BUS_EQ_GAIN + i], bp[BUS_EQ_Q + i]);
+    for (unsigned i = 0; i < STEMD_EQ_BANDS; i++)
+        eq_set_channel(&b->eq, i, (enum eq_channel)bp[BUS_EQ_CHANNEL + i]);
     multiband_set(&b->mb, bp);
     int bass = bp[BUS_IMG_BASSMONO_ON] != 0.0f;
     if (bass && xfade_idle_off(&b->bass_on)) crossover2_reset(&b->bass);

@@ -22,12 +22,7 @@
 
 enum { MODE_OFF, MODE_ON, MODE_MIX };
 
-/* Branch-free max(x, 0), exact (x + |x| is 2x or 0). Plain comparisons would be clearer, but
- * without -ffast-math GCC keeps them as branches and the loops stop vectorizing. */
-static inline float pos(float x)
-{
-    return 0.5f * (x + fabsf(x));
-}
+#define pos compressor_pos
 
 /* The bits of |x| clamped to [lo, hi], as integers (positive floats order like their bits);
  * NaN maps to lo, so a NaN key reads as silence (by a mask: a conditional here is turned into
@@ -296,11 +291,8 @@ static void rms_level(float *x, unsigned m)
         x[i] = 0.5f * fast_log2_bits(level_bits(x[i], lo, hi));
 }
 
-/* G&R eq. 4 as a gain reduction (input minus output level, >= 0), branch-free: with
- * k0 = T - W/2, d = x - k0 and u = clamp(d, 0, W),
- *   gr = (1 - 1/R) * (u^2 / (2W) + max(d - u, 0)),
- * which is 0 below the knee, (1-1/R)(x - T + W/2)^2 / (2W) inside it and (1-1/R)(x - T) above
- * it. Threshold, knee and slope ramp per sample while they glide. */
+/* G&R eq. 4 (compressor_curve in compressor.h) per sample. Threshold, knee and slope ramp per
+ * sample while they glide. */
 static void gain_computer(const struct compressor *c, const float *restrict lev,
                           float *restrict out, unsigned ph, unsigned m)
 {
@@ -311,19 +303,14 @@ static void gain_computer(const struct compressor *c, const float *restrict lev,
     const float sp = c->r_slope.prev, ds = c->r_slope.cur - sp;
 
     if (!c->moving) {
-        for (unsigned i = 0; i < mm; i++) {
-            float d = lev[i] - k0p, p = pos(d);
-            float u = p - pos(p - wp); /* min(max(d, 0), W) */
-            out[i] = sp * (u * u * ip + pos(d - u));
-        }
+        for (unsigned i = 0; i < mm; i++)
+            out[i] = compressor_curve(lev[i] - k0p, wp, ip, sp);
         return;
     }
     for (unsigned i = 0; i < mm; i++) {
         float t = (float)(ph + i + 1) * (1.0f / DSP_SUB);
         float k0 = k0p + dk0 * t, w = wp + dw * t, inv = ip + di * t, s = sp + ds * t;
-        float d = lev[i] - k0, p = pos(d);
-        float u = p - pos(p - w);
-        out[i] = s * (u * u * inv + pos(d - u));
+        out[i] = compressor_curve(lev[i] - k0, w, inv, s);
     }
 }
 

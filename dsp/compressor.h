@@ -125,6 +125,27 @@ struct compressor {
     float gr_now, gr_max;
 };
 
+/* Branch-free max(x, 0), exact (x + |x| is 2x or 0). Plain comparisons would be clearer, but
+ * without -ffast-math GCC keeps them as branches and the loops stop vectorizing. */
+static inline float compressor_pos(float x)
+{
+    return 0.5f * (x + fabsf(x));
+}
+
+/* The gain computer, G&R eq. 4 as a gain reduction (input minus output level, >= 0), in any
+ * level unit (the compressor's log2, the dynamic EQ's dB), branch-free: with threshold T, knee
+ * width W, k0 = T - W/2, d = x - k0, u = clamp(d, 0, W), inv2w = 1/(2W) (0 when W = 0) and
+ * slope = 1 - 1/R,
+ *   gr = slope * (u^2 / (2W) + max(d - u, 0)),
+ * which is 0 below the knee, slope (x - T + W/2)^2 / (2W) inside it and slope (x - T) above
+ * it. The compressor and the dynamic EQ (dsp/dyneq.c) share it. */
+static inline float compressor_curve(float d, float w, float inv2w, float slope)
+{
+    float p = compressor_pos(d);
+    float u = p - compressor_pos(p - w); /* min(max(d, 0), W) */
+    return slope * (u * u * inv2w + compressor_pos(d - u));
+}
+
 /* The compressor parameters of a stem's snapshot row sp (STEM_NPARAMS values). */
 void compressor_params_of_stem(struct compressor_params *cp, const float *sp);
 

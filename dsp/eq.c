@@ -48,7 +48,7 @@ static void design(const struct eq *eq, const struct eq_band *b, struct eq_sect 
     /* At rest use the exact target, not exp(log(target)). */
     double f = b->lf.cur == b->lf_t ? b->freq_t : exp(b->lf.cur);
     double q = b->lq.cur == b->lq_t ? b->q_t : exp(b->lq.cur);
-    svf_design(&c, svf_of[b->sw.shape], f, q, b->g.cur, eq->rate);
+    svf_design(&c, svf_of[b->sw.shape % EQ_TYPES], f, q, b->g.cur, eq->rate);
     eq_sect_from_svf(k, &c);
 }
 
@@ -161,15 +161,43 @@ static void run_ramp(struct eq_band *b, float *l, float *r, unsigned m)
     memcpy(b->p2, p2, sizeof p2);
 }
 
+static int band_chan(const struct eq_band *b)
+{
+    return b->sw.shape / EQ_TYPES;
+}
+
+/* One band on its channel: mid or side through the matrix, the channel it leaves alone kept. */
+static void run_chan(struct eq_band *b, float *l, float *r, unsigned m)
+{
+    const int ch = band_chan(b), ms = ch == EQ_MID || ch == EQ_SIDE;
+    float keep[DSP_SUB];
+    if (ms)
+        for (unsigned i = 0; i < m; i++) {
+            float x = l[i], y = r[i];
+            l[i] = (x + y) * 0.5f;
+            r[i] = (x - y) * 0.5f;
+        }
+    float *kept = ch == EQ_MID || ch == EQ_LEFT ? r : ch == EQ_STEREO ? NULL : l;
+    if (kept) memcpy(keep, kept, m * sizeof *kept);
+    if (b->sw.ramp)
+        run_ramp(b, l, r, m);
+    else
+        run_one(b, l, r, m);
+    if (kept) memcpy(kept, keep, m * sizeof *kept);
+    if (ms)
+        for (unsigned i = 0; i < m; i++) {
+            float x = l[i], y = r[i];
+            l[i] = x + y;
+            r[i] = x - y;
+        }
+}
+
 static void run_moving(struct eq_band *b, float *l, float *r, unsigned m)
 {
     float dry[2][DSP_SUB];
 
     filter_switch_keep_dry(&b->sw, dry, l, r, m);
-    if (b->sw.ramp)
-        run_ramp(b, l, r, m);
-    else
-        run_one(b, l, r, m);
+    run_chan(b, l, r, m);
     filter_switch_mix(&b->sw, dry, l, r, m);
 }
 
@@ -191,8 +219,12 @@ static void render(struct eq *eq, float *l, float *r, unsigned m)
 
     for (unsigned j = 0; j < eq->nbands; j++) {
         struct eq_band *b = &eq->band[j];
-        if (b->mode == BAND_STEADY) {
+        if (b->mode == BAND_STEADY && band_chan(b) == EQ_STEREO) {
             run[nrun++] = b;
+        } else if (b->mode == BAND_STEADY) {
+            run_steady(run, nrun, l, r, m);
+            nrun = 0;
+            run_chan(b, l, r, m);
         } else if (b->mode == BAND_MOVING) {
             run_steady(run, nrun, l, r, m);
             nrun = 0;
@@ -224,7 +256,8 @@ void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float 
     if (band >= eq->nbands) return;
     struct eq_band *b = &eq->band[band];
     b->sw.on = on != 0;
-    if ((unsigned)type <= EQ_NOTCH) b->sw.shape_t = (int)type;
+    if ((unsigned)type <= EQ_NOTCH) b->type_t = (int)type;
+    b->sw.shape_t = b->type_t + EQ_TYPES * b->chan_t;
     if (freq_hz != b->set_freq && isfinite(freq_hz)) {
         b->set_freq = freq_hz;
         b->freq_t = dsp_clampf(freq_hz, table_stem[STEM_EQ_FREQ].min, eq->freq_max);
@@ -239,6 +272,14 @@ void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float 
         b->q_t = dsp_clampf(q, table_stem[STEM_EQ_Q].min, table_stem[STEM_EQ_Q].max);
         b->lq_t = logf(b->q_t);
     }
+}
+
+void eq_set_channel(struct eq *eq, unsigned band, enum eq_channel chan)
+{
+    if (band >= eq->nbands || (unsigned)chan > EQ_RIGHT) return;
+    struct eq_band *b = &eq->band[band];
+    b->chan_t = (int)chan;
+    b->sw.shape_t = b->type_t + EQ_TYPES * b->chan_t;
 }
 
 void eq_reset(struct eq *eq)
@@ -270,6 +311,7 @@ void eq_init(struct eq *eq, unsigned nbands, double rate)
     for (unsigned j = 0; j < EQ_MAX_BANDS; j++) {
         struct eq_band *b = &eq->band[j];
         filter_switch_init(&b->sw, rate, (int)table_stem[STEM_EQ_TYPE].def);
+        b->type_t = (int)table_stem[STEM_EQ_TYPE].def;
         b->set_freq = NAN, b->set_gain = NAN, b->set_q = NAN;
     }
     const struct table_row *t = table_stem;

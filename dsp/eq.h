@@ -24,6 +24,15 @@
 /* The order of eq/N/type's names in the table, "bell|lowshelf|highshelf|notch" (tests/test_table.c
  * checks). */
 enum eq_type { EQ_BELL, EQ_LOWSHELF, EQ_HIGHSHELF, EQ_NOTCH };
+#define EQ_TYPES (EQ_NOTCH + 1)
+
+/* What a band filters, the master's eq/N/channel names "stereo|mid|side|left|right" (checked
+ * likewise). Mid and side go through the exact matrix M = (L+R)/2, S = (L-R)/2 and back
+ * L = M+S, R = M-S around the band, and only while the band is computed: a band resting at
+ * 0 dB is skipped, matrix and all, so it stays bit-exact transparent in every mode. The channel
+ * the band leaves alone (side for a mid band, and so on) passes through it untouched; with mid
+ * or side, up to the matrix's rounding (L+R and L-R in float). */
+enum eq_channel { EQ_STEREO, EQ_MID, EQ_SIDE, EQ_LEFT, EQ_RIGHT };
 
 /* One svf.h section as the sample loop runs it; the EQ and the pass filters share it. With
  * t = x - p2:
@@ -86,7 +95,8 @@ struct eq_band {
     float freq_t, q_t;               /* targets in Hz and Q, clamped */
     float lf_t, g_t, lq_t;           /* targets: ln Hz, dB, ln Q */
     struct glide lf, g, lq;          /* smoothed current values */
-    struct filter_switch sw;         /* on/off and type (shape: an enum eq_type) */
+    struct filter_switch sw;         /* on/off and shape: type + EQ_TYPES * channel */
+    int type_t, chan_t;              /* the shape's parts asked for */
     int mode;                        /* what this sub-block does (eq.c's enum band_mode) */
     struct eq_sect k, dk, kend; /* coefficients in use, per-sample step, value at sub-block end */
     float p1[2], p2[2];         /* integrator states, left and right */
@@ -120,6 +130,10 @@ void eq_reset(struct eq *eq);
  * changing the type fades out, switches, clears the state and fades back in. */
 void eq_set_band(struct eq *eq, unsigned band, int on, enum eq_type type, float freq_hz,
                  float gain_db, float q);
+
+/* RT: what band filters (an enum eq_channel; another value keeps it). A change crossfades like a
+ * type change (fade out, switch, fade in). Bands start in stereo. */
+void eq_set_channel(struct eq *eq, unsigned band, enum eq_channel chan);
 
 /* RT: filter n frames of l and r in place (any n, including 0). The output does not depend on
  * how the signal is cut into calls. A band that is off (after its fade), or on and resting at

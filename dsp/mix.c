@@ -23,9 +23,10 @@ struct mix {
     unsigned sphase, bphase; /* frames into the current sub-block, stems and bus stages */
     int meters;              /* 0: skip the meters (mix_set_meters) */
     struct strip *strips;
-    float (*pre)[2][MIX_BLOCK];  /* each stem after strip_pre: the sidechain tap */
-    float (*post)[2][MIX_BLOCK]; /* each stem's output */
-    unsigned *key;               /* per stem, the stem whose tap keys its compressor */
+    float (*pre)[2][MIX_BLOCK];    /* each stem after strip_pre: the sidechain tap */
+    float (*post)[2][MIX_BLOCK];   /* each stem's output */
+    unsigned *key;                 /* per stem, the stem whose tap keys its compressor */
+    unsigned (*dkey)[DYNEQ_BANDS]; /* per stem and dynamic EQ band, the stem whose tap keys it */
     int *audible;
     const float **no_input; /* nstems NULL pointers: silence, for the pre-roll */
     float sum[2][MIX_BLOCK];
@@ -63,13 +64,16 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
     m->pre = calloc(nstems, sizeof *m->pre);
     m->post = calloc(nstems, sizeof *m->post);
     m->key = calloc(nstems, sizeof *m->key);
+    m->dkey = calloc(nstems, sizeof *m->dkey);
     m->audible = calloc(nstems, sizeof *m->audible);
     m->no_input = calloc(nstems, sizeof *m->no_input);
-    if (!m->no_input || !m->strips || !m->pre || !m->post || !m->key || !m->audible ||
+    if (!m->no_input || !m->strips || !m->pre || !m->post || !m->key || !m->dkey || !m->audible ||
         bus_init(&m->bus, rate) < 0)
         goto fail;
     for (unsigned k = 0; k < nstems; k++) {
         m->key[k] = k;
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++)
+            m->dkey[k][b] = k;
         if (strip_init(&m->strips[k], rate) < 0) goto fail;
     }
     loudness_kw_init(&m->kw, rate);
@@ -97,6 +101,7 @@ void mix_destroy(struct mix *m)
     free(m->pre);
     free(m->post);
     free(m->key);
+    free(m->dkey);
     free(m->audible);
     free(m->no_input);
     free(m);
@@ -115,6 +120,9 @@ static void clear_meters(struct mix *m)
         s->ms_sum = 0.0;
         s->ms_n = 0;
         compressor_take_max_gr_db(&s->comp);
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++)
+            dyneq_take_gain_db(&s->deq, b);
+        deesser_take_gr_db(&s->deess);
     }
     m->bus.peak_l = m->bus.peak_r = 0.0f;
     truepeak_take_max(&m->bus.tp);
@@ -142,6 +150,10 @@ static void route(struct mix *m, const struct params *p)
         unsigned src = (unsigned)sp[STEM_COMP_SIDECHAIN];
         m->audible[k] = sp[STEM_MUTE] == 0.0f && (!any_solo || sp[STEM_SOLO] != 0.0f);
         m->key[k] = src >= 1 && src <= m->nstems ? src - 1 : k;
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+            unsigned ds = (unsigned)sp[STEM_DEQ_KEY + b];
+            m->dkey[k][b] = ds >= 1 && ds <= m->nstems ? ds - 1 : k;
+        }
     }
 }
 
@@ -186,7 +198,12 @@ static void job_post(void *arg, unsigned k)
     unsigned phase = m->sphase;
     DSP_SUB_WALK (w, &phase, m->len) {
         if (w.off == 0) strip_set_post(s, m->p->stem[k], m->audible[k]);
-        strip_post(s, l + w.done, r + w.done, kl + w.done, kr + w.done, w.off, w.n);
+        struct strip_keys keys = {.comp_l = kl + w.done, .comp_r = kr + w.done};
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+            keys.deq_l[b] = m->pre[m->dkey[k][b]][0] + w.done;
+            keys.deq_r[b] = m->pre[m->dkey[k][b]][1] + w.done;
+        }
+        strip_post(s, l + w.done, r + w.done, &keys, w.off, w.n);
     }
 }
 
@@ -342,6 +359,9 @@ void mix_take_meters(struct mix *m, struct mix_meters *out)
         o->peak_r = s->peak_r;
         o->rms = s->ms_n ? (float)sqrt(s->ms_sum / s->ms_n) : 0.0f;
         o->gr_db = compressor_take_max_gr_db(&s->comp);
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++)
+            o->deq_db[b] = dyneq_take_gain_db(&s->deq, b);
+        o->deess_db = deesser_take_gr_db(&s->deess);
         s->peak_l = s->peak_r = 0.0f;
         s->ms_sum = 0.0;
         s->ms_n = 0;

@@ -12,9 +12,12 @@ struct mix;
 
 /* Meters since the last mix_take_meters. Peaks are linear (1.0 = 0 dBFS); gains reductions are
  * dB >= 0 (the largest since the last take); rms is the RMS of both channels since the last take
- * (linear); correlation is -1..+1 (0 on silence), smoothed over ~300 ms. */
+ * (linear); correlation is -1..+1 (0 on silence), smoothed over ~300 ms; a dynamic EQ band's gain
+ * is dB, signed (negative: a cut), the one farthest from 0 dB since the last take. */
 struct mix_stem_meters {
     float peak_l, peak_r, rms, gr_db;
+    float deq_db[STEMD_DEQ_BANDS];
+    float deess_db; /* the de-esser's gain reduction, dB >= 0 */
 };
 struct mix_bus_meters {
     float peak_l, peak_r; /* sample peak of the output */

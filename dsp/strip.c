@@ -15,6 +15,8 @@ int strip_init(struct strip *s, double rate)
     passfilter_init(&s->hpf, PASS_HIGH, rate);
     passfilter_init(&s->lpf, PASS_LOW, rate);
     eq_init(&s->eq, STEMD_EQ_BANDS, rate);
+    dyneq_init(&s->deq, rate);
+    deesser_init(&s->deess, rate);
     compressor_init(&s->comp, rate);
     s->meters = 1;
     /* Start as a snapshot of the table's defaults sets the strip, the gains already there. */
@@ -40,6 +42,8 @@ void strip_reset(struct strip *s)
     passfilter_reset(&s->hpf);
     passfilter_reset(&s->lpf);
     eq_reset(&s->eq);
+    dyneq_reset(&s->deq);
+    deesser_reset(&s->deess);
     compressor_reset(&s->comp);
     s->peak_l = s->peak_r = 0.0f;
     s->ms_sum = 0.0;
@@ -103,6 +107,14 @@ void strip_set_post(struct strip *s, const float *sp, int audible)
     struct compressor_params cp;
     compressor_params_of_stem(&cp, sp);
     compressor_set(&s->comp, &cp);
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        struct dyneq_band_params bp;
+        dyneq_params_of_stem(&bp, sp, b);
+        dyneq_set_band(&s->deq, b, &bp);
+    }
+    struct deesser_params dp;
+    deesser_params_of_stem(&dp, sp);
+    deesser_set(&s->deess, &dp);
 
     /* Width in M/S: L' = (1+w)/2 L + (1-w)/2 R, R' = (1-w)/2 L + (1+w)/2 R; then balance, which
      * keeps the centre at unity and turns the far side down along a quarter cosine, then fader
@@ -129,10 +141,12 @@ void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n)
     eq_process(&s->eq, l, r, n);
 }
 
-void strip_post(struct strip *s, float *l, float *r, const float *key_l, const float *key_r,
-                unsigned off, unsigned n)
+void strip_post(struct strip *s, float *l, float *r, const struct strip_keys *keys, unsigned off,
+                unsigned n)
 {
-    compressor_process(&s->comp, l, r, key_l, key_r, n);
+    dyneq_process(&s->deq, l, r, keys->deq_l, keys->deq_r, n);
+    deesser_process(&s->deess, l, r, n);
+    compressor_process(&s->comp, l, r, keys->comp_l, keys->comp_r, n);
 
     if (s->mat_still && !s->mat_identity) {
         const float a = s->mat[0].cur, b = s->mat[1].cur, c = s->mat[2].cur, d = s->mat[3].cur;

@@ -1,8 +1,9 @@
-/* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, compressor, width, pan,
- * fader, mute/solo.
+/* dsp/strip.h: one stem's channel strip: trim, polarity, HPF/LPF, EQ, dynamic EQ, de-esser,
+ * compressor, width, pan, fader, mute/solo.
  *
- * The mix drives it in two halves so any stem can key another's compressor: first strip_pre for
- * every stem (trim .. EQ: the sidechain tap), then strip_post (compressor .. fader). Each half
+ * The mix drives it in two halves so any stem can key another's dynamic EQ bands and
+ * compressor: first strip_pre for every stem (trim .. EQ: the sidechain tap), then strip_post
+ * (dynamic EQ, de-esser, compressor .. fader). Each half
  * takes the position (off) of its n frames inside the current DSP_SUB sub-block, off + n <=
  * DSP_SUB, and has its own setter, called at every sub-block start of that half, so the two
  * halves may run a whole block apart. */
@@ -10,6 +11,8 @@
 #define STEMD_STRIP_H
 
 #include "dsp/compressor.h"
+#include "dsp/deesser.h"
+#include "dsp/dyneq.h"
 #include "dsp/eq.h"
 #include "dsp/params.h"
 #include "dsp/passfilter.h"
@@ -20,6 +23,8 @@ struct strip {
     struct smooth in[2]; /* trim x polarity, per channel */
     struct passfilter hpf, lpf;
     struct eq eq;
+    struct dyneq deq;
+    struct deesser deess;
     struct compressor comp;
     struct smooth mat[4]; /* width, balance, fader, mute: out = [a b; c d] x in */
     int mat_still;        /* the matrix rests: constant coefficients */
@@ -47,9 +52,17 @@ void strip_set_post(struct strip *s, const float *sp, int audible);
 /* RT: trim, polarity, filters and EQ, in place. */
 void strip_pre(struct strip *s, float *l, float *r, unsigned off, unsigned n);
 
-/* RT: compressor keyed by key_l/key_r (this stem's or another's strip_pre output; may alias l/r),
- * then width, balance, fader and mute, in place; updates the meters. */
-void strip_post(struct strip *s, float *l, float *r, const float *key_l, const float *key_r,
-                unsigned off, unsigned n);
+/* The keys of strip_post's n frames: each is this stem's or another stem's strip_pre output.
+ * The compressor's may alias l/r (NULL: l/r); a dynamic EQ band's must not (NULL: the dynamic
+ * EQ's input). */
+struct strip_keys {
+    const float *comp_l, *comp_r;
+    const float *deq_l[DYNEQ_BANDS], *deq_r[DYNEQ_BANDS];
+};
+
+/* RT: the dynamic EQ, the de-esser, the compressor, then width, balance, fader and mute, in place,
+ * keyed as keys says; updates the meters. */
+void strip_post(struct strip *s, float *l, float *r, const struct strip_keys *keys, unsigned off,
+                unsigned n);
 
 #endif

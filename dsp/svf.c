@@ -8,11 +8,19 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
+double svf_prewarp(double freq_hz, double rate)
+{
+    return tan(M_PI * clampd(freq_hz, 1.0, 0.49 * rate) / rate);
+}
+
 void svf_design(struct svf_coefs *c, enum svf_type type, double freq_hz, double q, double gain_db,
                 double rate)
 {
-    double f = clampd(freq_hz, 1.0, 0.49 * rate);
-    double g = tan(M_PI * f / rate);
+    svf_design_warped(c, type, svf_prewarp(freq_hz, rate), q, gain_db);
+}
+
+void svf_design_warped(struct svf_coefs *c, enum svf_type type, double g, double q, double gain_db)
+{
     double k = 1.0 / clampd(q, 0.025, 40.0);
     double A = pow(10.0, gain_db / 40.0); /* sqrt of the linear gain, as in the RBJ cookbook */
     double m0 = 0, m1 = 0, m2 = 0;

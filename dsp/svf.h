@@ -38,6 +38,12 @@ struct svf_state {
 void svf_design(struct svf_coefs *c, enum svf_type type, double freq_hz, double q, double gain_db,
                 double rate);
 
+/* svf_design in two steps, for a unit that redesigns one section at a fixed frequency every
+ * sub-block (the dynamic EQ's gain moves, its frequency rests): the prewarped frequency
+ * g = tan(pi f / rate), f clamped as above, and the design from it. svf_design is exactly
+ * svf_design_warped(c, type, svf_prewarp(freq_hz, rate), q, gain_db). */
+double svf_prewarp(double freq_hz, double rate);
+void svf_design_warped(struct svf_coefs *c, enum svf_type type, double g, double q, double gain_db);
 void svf_reset(struct svf_state *s);
 
 /* RT: filter n samples of two channels in place. */

@@ -2,7 +2,7 @@
 # Included from the top-level Makefile (-include mk/*.mk); uses its B, CFLAGS, DSP_LIB, need.
 #
 #   make osc              build/libstemd-oscwire.a, build/libstemd-osc.a, build/stemctl, the test
-#                         host and client
+#                         host and client, build/layouts/ (the tablet layouts make install ships)
 #   make osc-tests        prove tests/osc/*.t (private jackd each; RT check when not SANITIZE);
 #                         builds what they run (stemd, the demo's player, stemd-render)
 #   make osc-tests-san    the same under ASan+UBSan (B=build/san)
@@ -40,8 +40,23 @@ $(OSC_LIB): $(OSC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(STEMCTL_BIN): $(B)/tools/stemctl.o $(OSCWIRE_LIB) $(DSP_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(OSC_LIBS) -lm
+# stemctl layout: the tablet layouts' generator (tools/layout*.c; zlib for TouchOSC's .tosc).
+LAYOUT_OBJ   := $(B)/tools/layout.o $(B)/tools/layout_tosc.o $(B)/tools/layout_ostc.o
+$(B)/tools/layout_tosc.o: override CFLAGS += $(call pc_cflags,zlib)
+$(STEMCTL_BIN): $(B)/tools/stemctl.o $(LAYOUT_OBJ) $(OSCWIRE_LIB) $(DSP_LIB)
+	$(call need,zlib,zlib1g-dev)
+	$(CC) $(LDFLAGS) -o $@ $^ $(OSC_LIBS) $(call pc_libs,zlib) -lm
+
+# The layouts `make install` ships: for the daemon's default stems (server/config.c's, read
+# from there so the two cannot differ), made by the generator without asking any server.
+LAYOUT_STEMS := $(shell sed -n 's/^\#define DEFAULT_STEMS "\(.*\)"/\1/p' server/config.c)
+LAYOUTS      := $(B)/layouts/stemd.tosc $(B)/layouts/stemd.json
+$(B)/layouts/stemd.tosc: $(STEMCTL_BIN)
+	@mkdir -p $(dir $@)
+	$(STEMCTL_BIN) layout touchosc --stems $(LAYOUT_STEMS) -o $@
+$(B)/layouts/stemd.json: $(STEMCTL_BIN)
+	@mkdir -p $(dir $@)
+	$(STEMCTL_BIN) layout openstage --stems $(LAYOUT_STEMS) -o $@
 
 # (mk/server.mk, read after this file, names the server and log libraries.)
 $(OSC_HOST): $(B)/tests/osc/osc-host.o $(OSC_LIB) $(B)/libstemd-server.a $(OSCWIRE_LIB) \
@@ -54,7 +69,7 @@ $(OSC_CLIENT): $(B)/tests/osc/osc-client.o $(OSCWIRE_LIB)
 INSTALL_BIN += $(STEMCTL_BIN)
 
 .PHONY: osc osc-tests osc-tests-san fuzz fuzz-smoke
-osc: $(OSCWIRE_LIB) $(OSC_LIB) $(STEMCTL_BIN) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
+osc: $(OSCWIRE_LIB) $(OSC_LIB) $(STEMCTL_BIN) $(LAYOUTS) $(OSC_HOST) $(OSC_CLIENT) $(B)/tests/enospc.so \
 	$(if $(SANITIZE),,$(B)/tests/rtcheck.so)
 
 # A full disk for one file, by LD_PRELOAD (tests/osc/80-record.t); plain C like rtcheck.so.

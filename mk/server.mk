@@ -63,8 +63,13 @@ $(RTSAN_DRIVER): $(B)/tests/server/stemd-driver.o $(B)/tests/server/rtsan_hooks.
 		$(SERVER_LIBS) -ldl -lrt
 
 .PHONY: server server-tests server-tests-san systemd-check
-server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) \
+server: $(STEMD_BIN) $(SERVER_TEST_DRIVER) $(B)/tests/jackfail.so \
 	$(if $(SANITIZE),,$(RTCHECK_SO) $(if $(RTSAN_RT),$(RTSAN_DRIVER)))
+
+# jack_connect refused for some ports, by LD_PRELOAD (tests/server/45-pending.t); plain C.
+$(B)/tests/jackfail.so: tests/jackfail.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 # Each test checks the RT reports of the processes it started; 99-rtcheck-summary.t adds
 # them all up from $(B)/rtcheck-summary.txt.

@@ -31,6 +31,11 @@ static float maxf(float a, float b)
     return a > b ? a : b;
 }
 
+static float farf(float a, float b)
+{
+    return fabsf(b) > fabsf(a) ? b : a;
+}
+
 static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
 {
     struct mix_meters *m = a->m;
@@ -38,6 +43,9 @@ static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
         m->stem[k].peak_l = maxf(m->stem[k].peak_l, t->stem[k].peak_l);
         m->stem[k].peak_r = maxf(m->stem[k].peak_r, t->stem[k].peak_r);
         m->stem[k].gr_db = maxf(m->stem[k].gr_db, t->stem[k].gr_db);
+        for (int b = 0; b < STEMD_DEQ_BANDS; b++)
+            m->stem[k].deq_db[b] = farf(m->stem[k].deq_db[b], t->stem[k].deq_db[b]);
+        m->stem[k].deess_db = maxf(m->stem[k].deess_db, t->stem[k].deess_db);
         m->stem[k].rms += t->stem[k].rms * t->stem[k].rms; /* mean square over the takes */
     }
     m->bus.peak_l = maxf(m->bus.peak_l, t->bus.peak_l);
@@ -66,12 +74,20 @@ static void send_meters(struct osc *o, struct osc_client *c, const struct stemd_
     struct mix_meters *m = c->acc.m;
     struct osc_out out;
     char addr[64];
-    static const char *const sn[] = {"peak_l", "peak_r", "rms", "gr"};
+    /* A stem's meters, the de-esser's reduction, then each dynamic EQ band's gain (dB, signed:
+     * negative is a cut). */
+    enum { NS = 5 + STEMD_DEQ_BANDS };
+    static const char *const sn[] = {"peak_l", "peak_r", "rms",  "gr",  "deess",
+                                     "deq1",   "deq2",   "deq3", "deq4"};
+    _Static_assert(sizeof sn / sizeof sn[0] == NS, "a name per dynamic EQ band");
     out_init(&out, o, &c->dst);
     for (unsigned k = 0; k < m->nstems; k++) {
         double rms = c->acc.takes ? sqrt(m->stem[k].rms / c->acc.takes) : 0;
-        double v[4] = {db(m->stem[k].peak_l), db(m->stem[k].peak_r), db(rms), m->stem[k].gr_db};
-        for (int j = 0; j < 4; j++) {
+        double v[NS] = {db(m->stem[k].peak_l), db(m->stem[k].peak_r), db(rms), m->stem[k].gr_db,
+                        m->stem[k].deess_db};
+        for (int b = 0; b < STEMD_DEQ_BANDS; b++)
+            v[5 + b] = m->stem[k].deq_db[b];
+        for (int j = 0; j < NS; j++) {
             snprintf(addr, sizeof addr, "/stem/%u/meter/%s", k + 1, sn[j]);
             out_msg(&out, addr, "f", v[j]);
         }

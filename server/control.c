@@ -12,6 +12,7 @@
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
+#include "server/metertap.h"
 #include "server/server.h"
 #include "server/state.h"
 
@@ -104,7 +105,7 @@ static int apply(struct stemd *sd, const struct param_change *c, size_t n, int s
         pthread_mutex_unlock(&ctl->wlock);
         return 0;
     }
-    struct snap *s = snap_new(cur);
+    struct snap *s = snap_new(sd, cur);
     if (!s) {
         pthread_mutex_unlock(&ctl->wlock);
         snprintf(err, errlen, "out of memory");
@@ -136,8 +137,8 @@ static int apply(struct stemd *sd, const struct param_change *c, size_t n, int s
             if (j == n) notify(sd, &c[i].ref, v, source, s->seq); /* its last change */
         }
     }
-    /* Retired only now: the control thread may free it as soon as it is on the list. */
-    control_retire(sd, snap_free, prev);
+    /* Released only now: it may be reused or freed as soon as it is. */
+    snap_release(sd, prev);
     pthread_mutex_unlock(&ctl->wlock);
     return 0;
 }
@@ -262,22 +263,9 @@ void stemd_reset_loudness(struct stemd *sd)
 
 void stemd_status(struct stemd *sd, struct stemd_status *o)
 {
-    struct engine *e = &sd->eng;
     struct timespec ts;
     memset(o, 0, sizeof *o);
-    pthread_mutex_lock(&e->lock);
-    o->connected = e->client != NULL && !atomic_load(&e->shutdown);
-    if (o->connected) o->dsp_load_percent = jack_cpu_load(e->client);
-    o->reconnects = e->reconnects;
-    pthread_mutex_unlock(&e->lock);
-    o->freewheel = atomic_load(&e->freewheel);
-    o->rate_hz = atomic_load(&e->rate_hz);
-    o->period_frames = atomic_load(&e->period_frames);
-    o->latency_frames = atomic_load(&e->latency_frames);
-    o->xruns = atomic_load(&e->xruns);
-    o->cb_max_us = atomic_load(&e->cb_max_us);
-    o->cb_overruns = atomic_load(&e->cb_overruns);
-    o->cycles = atomic_load(&e->cycles);
+    engine_status(&sd->eng, o);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     o->uptime_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - sd->start_s;
     o->nstems = sd->cfg.nstems;
@@ -331,8 +319,6 @@ uint64_t stemd_published_seq(struct stemd *sd)
 
 int stemd_seen(struct stemd *sd, uint64_t *seq, uint64_t *frame)
 {
-    /* seen_frame is stored before seen_seq (release), so a matching seq has its frame. */
-    *seq = atomic_load_explicit(&sd->eng.seen_seq, memory_order_acquire);
-    *frame = atomic_load_explicit(&sd->eng.seen_frame, memory_order_relaxed);
+    engine_seen(&sd->eng, seq, frame);
     return 0;
 }

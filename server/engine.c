@@ -329,3 +329,27 @@ void engine_tick(struct stemd *sd, int64_t now_ms)
     if (atomic_exchange(&e->ports_appeared, 0)) ports_restore(sd, 0);
     if (!atomic_load(&e->shutdown)) ports_tick(sd, now_ms);
 }
+
+void engine_status(struct engine *e, struct stemd_status *o)
+{
+    pthread_mutex_lock(&e->lock);
+    o->connected = e->client != NULL && !atomic_load(&e->shutdown);
+    if (o->connected) o->dsp_load_percent = jack_cpu_load(e->client);
+    o->reconnects = e->reconnects;
+    pthread_mutex_unlock(&e->lock);
+    o->freewheel = atomic_load(&e->freewheel);
+    o->rate_hz = atomic_load(&e->rate_hz);
+    o->period_frames = atomic_load(&e->period_frames);
+    o->latency_frames = atomic_load(&e->latency_frames);
+    o->xruns = atomic_load(&e->xruns);
+    o->cb_max_us = atomic_load(&e->cb_max_us);
+    o->cb_overruns = atomic_load(&e->cb_overruns);
+    o->cycles = atomic_load(&e->cycles);
+}
+
+void engine_seen(struct engine *e, uint64_t *seq, uint64_t *frame)
+{
+    /* seen_frame is stored before seen_seq (release), so a matching seq has its frame. */
+    *seq = atomic_load_explicit(&e->seen_seq, memory_order_acquire);
+    *frame = atomic_load_explicit(&e->seen_frame, memory_order_relaxed);
+}

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "server/control.h"
 #include "server/meters.h"
 
 /* The DSP graph for one sample rate. Replaced (through RCU) only when the rate changes. */
@@ -108,6 +109,12 @@ static inline int engine_lost(struct engine *e)
 {
     return atomic_load(&e->shutdown);
 }
+/* The engine's part of stemd_status (connected, DSP load, reconnections, rate, period,
+ * latency, xruns, callback figures, cycles); the other fields are left as they are. Any
+ * thread but the process thread (takes the engine's lock for the client). */
+void engine_status(struct engine *e, struct stemd_status *o);
+/* The last snapshot the callback used and the frame it started at (stemd_seen). */
+void engine_seen(struct engine *e, uint64_t *seq, uint64_t *frame);
 /* The run loop counts its reconnections here (reported by stemd_status). */
 static inline void engine_count_reconnect(struct engine *e)
 {

@@ -14,6 +14,18 @@
 
 #define RAMP_FRAMES ENGINE_RAMP_FRAMES
 
+/* A linear gain ramp over RAMP_FRAMES, *left frames of it still to go: up (a fade-in, unity
+ * once it is done) or down (a fade-out, silence once it is done). */
+static void ramp(float *l, float *r, unsigned n, unsigned *left, int up)
+{
+    for (unsigned i = 0; i < n && (*left || !up); i++) {
+        float gain = (float)(up ? RAMP_FRAMES - *left : *left) / RAMP_FRAMES;
+        l[i] *= gain;
+        r[i] *= gain;
+        if (*left) (*left)--;
+    }
+}
+
 /* Runs in JACK's process thread. jack.h: "The code in the supplied function must be suitable
  * for real-time execution. That means that it cannot call functions that might block for a
  * long time. This includes malloc, free, printf, pthread_mutex_lock, sleep, wait, poll,
@@ -61,21 +73,12 @@ int engine_rt_process(jack_nframes_t n, void *arg)
             e->in_r[k] = jack_port_get_buffer(e->in[2 * k + 1], n);
         }
         mix_process(g->mix, s->p, e->in_l, e->in_r, out_l, out_r, n);
-        for (unsigned i = 0; e->rt_ramp > 0 && i < n; i++, e->rt_ramp--) {
-            float gain = (float)(RAMP_FRAMES - e->rt_ramp) / RAMP_FRAMES;
-            out_l[i] *= gain;
-            out_r[i] *= gain;
-        }
+        if (e->rt_ramp) ramp(out_l, out_r, n, &e->rt_ramp, 1);
         if (atomic_load_explicit(&e->quiesce, memory_order_acquire)) {
             /* Stopping: fade out (no click for whatever listens), then only silence, so the
              * deactivation that follows finds this thread idle and jack2's cancellation of it
              * lands outside the DSP (under ThreadSanitizer, outside its runtime). */
-            for (unsigned i = 0; i < n; i++) {
-                float gain = (float)e->rt_fade / RAMP_FRAMES;
-                out_l[i] *= gain;
-                out_r[i] *= gain;
-                if (e->rt_fade) e->rt_fade--;
-            }
+            ramp(out_l, out_r, n, &e->rt_fade, 0);
             if (!e->rt_fade) atomic_store_explicit(&e->quiet, 1, memory_order_relaxed);
         }
         mix_take_meters(g->mix, g->meters);

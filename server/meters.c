@@ -35,6 +35,9 @@ void meters_rt_take(struct meters_rt *m, struct mix_meters *out)
         out->stem[k].peak_l = take_f(&a->peak_l);
         out->stem[k].peak_r = take_f(&a->peak_r);
         out->stem[k].gr_db = take_f(&a->gr_db);
+        for (unsigned b = 0; b < STEMD_DEQ_BANDS; b++)
+            out->stem[k].deq_db[b] = take_f(&a->deq_db[b]);
+        out->stem[k].deess_db = take_f(&a->deess_db);
         /* Energy and frames are taken separately: a cycle landing in between shifts a few
          * frames' energy into the next reading, harmless for a meter. */
         uint64_t e = atomic_exchange_explicit(&a->energy_bits, 0, memory_order_relaxed);

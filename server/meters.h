@@ -18,6 +18,8 @@
  * last take (float bits in a uint32: positive floats order like their bits); energies add up. */
 struct meter_acc {
     _Atomic uint32_t peak_l, peak_r, gr_db;
+    _Atomic uint32_t deq_db[STEMD_DEQ_BANDS]; /* signed: the gain farthest from 0 dB */
+    _Atomic uint32_t deess_db;
     _Atomic uint64_t energy_bits; /* double: sum of rms^2 * frames */
     _Atomic uint64_t frames;
 };

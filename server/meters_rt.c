@@ -12,6 +12,17 @@ static inline void max_f(_Atomic uint32_t *a, float v)
         ;
 }
 
+/* RT: keep whichever of the stored and v is farther from 0 (a signed gain: a cut or a boost). */
+static inline void far_f(_Atomic uint32_t *a, float v)
+{
+    if (!(v != 0.0f)) return;
+    uint32_t nv = meters_f2u(v), old = atomic_load_explicit(a, memory_order_relaxed);
+    while ((old & 0x7fffffffu) < (nv & 0x7fffffffu) &&
+           !atomic_compare_exchange_weak_explicit(a, &old, nv, memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
 static inline void add_d(_Atomic uint64_t *a, double v)
 {
     uint64_t old = atomic_load_explicit(a, memory_order_relaxed), nv;
@@ -39,6 +50,9 @@ void meters_rt_push(struct meters_rt *m, const struct mix_meters *c, unsigned n)
         max_f(&a->peak_l, c->stem[k].peak_l);
         max_f(&a->peak_r, c->stem[k].peak_r);
         max_f(&a->gr_db, c->stem[k].gr_db);
+        for (unsigned b = 0; b < STEMD_DEQ_BANDS; b++)
+            far_f(&a->deq_db[b], c->stem[k].deq_db[b]);
+        max_f(&a->deess_db, c->stem[k].deess_db);
         add_d(&a->energy_bits, (double)c->stem[k].rms * c->stem[k].rms * n);
         atomic_fetch_add_explicit(&a->frames, n, memory_order_relaxed);
     }

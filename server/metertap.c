@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/metertap.h"
 #include "server/server.h"
 
 struct stemd_meter_tap {

@@ -18,6 +18,7 @@
 struct conn {
     unsigned port;
     int permanent;
+    int live; /* made (or seen) on the current server; 0: still to restore */
     char other[CONFIG_PORT_MAX];
 };
 
@@ -92,6 +93,10 @@ unsigned ports_set_metadata(struct stemd *sd)
 void ports_tick(struct stemd *sd, int64_t now_ms)
 {
     struct ports *p = &sd->ports;
+    if (p->pending && now_ms >= p->restore_retry_ms) {
+        ports_restore(sd, 0);
+        p->restore_retry_ms = now_ms + 1000;
+    }
     if (!p->meta_retry_ms || now_ms < p->meta_retry_ms) return;
     unsigned failed = ports_set_metadata(sd);
     p->meta_retry_ms = failed ? now_ms + 1000 : 0;
@@ -123,6 +128,7 @@ static int add_conn(struct stemd *sd, unsigned port, const char *other, int perm
     for (unsigned i = 0; i < pm->nconns; i++)
         if (pm->conns[i].port == port && strcmp(pm->conns[i].other, other) == 0) {
             pm->conns[i].permanent |= permanent;
+            pm->conns[i].live |= !permanent; /* seen connected (ports_snapshot) */
             return 0;
         }
     if (pm->nconns == pm->conns_cap) {
@@ -135,6 +141,7 @@ static int add_conn(struct stemd *sd, unsigned port, const char *other, int perm
     struct conn *c = &pm->conns[pm->nconns++];
     c->port = port;
     c->permanent = permanent;
+    c->live = !permanent;
     snprintf(c->other, sizeof c->other, "%s", other);
     return 0;
 }
@@ -160,13 +167,17 @@ void ports_snapshot(struct stemd *sd)
         pthread_mutex_unlock(&e->lock);
         return;
     }
-    /* Keep the --connect ones, and those whose other port has vanished (its client quit, or
-     * the server is dying under us and answers nothing): they come back when the port does.
-     * Forget only a connection whose other port is still there but no longer connected: that
-     * one someone undid on purpose. */
-    for (unsigned i = 0; i < pm->nconns; i++)
-        if (pm->conns[i].permanent || !jack_port_by_name(e->client, pm->conns[i].other))
-            pm->conns[kept++] = pm->conns[i];
+    /* Keep the --connect ones, those whose other port has vanished (its client quit, or the
+     * server is dying under us and answers nothing): they come back when the port does, and
+     * those not restored yet on this server (a jack_connect that failed: a loaded server may
+     * time a request out; ports_tick tries again). Forget only a connection that was made on
+     * this server, whose other port is still there, and that is no longer connected: that one
+     * someone undid on purpose. */
+    for (unsigned i = 0; i < pm->nconns; i++) {
+        struct conn *c = &pm->conns[i];
+        if (c->permanent || !c->live || !jack_port_by_name(e->client, c->other))
+            pm->conns[kept++] = *c;
+    }
     pm->nconns = kept;
     for (unsigned p = 0; p < nports; p++) {
         const char **list = jack_port_get_all_connections(e->client, our_port(sd, p));
@@ -191,6 +202,7 @@ void ports_restore(struct stemd *sd, int verbose)
         const char *src = c->port < nin ? c->other : ours;
         const char *dst = c->port < nin ? ours : c->other;
         int rc = jack_connect(e->client, src, dst);
+        c->live = rc == 0 || rc == EEXIST;
         if (rc == 0) {
             ok++;
             log_info("connected %s -> %s", src, dst);
@@ -199,12 +211,13 @@ void ports_restore(struct stemd *sd, int verbose)
         } else {
             failed++;
             if (verbose)
-                log_warn("cannot connect %s -> %s yet (is that port there?); retrying when new "
-                         "ports appear",
+                log_warn("cannot connect %s -> %s yet (is that port there?); retrying every "
+                         "second and when new ports appear",
                          src, dst);
         }
     }
     pthread_mutex_unlock(&e->lock);
+    pm->pending = failed;
     if (verbose && (ok || failed)) log_notice("connections: %u restored, %u pending", ok, failed);
 }
 
@@ -212,7 +225,7 @@ void ports_forget(struct stemd *sd)
 {
     free(sd->ports.conns);
     sd->ports.conns = NULL;
-    sd->ports.nconns = sd->ports.conns_cap = 0;
+    sd->ports.nconns = sd->ports.conns_cap = sd->ports.pending = 0;
 }
 
 unsigned ports_remembered(const struct stemd *sd)

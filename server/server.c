@@ -2,6 +2,7 @@
  * systemd notification and watchdog, state saving) and a clean stop. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,11 +20,20 @@
 #define SAVE_DELAY_MS  1000 /* save this long after the last change: bursts make one write */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 2000 /* back within ~2 s of a JACK server's return */
+/* How long a stop may wait for JACK to let the client go. jack2 keeps its metadata in a
+ * Berkeley DB shared by every JACK process of the user; one that dies holding its lock (a
+ * SIGKILLed jackd or client) leaves every later metadata call, stemd's removal of its ports'
+ * properties included, waiting forever. Seen on a loaded test machine. 5 s is far past a
+ * normal close (tens of ms) and well inside systemd's TimeoutStopSec (90 s). */
+#define STOP_BOUND_S 5
 
+/* The coarse clock (the last tick, a few ms fine): what reads it works in hundreds of ms (the
+ * save delay, retries), and every published change reads it, where the fine clock cost a sixth
+ * of a single OSC change's time on the control path (tools/bench-control.c, perf). */
 int64_t stemd_now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -225,6 +235,59 @@ static void reload(struct stemd *sd, int argc, char **argv)
     free(old);
 }
 
+/* The stop's guard: a thread that waits STOP_BOUND_S for engine_close; if JACK still holds
+ * it, the recording is finished and stemd leaves without closing the client (the kernel
+ * closes its socket; the state was saved before the close began). */
+struct stop_guard {
+    struct stemd *sd;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int done;
+};
+
+static void *stop_guard_main(void *arg)
+{
+    struct stop_guard *g = arg;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += STOP_BOUND_S;
+    pthread_mutex_lock(&g->lock);
+    int rc = 0;
+    while (!g->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&g->cond, &g->lock, &dl);
+    int done = g->done;
+    pthread_mutex_unlock(&g->lock);
+    if (done) return NULL;
+    struct stemd_record_status st;
+    if (stemd_record_stop(g->sd, &st) == 0)
+        log_notice("recording finished: %s (%.1f s)", st.path, st.seconds);
+    log_err("stopping: JACK has not let stemd close its client in %d s (jack2's metadata store "
+            "is locked, e.g. by a JACK program that died holding it; restarting jackd clears "
+            "it). The state is saved; leaving without closing the client.",
+            STOP_BOUND_S);
+    _exit(0);
+}
+
+/* engine_close, bounded by a stop guard (when its thread can be made: else unbounded). */
+static void close_bounded(struct stemd *sd)
+{
+    struct stop_guard g = {.sd = sd, .done = 0};
+    pthread_t t;
+    pthread_mutex_init(&g.lock, NULL);
+    pthread_cond_init(&g.cond, NULL);
+    int guarded = pthread_create(&t, NULL, stop_guard_main, &g) == 0;
+    engine_close(sd);
+    if (guarded) {
+        pthread_mutex_lock(&g.lock);
+        g.done = 1;
+        pthread_cond_signal(&g.cond);
+        pthread_mutex_unlock(&g.lock);
+        pthread_join(t, NULL);
+    }
+    pthread_cond_destroy(&g.cond);
+    pthread_mutex_destroy(&g.lock);
+}
+
 int stemd_run(struct stemd *sd, int argc, char **argv, atomic_int *stop)
 {
     struct engine *e = &sd->eng;
@@ -333,8 +396,9 @@ int stemd_run(struct stemd *sd, int argc, char **argv, atomic_int *stop)
         }
     }
     notify_send(&sd->notify, "STOPPING=1");
-    engine_close(sd);
+    /* Saved first: nothing of the session may depend on JACK letting go (STOP_BOUND_S). */
     if (atomic_load(&sd->ctl.dirty) || rc == 0) save_state(sd);
+    close_bounded(sd);
     close(sfd);
     return rc;
 }

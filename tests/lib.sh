@@ -127,6 +127,23 @@ rtcheck_cpu() {
     [ -n "$f" ] && sed -n 's/^cpu_us //p' "$f"
 }
 
+# wait_exit PID SECONDS: PID's exit status once it ends; 124 (and PID killed) when it is still
+# running after SECONDS: a hang fails the one check, it does not hang the suite.
+wait_exit() {
+    local pid=$1 i
+    for ((i = 0; i < $2 * 20; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        diag "pid $pid still running after $2 s: killed"
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 124
+    fi
+    wait "$pid"
+}
+
 cleanup() {
     for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
     sleep 0.2

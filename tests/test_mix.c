@@ -73,7 +73,7 @@ static void run(struct mix *m, const struct params *p, const struct sig *s, floa
 static struct params *busy(unsigned nstems, unsigned busy_stems, int bus_busy)
 {
     struct params *p = params_new(nstems);
-    char *text = busy_preset(busy_stems, bus_busy);
+    char *text = busy_preset(busy_stems, bus_busy, 1);
     struct params_names pn = {nstems, NULL};
     if (!p || !text || preset_apply(p, text, "busy", &pn, NULL, NULL) != 0)
         bail("busy preset refused");

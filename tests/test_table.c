@@ -11,6 +11,8 @@
 #include "dsp/compressor.h"
 #include "dsp/crossover.h"
 #include "dsp/dither.h"
+#include "dsp/deesser.h"
+#include "dsp/dyneq.h"
 #include "dsp/eq.h"
 #include "dsp/limiter.h"
 #include "dsp/params.h"
@@ -50,12 +52,26 @@ static void test_enums(void)
         {SCOPE_BUS, BUS_EQ_TYPE, EQ_LOWSHELF, "lowshelf", "EQ_LOWSHELF (bus)"},
         {SCOPE_BUS, BUS_EQ_TYPE, EQ_HIGHSHELF, "highshelf", "EQ_HIGHSHELF (bus)"},
         {SCOPE_BUS, BUS_EQ_TYPE, EQ_NOTCH, "notch", "EQ_NOTCH (bus)"},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_STEREO, "stereo", "EQ_STEREO"},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_MID, "mid", "EQ_MID"},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_SIDE, "side", "EQ_SIDE"},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_LEFT, "left", "EQ_LEFT"},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_RIGHT, "right", "EQ_RIGHT"},
         {SCOPE_STEM, STEM_HPF_SLOPE, PASS_12DB, "12dB", "PASS_12DB (hpf)"},
         {SCOPE_STEM, STEM_HPF_SLOPE, PASS_24DB, "24dB", "PASS_24DB (hpf)"},
         {SCOPE_STEM, STEM_LPF_SLOPE, PASS_12DB, "12dB", "PASS_12DB (lpf)"},
         {SCOPE_STEM, STEM_LPF_SLOPE, PASS_24DB, "24dB", "PASS_24DB (lpf)"},
         {SCOPE_STEM, STEM_COMP_DETECTOR, COMPRESSOR_PEAK, "peak", "COMPRESSOR_PEAK"},
         {SCOPE_STEM, STEM_COMP_DETECTOR, COMPRESSOR_RMS, "rms", "COMPRESSOR_RMS"},
+        {SCOPE_STEM, STEM_DEQ_TYPE, DYNEQ_BELL, "bell", "DYNEQ_BELL"},
+        {SCOPE_STEM, STEM_DEQ_TYPE, DYNEQ_LOWSHELF, "lowshelf", "DYNEQ_LOWSHELF"},
+        {SCOPE_STEM, STEM_DEQ_TYPE, DYNEQ_HIGHSHELF, "highshelf", "DYNEQ_HIGHSHELF"},
+        {SCOPE_STEM, STEM_DEQ_KEY_FILTER, DYNEQ_KEY_BAND, "band", "DYNEQ_KEY_BAND"},
+        {SCOPE_STEM, STEM_DEQ_KEY_FILTER, DYNEQ_KEY_SEPARATE, "separate", "DYNEQ_KEY_SEPARATE"},
+        {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_ABOVE, "above", "DYNEQ_ABOVE"},
+        {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_BELOW, "below", "DYNEQ_BELOW"},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_SPLIT, "split", "DEESS_SPLIT"},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_WIDE, "wide", "DEESS_WIDE"},
         {SCOPE_BUS, BUS_DITHER, DITHER_OFF, "off", "DITHER_OFF"},
         {SCOPE_BUS, BUS_DITHER, DITHER_16, "16bit", "DITHER_16"},
         {SCOPE_BUS, BUS_DITHER, DITHER_24, "24bit", "DITHER_24"},
@@ -76,9 +92,14 @@ static void test_enums(void)
     } counts[] = {
         {SCOPE_STEM, STEM_EQ_TYPE, EQ_NOTCH + 1},
         {SCOPE_BUS, BUS_EQ_TYPE, EQ_NOTCH + 1},
+        {SCOPE_BUS, BUS_EQ_CHANNEL, EQ_RIGHT + 1},
         {SCOPE_STEM, STEM_HPF_SLOPE, PASS_24DB + 1},
         {SCOPE_STEM, STEM_LPF_SLOPE, PASS_24DB + 1},
         {SCOPE_STEM, STEM_COMP_DETECTOR, COMPRESSOR_RMS + 1},
+        {SCOPE_STEM, STEM_DEQ_TYPE, DYNEQ_HIGHSHELF + 1},
+        {SCOPE_STEM, STEM_DEQ_KEY_FILTER, DYNEQ_KEY_SEPARATE + 1},
+        {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_BELOW + 1},
+        {SCOPE_STEM, STEM_DEESS_MODE, DEESS_WIDE + 1},
         {SCOPE_BUS, BUS_DITHER, DITHER_24 + 1},
     };
     for (unsigned i = 0; i < sizeof counts / sizeof counts[0]; i++) {
@@ -203,6 +224,68 @@ static void test_filters(void)
        "crossover3_set clamps to the table's mb/xover/* ranges");
 }
 
+static void test_dyneq(void)
+{
+    struct dyneq d;
+    dyneq_init(&d, RATE);
+    int good = 1;
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        const struct dyneq_band_params *p = &d.band[b].p;
+        good &= p->on == (DEF(SCOPE_STEM, STEM_DEQ_ON) != 0) &&
+                p->type == (int)DEF(SCOPE_STEM, STEM_DEQ_TYPE) &&
+                p->freq_hz == DEF(SCOPE_STEM, STEM_DEQ_FREQ) &&
+                p->q == DEF(SCOPE_STEM, STEM_DEQ_Q) &&
+                p->threshold_db == DEF(SCOPE_STEM, STEM_DEQ_THRESHOLD) &&
+                p->range_db == DEF(SCOPE_STEM, STEM_DEQ_RANGE) &&
+                p->ratio == DEF(SCOPE_STEM, STEM_DEQ_RATIO) &&
+                p->attack_ms == DEF(SCOPE_STEM, STEM_DEQ_ATTACK) &&
+                p->release_ms == DEF(SCOPE_STEM, STEM_DEQ_RELEASE) &&
+                p->key_filter == (int)DEF(SCOPE_STEM, STEM_DEQ_KEY_FILTER) &&
+                p->key_freq_hz == DEF(SCOPE_STEM, STEM_DEQ_KEY_FREQ) &&
+                p->key_q == DEF(SCOPE_STEM, STEM_DEQ_KEY_Q) &&
+                p->mode == (int)DEF(SCOPE_STEM, STEM_DEQ_MODE);
+    }
+    ok(good, "dyneq_init: every band at the table's deq/N/* defaults");
+    for (int hi = 0; hi < 2; hi++) {
+        float v = hi ? 1e6f : -1e6f;
+        struct dyneq_band_params q = {1, 0, v, v, v, v, v, v, v, 1, v, v, 0};
+        dyneq_set_band(&d, 1, &q);
+        const struct dyneq_band_params *p = &d.band[1].p;
+#define END(id) (hi ? MAX(SCOPE_STEM, id) : MIN(SCOPE_STEM, id))
+        ok(p->freq_hz == END(STEM_DEQ_FREQ) && p->q == END(STEM_DEQ_Q) &&
+               p->threshold_db == END(STEM_DEQ_THRESHOLD) && p->range_db == END(STEM_DEQ_RANGE) &&
+               p->ratio == END(STEM_DEQ_RATIO) && p->attack_ms == END(STEM_DEQ_ATTACK) &&
+               p->release_ms == END(STEM_DEQ_RELEASE) && p->key_freq_hz == END(STEM_DEQ_KEY_FREQ) &&
+               p->key_q == END(STEM_DEQ_KEY_Q),
+           "dyneq_set_band clamps to the table's deq/N/* %s (48 kHz: under 0.49 rate)",
+           hi ? "maxima" : "minima");
+#undef END
+    }
+}
+
+static void test_deesser(void)
+{
+    struct deesser d;
+    deesser_init(&d, RATE);
+    const struct deesser_params *p = &d.p;
+    ok(p->on == (DEF(SCOPE_STEM, STEM_DEESS_ON) != 0) &&
+           p->freq_hz == DEF(SCOPE_STEM, STEM_DEESS_FREQ) &&
+           p->threshold_db == DEF(SCOPE_STEM, STEM_DEESS_THRESHOLD) &&
+           p->range_db == DEF(SCOPE_STEM, STEM_DEESS_RANGE) &&
+           p->mode == (int)DEF(SCOPE_STEM, STEM_DEESS_MODE) &&
+           p->listen == (DEF(SCOPE_STEM, STEM_DEESS_LISTEN) != 0),
+       "deesser_init: the table's deess/* defaults");
+    for (int hi = 0; hi < 2; hi++) {
+        float v = hi ? 1e6f : -1e6f;
+        deesser_set(&d, &(struct deesser_params){1, v, v, v, 0, 0});
+#define END(id) (hi ? MAX(SCOPE_STEM, id) : MIN(SCOPE_STEM, id))
+        ok(d.p.freq_hz == END(STEM_DEESS_FREQ) && d.p.threshold_db == END(STEM_DEESS_THRESHOLD) &&
+               d.p.range_db == END(STEM_DEESS_RANGE),
+           "deesser_set clamps to the table's deess/* %s", hi ? "maxima" : "minima");
+#undef END
+    }
+}
+
 static void test_limiter(void)
 {
     struct limiter lim;
@@ -254,6 +337,8 @@ int main(void)
 {
     test_strip();
     test_enums();
+    test_dyneq();
+    test_deesser();
     test_compressor();
     test_filters();
     test_limiter();

@@ -52,12 +52,12 @@ static void make_input(float *l, float *r, unsigned k)
 
 /* ns per output frame of a mix of nstems stems (busy_stems of them busy, the bus busy or not),
  * processed in blocks of `block` frames for `seconds` of audio. Median of REPS. */
-static double cost(unsigned nstems, unsigned busy_stems, int bus_busy, unsigned block,
+static double cost(unsigned nstems, unsigned busy_stems, int bus_busy, int dyn, unsigned block,
                    double seconds)
 {
     struct mix *m;
     struct params *p = params_new(nstems);
-    char *text = busy_preset(busy_stems, bus_busy);
+    char *text = busy_preset(busy_stems, bus_busy, dyn);
     float **l = calloc(nstems, sizeof *l), **r = calloc(nstems, sizeof *r);
     float *ol = malloc(block * sizeof *ol), *or_ = malloc(block * sizeof *or_);
     const float **il = calloc(nstems, sizeof *il), **ir = calloc(nstems, sizeof *ir);
@@ -183,14 +183,17 @@ int main(int argc, char **argv)
     for (unsigned block = 64; block <= 1024; block *= 16) {
         /* A strip's cost is the marginal cost of one more busy stem (its input, strip and sum). */
         const unsigned N = 16;
-        double base = cost(1, 0, 0, block, secs);
-        double many = cost(N + 1, N, 0, block, secs / 4);
+        double base = cost(1, 0, 0, 0, block, secs);
+        double many = cost(N + 1, N, 0, 0, block, secs / 4);
         double strip = (many - base) / N;
-        double bus = cost(1, 0, 1, block, secs);
-        double neutral_stem = (cost(N + 1, 0, 0, block, secs / 4) - base) / N;
+        double dyn = (cost(N + 1, N, 0, 1, block, secs / 4) - base) / N;
+        double bus = cost(1, 0, 1, 0, block, secs);
+        double neutral_stem = (cost(N + 1, 0, 0, 0, block, secs / 4) - base) / N;
         double master = bus - neutral_stem;
         printf("block %4u: stem strip, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
                block, strip, 100 * strip / core_ns);
+        printf("block %4u: + 4 dynamic EQ bands, de-esser: %4.1f ns/frame (%.2f %% of a core)\n",
+               block, dyn, 100 * dyn / core_ns);
         printf("block %4u: master bus, every module on: %6.1f ns/frame (%.2f %% of a core)\n",
                block, master, 100 * master / core_ns);
         printf("block %4u: neutral stem (plain sum):    %6.1f ns/frame\n", block, neutral_stem);

@@ -1,6 +1,6 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch, record. Exit status 0 on success; 1 on an /error or no answer in time (the reason
- * on stderr); 2 on a usage error. */
+ * status, watch, record, and tablet layouts (tools/layout.h). Exit status 0 on success; 1 on an
+ * /error or no answer in time (the reason on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include "dsp/params.h"
 #include "osc/client.h"
 #include "osc/wire.h"
+#include "tools/layout.h"
 
 #define TIMEOUT_MS 2000
 
@@ -55,6 +56,12 @@ static void usage(FILE *f)
            "  watch                           live meters (Ctrl-C ends it)\n"
            "  record start [NAME]|stop|status record the master into stemd's --record-dir\n"
            "                                  (NAME.wav; default a timestamp)\n"
+           "  layout touchosc|openstage [--stems LIST] [--host H] [--port P]\n"
+           "         [--reply-port N] -o FILE a tablet layout (.tosc, .json) for stemd's stems\n"
+           "                                  (asked with /info unless --stems a,b,c); --host\n"
+           "                                  is written into it as the target; the feedback\n"
+           "                                  goes to N (TouchOSC: 9000, its receive port; 0:\n"
+           "                                  the port the app sends from)\n"
            "Defaults: --host 127.0.0.1 --port 7770 --timeout 2000. Exit status 1 on an\n"
            "/error from stemd or no answer in time.\n");
 }
@@ -514,11 +521,169 @@ static int cmd_record(struct ctl *x, int argc, char **argv, int timeout)
     return x->errors ? 1 : 0;
 }
 
+/* --- layout --------------------------------------------------------------------------------- */
+
+/* Write the layout to path through a temporary file renamed over it: a failure leaves any file
+ * of that name as it was. */
+static int write_layout(const struct layout_doc *d, int tosc, const char *path)
+{
+    char err[256], tmp[4096];
+    int rc;
+    if (!strcmp(path, "-")) {
+        rc = tosc ? layout_write_tosc(d, stdout, err, sizeof err)
+                  : layout_write_ostc(d, stdout, err, sizeof err);
+        if (rc < 0 || fflush(stdout) != 0) {
+            fprintf(stderr, "stemctl: layout: %s\n", rc < 0 ? err : strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        fprintf(stderr, "stemctl: layout: path too long\n");
+        return 2;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fprintf(stderr, "stemctl: layout: cannot write %s: %s\n", tmp, strerror(errno));
+        return 1;
+    }
+    rc = tosc ? layout_write_tosc(d, f, err, sizeof err) : layout_write_ostc(d, f, err, sizeof err);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, sizeof err, "cannot rename to %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0) {
+        remove(tmp);
+        fprintf(stderr, "stemctl: layout: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* A UDP port option of `stemctl layout`: lo..65535, else a message naming the option. */
+static int layout_port(const char *opt, const char *v, long lo, unsigned *out)
+{
+    char *end;
+    long p = strtol(v, &end, 10);
+    if (!*v || *end || p < lo || p > 65535) {
+        fprintf(stderr, "stemctl: layout: %s takes %ld-65535, not '%s'\n", opt, lo, v);
+        return -1;
+    }
+    *out = (unsigned)p;
+    return 0;
+}
+
+/* layout touchosc|openstage [--stems LIST] [--host H] [--port P] [--reply-port N] -o FILE: host
+ * and port are stemd's (asked for its stems unless --stems) and, when given, the layout's
+ * target. */
+static int cmd_layout(int argc, char **argv, const char *host, unsigned port, int host_given,
+                      int timeout)
+{
+    const char *app = argc ? argv[0] : "", *stems = NULL, *out = NULL;
+    int tosc = !strcmp(app, "touchosc");
+    /* TouchOSC may send from another port than its connection's receive port: ask for the
+     * feedback at its default receive port. Open Stage Control sends from its --osc-port. */
+    unsigned reply_port = tosc ? 9000 : 0;
+    if (!tosc && strcmp(app, "openstage")) {
+        fprintf(stderr, "stemctl: layout touchosc|openstage [--stems LIST] [--host H] "
+                        "[--port P] -o FILE\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "stemctl: layout: '%s' needs a value (or is unknown)\n", a);
+            return 2;
+        }
+        if (!strcmp(a, "--stems"))
+            stems = v;
+        else if (!strcmp(a, "--host"))
+            host = v, host_given = 1;
+        else if (!strcmp(a, "--port")) {
+            if (layout_port(a, v, 1, &port) < 0) return 2;
+        } else if (!strcmp(a, "--reply-port")) {
+            if (layout_port(a, v, 0, &reply_port) < 0) return 2;
+        } else if (!strcmp(a, "--timeout"))
+            timeout = atoi(v);
+        else if (!strcmp(a, "-o"))
+            out = v;
+        else {
+            fprintf(stderr, "stemctl: layout: unknown option '%s'\n", a);
+            return 2;
+        }
+        i++;
+    }
+    if (!out) {
+        fprintf(stderr, "stemctl: layout: say where to write it: -o FILE (- for stdout)\n");
+        return 2;
+    }
+    struct ctl *x = calloc(1, sizeof *x);
+    static char list[STEMD_MAX_STEMS * STEMD_STEM_NAME_MAX];
+    const char *names[STEMD_MAX_STEMS];
+    unsigned n = 0;
+    char err[256];
+    int rc = 1;
+    if (!x) {
+        fprintf(stderr, "stemctl: out of memory\n");
+        return 1;
+    }
+    if (stems) {
+        if (snprintf(list, sizeof list, "%s", stems) >= (int)sizeof list) {
+            fprintf(stderr, "stemctl: layout: --stems: too long\n");
+            free(x);
+            return 2;
+        }
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            if (n == STEMD_MAX_STEMS) {
+                fprintf(stderr, "stemctl: layout: more than %d stems\n", STEMD_MAX_STEMS);
+                free(x);
+                return 2;
+            }
+            names[n++] = t;
+        }
+    } else {
+        if (oscc_open(&x->c, host, port, NULL, 0, err, sizeof err) < 0) {
+            fprintf(stderr, "stemctl: %s\n", err);
+            free(x);
+            return 1;
+        }
+        int got = get_info(x, timeout);
+        oscc_close(&x->c);
+        if (got < 0) {
+            fprintf(stderr, "stemctl: layout: no stems from stemd at %s:%u (or give --stems)\n",
+                    host, port);
+            free(x);
+            return 1;
+        }
+        for (n = 0; n < x->nstems; n++)
+            names[n] = x->names[n];
+    }
+    struct layout_doc *d = calloc(1, sizeof *d);
+    if (!d)
+        fprintf(stderr, "stemctl: out of memory\n");
+    else if (layout_build(d, n, names, host_given ? host : NULL, port, reply_port, err,
+                          sizeof err) < 0) {
+        fprintf(stderr, "stemctl: layout: %s\n", err);
+        rc = 2;
+    } else {
+        rc = write_layout(d, tosc, out);
+        layout_free(d);
+    }
+    free(d);
+    free(x);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1";
     unsigned port = 7770;
-    int timeout = TIMEOUT_MS, i = 1;
+    int timeout = TIMEOUT_MS, i = 1, host_given = 0;
     char err[256];
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         if (!strcmp(argv[i], "--help")) {
@@ -527,7 +692,7 @@ int main(int argc, char **argv)
         }
         if (i + 1 >= argc) break;
         if (!strcmp(argv[i], "--host"))
-            host = argv[++i];
+            host = argv[++i], host_given = 1;
         else if (!strcmp(argv[i], "--port"))
             port = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--timeout"))
@@ -539,6 +704,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!strcmp(argv[i], "layout"))
+        return cmd_layout(argc - i - 1, argv + i + 1, host, port, host_given, timeout);
     struct ctl *x = calloc(1, sizeof *x);
     if (!x || oscc_open(&x->c, host, port, NULL, 0, err, sizeof err) < 0) {
         fprintf(stderr, "stemctl: %s\n", x ? err : "out of memory");

@@ -49,10 +49,19 @@ nb=$(grep -c '^/bus/meter/lufs_i' <<<"$out")
 [ "$nb" -ge 9 ] && [ "$nb" -le 12 ]; ok $? "/meters 10: $nb meter bundles in 1 s"
 max=$(awk '/^dgram/ && $3 == "bundle" && $2 > m {m = $2} END {print m+0}' <<<"$out")
 [ "$max" -gt 0 ] && [ "$max" -lt 1400 ]; ok $? "every datagram under 1400 bytes (largest $max)"
-for m in peak_l peak_r rms gr; do grep -q "^/stem/4/meter/$m ,f" <<<"$out" || echo "missing /stem/4/meter/$m"; done >"$TMP/miss"
+for m in peak_l peak_r rms gr deess deq1 deq2 deq3 deq4; do grep -q "^/stem/4/meter/$m ,f" <<<"$out" || echo "missing /stem/4/meter/$m"; done >"$TMP/miss"
 for m in peak_l peak_r true_peak lufs_m lufs_s lufs_i lra correlation gr_limiter gr_band1 gr_band2 gr_band3; do
     grep -q "^/bus/meter/$m ,f" <<<"$out" || echo "missing /bus/meter/$m"; done >>"$TMP/miss"
 is "$(cat "$TMP/miss")" "" "every stem and bus meter is sent"
+# A dynamic EQ band acting: in the "below" mode a silent key gets the whole range (6 dB cut).
+host_cmd "set /stem/4/deq/1/on 1"
+host_cmd "set /stem/4/deq/1/mode below"
+out=$(ct 1.05 -v -w 2000 bundle /subscribe -- /meters i 10)
+last=$(grep '^/stem/4/meter/deq1 ,f' <<<"$out" | tail -1 | awk '{print $3}')
+first=$(grep '^/stem/3/meter/deq1 ,f' <<<"$out" | tail -1 | awk '{print $3}')
+awk -v v="$last" -v o="$first" 'BEGIN { exit !(v + 0 == -6 && o + 0 == 0) }'
+ok $? "/stem/4/meter/deq1 reads the band's gain ($last dB; stem 3, off: $first)"
+host_cmd "set /stem/4/deq/1/on 0"
 out=$(ct 0.6 -w 2000 bundle /subscribe -- /meters i 0)
 is "$(grep -c meter <<<"$out")" "0" "/meters 0 turns them off"
 

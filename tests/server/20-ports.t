@@ -52,7 +52,7 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     wait_for latency_is "$name:master_L" capture; ok $? "--stems $spec: master capture latency is the mix's 96 frames ($(latency_of "$name:master_L" capture))"
     wait_for latency_is "$name:in_$(printf "%0${w}d" 1)_${1}_L" playback
     ok $? "--stems $spec: input playback latency 96 frames ($(latency_of "$name:in_$(printf "%0${w}d" 1)_${1}_L" playback))"
-    kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "--stems $spec: SIGTERM exit 0"
+    kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60; ok $? "--stems $spec: SIGTERM exit 0"
 }
 check_stems drums,bass,music,vocals drums bass music vocals
 check_stems 3 stem1 stem2 stem3
@@ -77,7 +77,7 @@ wait_for sh -c "jack_lsp -s $JACK -l stemd:in_01_drums_L | grep -q 'playback lat
 out=$(rt_env timeout 10 "$STEMD" --jack-server "$JACK" 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "already on server" <<<"$out"; ok $? "second instance refused (exit $rc): $(grep already <<<"$out" | head -1)"
 kill -0 "$STEMD_PID"; ok $? "the first instance still runs"
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 
 # Config file, and the command line wins over it.
 printf '# test\nstems = alpha, beta\n' >"$TMP/a.conf"
@@ -86,7 +86,7 @@ start_stemd cfg --config "$TMP/a.conf" --jack-name fromcli
 wait_for ports_are fromcli 6; ok $? "--config stems = alpha,beta with --jack-name from the command line: 6 ports of 'fromcli'"
 is "$(port_count fromfile)" 0 "the file's jack-name lost to the command line"
 grep -q "^<7>" "$TMP/cfg.log"; ok $? "log-level = debug from the file"
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 
 rtcheck_verify
 done_testing

@@ -56,7 +56,8 @@ is "$(field lost "$r")" 0 "storm: every parameter it touched reads back as its l
 is "$(field rtseen "$r")" 1 "storm: the process callback uses the last snapshot published"
 x=$(($(field xruns "$after") - $(field xruns "$before")))
 g=$(($(field grace "$after") - $(field grace "$before")))
-diag "xruns during the storm: $x; grace periods: $g; DSP load after: $(field load "$after") %"
+u=$(($(field reused "$after") - $(field reused "$before")))
+diag "xruns during the storm: $x; grace periods: $g; snapshots reused at once (between callbacks): $u; DSP load after: $(field load "$after") %"
 [ "$g" -le 1200 ]; ok $? "storm: grace periods batched ($g for 10 100 snapshots)"
 r=$(drv get /stem/1/fader); is "${r%% *}" value "still answering after the storm"
 r=$(drv meters); diag "$r"

@@ -52,7 +52,7 @@ start_jackd
 wait_for connected stemd:master_R system:playback_2; ok $? "after a deliberate disconnect and one more restart: --connect ones back"
 connected stemd:in_02_bass_L system:capture_2; ok $((!$?)) "and the undone connection stays undone"
 
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; ok $? "SIGTERM: exit 0"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60; ok $? "SIGTERM: exit 0"
 grep -q "^/stem/bass/fader -6.5$" "$TMP/state/stemd.state" && grep -q "^/bus/limiter/ceiling -2$" "$TMP/state/stemd.state"
 ok $? "parameters kept across the restarts (saved state)"
 rtcheck_verify

@@ -38,7 +38,7 @@ is "$(port_count stemd)" 6 "still 6 ports"
 
 # SIGTERM: out promptly, exit 0, the state file complete and parseable.
 start=$(date +%s%N)
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"; rc=$?
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60; rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 ok $rc "SIGTERM: exit status 0"
 # A hang check, not a speed test: 10 s is what a busy machine cannot excuse (systemd waits 90).
@@ -51,14 +51,14 @@ printf '/stem/kick/pan 0.25\n' >>"$TMP/state/stemd.state"
 start_stemd s2 --stems kick,bass --state-dir "$TMP/state"
 wait_for grep -q "state loaded" "$TMP/s2.log"; ok $? "state loaded at start"
 wait_for ports_are stemd 6
-kill -INT "$STEMD_PID"; wait "$STEMD_PID"; ok $? "SIGINT: exit status 0"
+kill -INT "$STEMD_PID"; wait_exit "$STEMD_PID" 60; ok $? "SIGINT: exit status 0"
 grep -q "^/stem/kick/pan 0.25$" "$TMP/state/stemd.state"; ok $? "loaded values saved again"
 
 # A state file that no longer fits (other stems) is set aside, not overwritten.
 start_stemd s3 --stems a,b --state-dir "$TMP/state"
 wait_for grep -q "saved state rejected" "$TMP/s3.log"; ok $? "state for other stems rejected with a reason"
 wait_for ports_are stemd 6
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 [ -e "$TMP/state/stemd.state.rejected" ]; ok $? "the old state kept as stemd.state.rejected"
 
 kill "$NOTIFY_PID" 2>/dev/null

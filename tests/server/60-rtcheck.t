@@ -13,7 +13,7 @@ wait_for ports_are stemd 10; ok $? "stemd running with the self-test"
 # loaded machine lets it run.
 wait_for grep -q "running on JACK server" "$TMP/self.log"
 sleep 1
-kill -TERM "$STEMD_PID"; wait "$STEMD_PID"
+kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 rep=$(ls "$TMP"/rtcheck.* 2>/dev/null | head -1)
 [ -n "$rep" ] && grep -q "^malloc 1$" "$rep" && grep -q "^free 1$" "$rep" && grep -q "^total 2$" "$rep"
 ok $? "the report caught the callback's malloc and free"

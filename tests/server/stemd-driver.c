@@ -407,12 +407,12 @@ int main(int argc, char **argv)
             struct stemd_status st;
             stemd_status(sd, &st);
             printf("status connected=%d rate=%u period=%u latency=%u xruns=%llu load=%.2f "
-                   "cycles=%llu grace=%llu freewheel=%d cbmax=%llu cbover=%llu\n",
+                   "cycles=%llu grace=%llu reused=%llu freewheel=%d cbmax=%llu cbover=%llu\n",
                    st.connected, st.rate_hz, st.period_frames, st.latency_frames,
                    (unsigned long long)st.xruns, (double)st.dsp_load_percent,
                    (unsigned long long)st.cycles, (unsigned long long)sd->ctl.grace_periods,
-                   st.freewheel, (unsigned long long)st.cb_max_us,
-                   (unsigned long long)st.cb_overruns);
+                   (unsigned long long)atomic_load(&sd->ctl.reused), st.freewheel,
+                   (unsigned long long)st.cb_max_us, (unsigned long long)st.cb_overruns);
         } else if (!strcmp(cmd, "cpu-mark")) {
             cpu_mark();
         } else if (!strcmp(cmd, "cpu")) {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/osc/92-http-bad-input.t: bad input on the HTTP port leaves stemd serving audio, OSC and
+# tests/osc/97-http-bad-input.t: bad input on the HTTP port leaves stemd serving audio, OSC and
 # HTTP, with bounded memory: malformed requests, a burst of 10^4 requests from 8 threads, a
 # WebSocket that never reads (closed once its queue is full), a 1 MB WebSocket message (closed),
 # 1000 idle sockets at once. The process callback stays free of forbidden calls throughout, and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/osc/91-status-page.t: the status page in a real browser: headless Chromium loads
+# tests/osc/96-status-page.t: the status page in a real browser: headless Chromium loads
 # /status.html from a live stemd at a phone's width (390 px) while two stems play; its DOM holds
 # the stem names, a master loudness that is a number and updates that came over the WebSocket,
 # and nothing is wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/osc/93-mdns.t: discovery as Chataigne or ossia score do it. Without avahi-daemon stemd
+# tests/osc/98-mdns.t: discovery as Chataigne or ossia score do it. Without avahi-daemon stemd
 # serves the same and says once that it does not advertise; with one (the system's, else a
 # private one on a private D-Bus, when this machine lets it run), python3-zeroconf finds the
 # _oscjson._tcp record on the HTTP port and _osc._udp on the OSC port, HOST_INFO there names the

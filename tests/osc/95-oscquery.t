@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/osc/90-oscquery.t: OSCQuery on a live stemd, checked by an independent client
+# tests/osc/95-oscquery.t: OSCQuery on a live stemd, checked by an independent client
 # (tests/osc/oscquery.py: http.client, python3-websockets, OSC by struct): HOST_INFO; the
 # namespace against /list and /get over OSC (FULL_PATH, TYPE, RANGE, VALS, VALUE); LISTEN
 # delivering a change made over OSC as a binary OSC frame, IGNORE stopping it; meters as
