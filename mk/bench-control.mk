@@ -20,4 +20,9 @@ CONTROL_TEST := $(B)/tests/control/test_apply
 $(B)/tests/control/test_apply.o: override CFLAGS += $(call pc_cflags,liblo jack)
 $(CONTROL_TEST): $(B)/tests/control/test_apply.o $(CONTROL_LINK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
-osc: $(CONTROL_TEST)
+# The meter taps (tests/control/test_metertap.c, run by tests/osc/16-metertap.t): the same way.
+METERTAP_TEST := $(B)/tests/control/test_metertap
+$(B)/tests/control/test_metertap.o: override CFLAGS += $(call pc_cflags,liblo jack)
+$(METERTAP_TEST): $(B)/tests/control/test_metertap.o $(CONTROL_LINK)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
+osc: $(CONTROL_TEST) $(METERTAP_TEST)

@@ -149,3 +149,13 @@ int osc_allowed(const struct osc_config *c, const struct osc_addr *a)
             return 1;
     return 0;
 }
+
+int osc_config_allows(const struct osc_config *c, const struct sockaddr *sa, unsigned salen)
+{
+    struct osc_addr a;
+    memset(&a, 0, sizeof a);
+    if (salen > sizeof a.ss) return 0;
+    memcpy(&a.ss, sa, salen);
+    a.len = (socklen_t)salen;
+    return osc_allowed(c, &a);
+}

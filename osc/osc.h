@@ -91,6 +91,11 @@ const char *const *osc_config_keys(void);
  * replaces the config file's list. Other keys: nothing. */
 void osc_config_list_restart(struct osc_config *c, const char *key);
 
+/* Is a peer at sa (AF_INET or AF_INET6, a v4-mapped v6 address as its IPv4) in c's --allow
+ * list? 1 or 0. For the other network surfaces (HTTP), which follow OSC's rules. */
+struct sockaddr;
+int osc_config_allows(const struct osc_config *c, const struct sockaddr *sa, unsigned salen);
+
 struct stemd;
 struct osc;
 

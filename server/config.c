@@ -52,8 +52,10 @@ static void build_opts(struct option *o, const struct config_extra *x)
 {
     unsigned n = NOWN;
     memcpy(o, long_opts, sizeof long_opts);
-    for (unsigned i = 0; x && x->keys[i] && i < CONFIG_EXTRA_KEYS; i++)
+    for (unsigned i = 0; x && x->keys[i] && n < NOWN + CONFIG_EXTRA_KEYS; i++)
         o[n++] = (struct option){x->keys[i], required_argument, NULL, OPT_EXTRA};
+    for (unsigned i = 0; x && x->flags && x->flags[i] && n < NOWN + CONFIG_EXTRA_KEYS; i++)
+        o[n++] = (struct option){x->flags[i], no_argument, NULL, OPT_EXTRA};
     o[n] = (struct option){NULL, 0, NULL, 0};
 }
 
@@ -185,7 +187,7 @@ static int apply_opt(struct stemd_config *c, int id, const char *key, const char
     int lvl;
     switch (id) {
     case OPT_EXTRA:
-        return c->extra->option(c->extra->values, key, val, err, errlen);
+        return c->extra->option(c->extra->values, key, val ? val : "1", err, errlen);
     case OPT_STEMS:
         return config_parse_stems(c, val, err, errlen);
     case OPT_JACK_NAME:
@@ -280,6 +282,14 @@ static int opt_by_name(const struct option *opts, const char *key)
     return 0;
 }
 
+/* An option that takes no value (--no-wait, an extra layer's flags): bare in a file too. */
+static int opt_is_flag(const struct option *opts, const char *key)
+{
+    for (; opts->name; opts++)
+        if (strcmp(opts->name, key) == 0) return opts->has_arg == no_argument;
+    return 0;
+}
+
 /* Read "key = value" lines into c. '#' starts a comment; blank lines are skipped. */
 static int load_file(struct stemd_config *c, const struct option *opts, const char *path, char *err,
                      size_t errlen)
@@ -324,7 +334,7 @@ static int load_file(struct stemd_config *c, const struct option *opts, const ch
             while (isspace((unsigned char)*v))
                 v++;
         }
-        if (id != OPT_NO_WAIT && (!v || !*v)) {
+        if (id != OPT_NO_WAIT && !opt_is_flag(opts, key) && (!v || !*v)) {
             snprintf(err, errlen, "%.300s:%u: '%s' needs a value: %s = VALUE", path, lineno, key,
                      key);
             rc = -EINVAL;

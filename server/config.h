@@ -19,8 +19,11 @@
  * with the rest, so a bad file changes nothing. */
 struct config_extra {
     const char *const *keys; /* long option names, each taking a value; NULL-terminated */
-    const char *title;       /* --help: the heading of the lines below */
-    const char *help;        /* --help: the options' lines */
+    /* Long option names that take no value on the command line (--no-mdns); in a config file
+     * "key = VALUE" or a bare "key". option() gets "1" for a bare one. NULL for none. */
+    const char *const *flags;
+    const char *title; /* --help: the heading of the lines below */
+    const char *help;  /* --help: the options' lines */
     void *values;
     size_t size;
     void (*defaults)(void *values);

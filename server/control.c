@@ -12,6 +12,7 @@
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
+#include "server/metertap.h"
 #include "server/server.h"
 #include "server/state.h"
 
@@ -240,7 +241,9 @@ int stemd_take_meters(struct stemd *sd, struct mix_meters *out, struct stemd_lou
 {
     if (out) {
         if (out->nstems != sd->cfg.nstems) return -EINVAL;
-        meters_rt_take(sd->eng.meters, out);
+        pthread_mutex_lock(&sd->ctl.mlock);
+        metertap_take_primary(sd, out);
+        pthread_mutex_unlock(&sd->ctl.mlock);
     }
     if (loud) {
         pthread_mutex_lock(&sd->ctl.llock);
@@ -281,6 +284,11 @@ const char *stemd_stem_name(const struct stemd *sd, unsigned k)
 const struct params_names *stemd_names(const struct stemd *sd)
 {
     return &sd->names;
+}
+
+const char *stemd_jack_server(const struct stemd *sd)
+{
+    return sd->cfg.jack_server;
 }
 
 const struct params_lookup *stemd_lookup(const struct stemd *sd)

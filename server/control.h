@@ -82,6 +82,18 @@ struct stemd_loudness {
 /* out->nstems must equal the stem count (mix_meters_new(stemd_nstems(sd))). Returns 0 or
  * -EINVAL. */
 int stemd_take_meters(struct stemd *sd, struct mix_meters *out, struct stemd_loudness *loud);
+/* More readers of the meters (the HTTP status page beside the OSC meter sender): each tap sees
+ * every peak and reduction since its own last take, whoever else takes. stemd_take_meters stays
+ * the first reader's. Not for the process thread (a mutex among the readers; the process thread's
+ * side is the same atomics as ever). new: 0, or -ENOMEM. free: NULL is fine. take: like
+ * stemd_take_meters (out->nstems must be the stem count: -EINVAL); the rms of a tap's reading is
+ * the root mean square of the takes in between. */
+struct stemd_meter_tap;
+int stemd_meter_tap_new(struct stemd *sd, struct stemd_meter_tap **out);
+void stemd_meter_tap_free(struct stemd *sd, struct stemd_meter_tap *t);
+int stemd_meter_tap_take(struct stemd *sd, struct stemd_meter_tap *t, struct mix_meters *out,
+                         struct stemd_loudness *loud);
+
 /* Restart the integrated loudness and LRA measurement. */
 void stemd_reset_loudness(struct stemd *sd);
 
@@ -102,6 +114,8 @@ void stemd_status(struct stemd *sd, struct stemd_status *out);
 unsigned stemd_nstems(const struct stemd *sd);
 const char *stemd_stem_name(const struct stemd *sd, unsigned k);
 const struct params_names *stemd_names(const struct stemd *sd);
+/* The JACK server stemd joins (--jack-server or $JACK_DEFAULT_SERVER), "" for JACK's default. */
+const char *stemd_jack_server(const struct stemd *sd);
 /* The server's path lookup for its stems (dsp/lookup.h): what a surface resolves paths through. */
 const struct params_lookup *stemd_lookup(const struct stemd *sd);
 

@@ -1,45 +1,69 @@
-/* server/main.c: stemd's entry point: composes the server and its OSC surface (their options,
- * start, SIGHUP, stop). The server library knows nothing of OSC; this file is where they meet. */
+/* server/main.c: stemd's entry point: composes the server and its surfaces, OSC and HTTP (their
+ * options, start, SIGHUP, stop). The server library knows nothing of either; this file is where
+ * they meet. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "http/http.h"
 #include "osc/osc.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
 
-/* The daemon: the server, and the OSC surface with its settings (config.c fills them through
- * the extra option table below, on start and on SIGHUP). */
-struct daemon {
-    struct stemd sd;
-    struct osc_config osc_cfg;
-    struct osc *osc; /* NULL when OSC is off */
+/* The surfaces' settings, one block for config.c (it parses a SIGHUP into a copy of it). */
+struct surfaces {
+    struct osc_config osc;
+    struct http_config http;
 };
 
-static void osc_defaults(void *values)
+/* The daemon: the server, and its surfaces with their settings (config.c fills them through the
+ * extra option table below, on start and on SIGHUP). */
+struct daemon {
+    struct stemd sd;
+    struct surfaces cfg;
+    struct osc *osc;   /* NULL when OSC is off */
+    struct http *http; /* NULL when HTTP is off */
+    const char *keys[CONFIG_EXTRA_KEYS + 1];
+    char help[4096];
+};
+
+static void surfaces_defaults(void *values)
 {
-    osc_config_defaults(values);
+    struct surfaces *s = values;
+    osc_config_defaults(&s->osc);
+    http_config_defaults(&s->http);
 }
 
-static int osc_option(void *values, const char *key, const char *value, char *err, size_t errlen)
+static int surfaces_option(void *values, const char *key, const char *value, char *err,
+                           size_t errlen)
 {
-    return osc_config_option(values, key, value, err, errlen);
+    struct surfaces *s = values;
+    int rc = osc_config_option(&s->osc, key, value, err, errlen);
+    if (rc == -ENOENT) rc = http_config_option(&s->http, key, value, err, errlen);
+    if (rc == -ENOENT) snprintf(err, errlen, "--%s: not an option", key);
+    return rc == -ENOENT ? -EINVAL : rc;
 }
 
-static void osc_list_restart(void *values, const char *key)
+static void surfaces_list_restart(void *values, const char *key)
 {
-    osc_config_list_restart(values, key);
+    osc_config_list_restart(&((struct surfaces *)values)->osc, key);
 }
 
-/* SIGHUP: the OSC layer takes the settings it can change while running. */
-static void osc_reload(struct stemd *sd, void *ctx)
+/* SIGHUP: each surface takes the settings it can change while running. */
+static void surfaces_reload(struct stemd *sd, void *ctx)
 {
     struct daemon *d = ctx;
     (void)sd;
     if (d->osc)
-        osc_reconfigure(d->osc, &d->osc_cfg);
-    else if (d->osc_cfg.port)
+        osc_reconfigure(d->osc, &d->cfg.osc);
+    else if (d->cfg.osc.port)
         log_warn("SIGHUP: OSC was off at start (--osc-port 0); it starts only with stemd");
+    if (d->http)
+        http_reconfigure(d->http, &d->cfg.http, &d->cfg.osc);
+    else if (d->cfg.http.port)
+        log_warn("SIGHUP: HTTP was off at start (--http-port 0); it starts only with stemd");
 }
 
 int main(int argc, char **argv)
@@ -47,17 +71,25 @@ int main(int argc, char **argv)
     struct daemon *d = calloc(1, sizeof *d);
     if (!d) return 1;
     struct stemd *sd = &d->sd;
-    const struct config_extra osc_options = {
-        .keys = osc_config_keys(),
-        .title = "OSC control (UDP; the same names work as config file keys):",
-        .help = osc_options_help(),
-        .values = &d->osc_cfg,
-        .size = sizeof d->osc_cfg,
-        .defaults = osc_defaults,
-        .option = osc_option,
-        .cmdline_first = osc_list_restart,
+    unsigned nk = 0;
+    for (const char *const *k = osc_config_keys(); *k && nk < CONFIG_EXTRA_KEYS; k++)
+        d->keys[nk++] = *k;
+    for (const char *const *k = http_config_keys(); *k && nk < CONFIG_EXTRA_KEYS; k++)
+        d->keys[nk++] = *k;
+    snprintf(d->help, sizeof d->help, "%s%s", osc_options_help(), http_options_help());
+    const struct config_extra options = {
+        .keys = d->keys,
+        .flags = http_config_flags(),
+        .title = "OSC control (UDP) and OSCQuery over HTTP (TCP); the same names work as config "
+                 "file keys:",
+        .help = d->help,
+        .values = &d->cfg,
+        .size = sizeof d->cfg,
+        .defaults = surfaces_defaults,
+        .option = surfaces_option,
+        .cmdline_first = surfaces_list_restart,
     };
-    int rc = config_from_args_extra(&sd->cfg, &osc_options, argc, argv);
+    int rc = config_from_args_extra(&sd->cfg, &options, argc, argv);
     if (rc != 0) {
         free(d);
         return rc > 0 ? 0 : 2;
@@ -65,14 +97,20 @@ int main(int argc, char **argv)
     char err[512];
     rc = stemd_init(sd);
     if (rc == 0) {
-        /* OSC once the parameters exist, before JACK: surfaces can connect at once. */
-        snprintf(d->osc_cfg.name, sizeof d->osc_cfg.name, "%s", sd->cfg.jack_name);
-        if ((rc = osc_start(sd, &d->osc_cfg, &d->osc, err, sizeof err)) < 0) log_err("%s", err);
-        sd->on_reload = osc_reload;
-        sd->on_reload_ctx = d;
+        /* The surfaces once the parameters exist, before JACK: clients can connect at once. */
+        snprintf(d->cfg.osc.name, sizeof d->cfg.osc.name, "%s", sd->cfg.jack_name);
+        if ((rc = osc_start(sd, &d->cfg.osc, &d->osc, err, sizeof err)) < 0) log_err("%s", err);
     }
-    if (rc == 0) rc = stemd_run(sd, argc, argv, NULL);
-    osc_stop(d->osc); /* before stemd_fini: its change listener must not outlive the server */
+    if (rc == 0 && (rc = http_start(sd, &d->cfg.http, &d->cfg.osc, &d->http, err, sizeof err)) < 0)
+        log_err("%s", err);
+    if (rc == 0) {
+        sd->on_reload = surfaces_reload;
+        sd->on_reload_ctx = d;
+        rc = stemd_run(sd, argc, argv, NULL);
+    }
+    /* Before stemd_fini: their change listeners must not outlive the server. */
+    http_stop(d->http);
+    osc_stop(d->osc);
     stemd_fini(sd);
     free(d);
     return rc == 0 ? 0 : 1;

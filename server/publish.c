@@ -19,6 +19,7 @@
 
 #include "dsp/lookup.h"
 #include "server/log.h"
+#include "server/metertap.h"
 #include "server/server.h"
 #include "server/tsan.h"
 
@@ -198,6 +199,7 @@ int control_init(struct stemd *sd)
     pthread_mutex_init(&c->rlock, NULL);
     pthread_cond_init(&c->rcond, NULL);
     pthread_mutex_init(&c->llock, NULL);
+    pthread_mutex_init(&c->mlock, NULL);
     c->loud = loudness_new();
     c->lookup = params_lookup_new(&sd->names);
     struct params *p = params_new(sd->cfg.nstems);
@@ -246,4 +248,6 @@ void control_fini(struct stemd *sd)
     pthread_mutex_destroy(&c->rlock);
     pthread_cond_destroy(&c->rcond);
     pthread_mutex_destroy(&c->llock);
+    metertap_fini(sd);
+    pthread_mutex_destroy(&c->mlock);
 }

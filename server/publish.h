@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/mix.h"
 #include "dsp/params.h"
 #include "server/control.h"
 
@@ -51,6 +52,14 @@ struct control {
     int stop;
     _Atomic uint64_t grace_periods; /* read by tests (stemd-driver status) */
     _Atomic uint64_t reused;        /* snapshots reused at once, no grace period needed */
+
+    /* Meter readers beside stemd_take_meters' (server/metertap.c): guarded by mlock. While
+     * none exists, stemd_take_meters reads the accumulators directly, as it always did. */
+    pthread_mutex_t mlock;
+    struct stemd_meter_tap *taps;
+    struct mix_meters *mscratch, *mprimary; /* one take; stemd_take_meters' share */
+    unsigned mprimary_takes;
+    float mprimary_rms[STEMD_MAX_STEMS]; /* the last take's rms (exact for a single take) */
 
     pthread_mutex_t llock; /* guards loud */
     struct loudness *loud;

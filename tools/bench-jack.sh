@@ -62,7 +62,7 @@ P
 measure() {
     local n=$1 out
     busy "$n" >"$tmp/busy$n.preset"
-    "$B/stemd" --osc-port 0 --stems "$n" --jack-server "$name" --jack-name sb --preset "$tmp/busy$n.preset" \
+    "$B/stemd" --osc-port 0 --http-port 0 --stems "$n" --jack-server "$name" --jack-name sb --preset "$tmp/busy$n.preset" \
         --no-wait --log-level warning >"$tmp/stemd$n.log" 2>&1 &
     local sp=$!
     pids+=("$sp")

@@ -145,13 +145,14 @@ client="stemd-demo"
 live="$OUT/live-master.wav"
 if [ "$have_stemd" = 1 ]; then
     say "Starting stemd (4 stems, preset $PRESET) on JACK server '$server'"
-    # OSC on a port of its own, so a stemd already running for real (on 7770) is not disturbed.
+    # OSC and HTTP on ports of their own, so a stemd already running for real (on 7770 and 7771)
+    # is not disturbed.
     osc_port=$((17000 + $$ % 1000))
     "$B/stemd" --stems "$(
         IFS=,
         echo "${STEMS[*]}"
     )" --jack-server "$server" --jack-name "$client" --preset "$PRESET" --no-wait \
-        --osc-port "$osc_port" --record-dir "$OUT" \
+        --osc-port "$osc_port" --http-port "$((osc_port + 1000))" --record-dir "$OUT" \
         >"$work/stemd.log" 2>&1 &
     stemd_pid=$!
     up=0
@@ -174,6 +175,7 @@ if [ "$have_stemd" = 1 ]; then
         play+=(--play "$work/stems/$s.wav=${p}_L,${p}_R")
     done
     say "Playing the stems into stemd and recording its master; stemd's own meters over OSC"
+    say "(and in a browser meanwhile: http://127.0.0.1:$((osc_port + 1000))/status.html)"
     say "(stemctl watch: per-stem peaks and compressor gain reduction, master LUFS, true peak, limiter and band gain reduction)"
     # The meters come from stemd itself, through OSC; the player records quietly.
     watch_pid=""

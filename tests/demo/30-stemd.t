@@ -22,7 +22,7 @@ ok $? "stemd-render masters the stems with tools/demo.preset" || diag_file "$T/r
 
 for period in 64 256 1024; do
     start_jackd "$period" || { ok 1 "jackd at period $period"; diag_file "$T/jackd.log"; continue; }
-    "$B/stemd" --osc-port 0 --stems drums,bass,keys,vocal --jack-server "$JACK_DEFAULT_SERVER" \
+    "$B/stemd" --osc-port 0 --http-port 0 --stems drums,bass,keys,vocal --jack-server "$JACK_DEFAULT_SERVER" \
         --preset tools/demo.preset --no-wait >"$T/stemd.log" 2>&1 &
     stemd_pid=$!
     pids+=("$stemd_pid")

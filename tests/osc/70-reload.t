@@ -6,7 +6,7 @@
 start_jackd
 FB=$((PORT + 2))
 conf() { # conf ALLOW [EXTRA-LINE]
-    printf 'stems = drums,bass\njack-name = stemdreload\nstate-dir = %s\nosc-port = %s\nbind = 0.0.0.0\nallow = %s\nmeter-rate = 0\n%s\n' \
+    printf 'stems = drums,bass\njack-name = stemdreload\nstate-dir = %s\nosc-port = %s\nhttp-port = 0\nbind = 0.0.0.0\nallow = %s\nmeter-rate = 0\n%s\n' \
         "$TMP" "$OSC_PORT" "$1" "${2:-}" >"$TMP/stemd.conf"
 }
 OSC_PORT=$PORT conf 127.0.0.1/32

@@ -16,7 +16,7 @@ w.setnchannels(2); w.setsampwidth(2); w.setframerate(48000)
 a = 0.1 * 32767  # -20 dBFS
 w.writeframes(b"".join(struct.pack("<hh", int(round(a * math.sin(2 * math.pi * 1000 * i / 48000))), int(round(a * math.sin(2 * math.pi * 1000 * i / 48000)))) for i in range(48000 * 8)))
 PY
-conf() { printf 'stems = drums,bass\njack-name = stemdrec\nosc-port = %s\nmeter-rate = 0\n%s\n' "$PORT" "${1:-}" >"$TMP/stemd.conf"; }
+conf() { printf 'stems = drums,bass\njack-name = stemdrec\nosc-port = %s\nhttp-port = 0\nmeter-rate = 0\n%s\n' "$PORT" "${1:-}" >"$TMP/stemd.conf"; }
 ctl() { "$B/stemctl" --port "$PORT" "$@"; }
 start() { # start LOG: stemd with the config file; waits for /ping
     "${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --config "$TMP/stemd.conf" >"$TMP/$1.log" 2>&1 &

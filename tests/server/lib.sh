@@ -4,10 +4,11 @@
 SUITE=test
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 DRIVER=$B/tests/server/stemd-driver
-# These tests run several stemd at once and beside other suites: OSC off (tests/osc/ covers it),
-# so no two fight over UDP port 7770. exec keeps the PID the tests track.
+# These tests run several stemd at once and beside other suites: OSC and HTTP off (tests/osc/
+# covers them), so no two fight over UDP port 7770 or TCP port 7771. exec keeps the PID the tests
+# track.
 STEMD=$TMP/stemd
-printf '#!/bin/sh\nexec "%s" --osc-port 0 "$@"\n' "$(cd "$(dirname "$B/stemd")" && pwd)/stemd" >"$STEMD"
+printf '#!/bin/sh\nexec "%s" --osc-port 0 --http-port 0 "$@"\n' "$(cd "$(dirname "$B/stemd")" && pwd)/stemd" >"$STEMD"
 chmod +x "$STEMD"
 
 # start_stemd LOGNAME ARGS...: stemd in the background; sets STEMD_PID.

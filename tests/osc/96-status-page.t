@@ -1,0 +1,109 @@
+#!/bin/bash
+# tests/osc/96-status-page.t: the status page in a real browser: headless Chromium loads
+# /status.html from a live stemd at a phone's width (390 px) while two stems play; its DOM holds
+# the stem names, a master loudness that is a number and updates that came over the WebSocket,
+# and nothing is wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The
+# page changes nothing (the parameters are the same before and after), and the process callback
+# stays free of forbidden calls while it loads and streams.
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+Q="$(dirname "$0")/oscquery.py"
+HP=$((PORT + 1))
+command -v chromium >/dev/null || { skip "chromium is not installed (tools/install-deps test)" "status page"; done_testing; exit; }
+start_jackd
+"$PY" - "$TMP/drums.wav" <<'PYEOF'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(2); w.setsampwidth(2); w.setframerate(48000)
+a = 0.1 * 32767  # -20 dBFS
+w.writeframes(b"".join(struct.pack("<hh", v, v) for v in (int(round(a * math.sin(2 * math.pi * 440 * i / 48000))) for i in range(48000 * 20))))
+PYEOF
+cp "$TMP/drums.wav" "$TMP/bass.wav"
+"${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --jack-name stemdpage --stems drums,bass,keys \
+    --osc-port "$PORT" --http-port "$HP" --no-mdns >"$TMP/stemd.log" 2>&1 &
+SPID=$!
+PIDS="$PIDS $SPID"
+out=$("$PY" "$Q" wait "$HP"); ok $? "stemd answers HTTP"
+for _ in $(seq 100); do grep -q "running on JACK" "$TMP/stemd.log" && break; sleep 0.05; done
+before=$(c send /dump | sort)
+
+# The player is test equipment: the plain build's when there is one (as in 80-record.t).
+PLAYER=$B/stemd-jackio
+[ -x "${B%/*san}/stemd-jackio" ] && PLAYER=${B%/*san}/stemd-jackio
+"$PLAYER" -s "$JACK" -n play -p "$TMP/drums.wav=stemdpage:in_01_drums_L,stemdpage:in_01_drums_R" \
+    -p "$TMP/bass.wav=stemdpage:in_02_bass_L,stemdpage:in_02_bass_R" -d 30 >"$TMP/play.log" 2>&1 &
+PLAY=$!
+PIDS="$PIDS $PLAY"
+# Until both stems play and the master's momentary loudness is measured (the player feeds stemd;
+# its two pairs connect one after the other).
+status() { "$PY" -c "import json,sys,urllib.request; d=json.load(urllib.request.urlopen('http://127.0.0.1:$HP/status.json')); print($1)"; }
+lufs() { status "d['master']['lufs_m']"; }
+for _ in $(seq 200); do
+    [ "$(status "int(min(s['peak_l_db'] for s in d['stems'][:2]) > -21 and d['master']['lufs_m'] > -120)")" = 1 ] && break
+    sleep 0.1
+done
+diag "momentary loudness before the browser: $(lufs) LUFS"
+
+# Two meter readers at once, the OSC meter sender and the page's (a meter tap): both read the
+# playing sine (-20 dBFS). Their median reading is judged, not each one: a reading whose 50 ms saw
+# no process cycle at all (a stalled sanitizer build) is empty by right. That each reader sees
+# every peak whoever took in between is tests/osc/16-metertap.t's, deterministically.
+c -n 1500 -w 3000 send /subscribe >"$TMP/meters.txt" &
+SUB=$!
+for _ in $(seq 10); do status "d['stems'][0]['peak_l_db']" >>"$TMP/http-peaks.txt"; sleep 0.1; done
+wait "$SUB"
+median() { sort -g | awk '{v[NR] = $1} END {print NR, (NR ? v[int((NR + 1) / 2)] : "")}'; }
+osc_med=$(awk '$1 == "/stem/1/meter/peak_l" {print $3}' "$TMP/meters.txt" | median)
+http_med=$(median <"$TMP/http-peaks.txt")
+diag "drums' peak readings (count, median): OSC $osc_med, the page $http_med dBFS"
+set -- $osc_med $http_med
+[ "${1:-0}" -gt 5 ] && [ "${3:-0}" -gt 5 ] && awk -v m="$2" -v h="$4" 'BEGIN {exit !(m > -21 && m < -19 && h > -21 && h < -19)}'
+ok $? "the OSC meters and the page read the sine at once (-20 dBFS)"
+
+CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
+    --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
+"${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom.html" 2>"$TMP/chrome.log"
+ok $? "chromium loads /status.html and dumps its DOM"
+dom() { "$PY" - "$TMP/dom.html" "$1" <<'PYEOF'
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.ids = {}; self.names = []; self.cur = None; self.attrs = {}
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs); self.cur = a.get("id") or ("sname" if a.get("class") == "sname" else None)
+        if tag == "body": self.attrs = a
+    def handle_data(self, d):
+        if self.cur == "sname": self.names.append(d)
+        elif self.cur: self.ids[self.cur] = self.ids.get(self.cur, "") + d
+    def handle_endtag(self, tag): self.cur = None
+p = P(); p.feed(open(sys.argv[1]).read())
+what = sys.argv[2]
+print(",".join(p.names) if what == "stems" else p.attrs.get("data-" + what, "") if what in ("width", "viewport") else p.ids.get(what, ""))
+PYEOF
+}
+is "$(dom stems)" "drums,bass,keys" "the page lists the stems"
+m=$(dom lufs_m)
+[[ "$m" =~ ^-?[0-9]+\.[0-9]$ ]]; ok $? "the master's momentary loudness is a number ($m LUFS)"
+i=$(dom lufs_s)
+[[ "$i" =~ ^-?[0-9]+\.[0-9]$ ]]; ok $? "and the short-term one ($i LUFS)"
+[ "$(dom live)" -gt 0 ] 2>/dev/null; ok $? "updates arrived over the WebSocket ($(dom live))"
+is "$(dom state)" "running" "it says stemd is running"
+# Headless Chromium lays the DOM dump out at its smallest window (500 px) whatever the
+# window size asked; the page must fit that without scrolling sideways. The screenshot below is
+# taken at 390 px.
+w=$(dom width) v=$(dom viewport)
+[ -n "$w" ] && [ -n "$v" ] && [ "$w" -le "$v" ] && [ "$v" -le 500 ]
+ok $? "nothing is wider than the screen (page $w px in a $v px window)"
+rm -f "$B/status-page.png"
+"${CHROME[@]}" --screenshot="$(cd "$B" && pwd)/status-page.png" "http://127.0.0.1:$HP/status.html" \
+    >/dev/null 2>>"$TMP/chrome.log"
+[ -s "$B/status-page.png" ] && [ "$(head -c 4 "$B/status-page.png" | tail -c 3)" = PNG ]
+ok $? "a screenshot at phone width: $B/status-page.png"
+pw=$("$PY" -c "import struct,sys; print(struct.unpack('>I', open(sys.argv[1],'rb').read()[16:20])[0])" "$B/status-page.png")
+is "$pw" 390 "the screenshot is 390 px wide"
+is "$(c send /dump | sort)" "$before" "the page changed no parameter"
+kill -0 "$SPID"; ok $? "stemd still runs"
+kill -TERM "$PLAY" "$SPID"
+wait "$SPID"; ok $? "stemd exits cleanly"
+rtcheck_verify
+done_testing
