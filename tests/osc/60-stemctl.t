@@ -46,7 +46,8 @@ grep -q '^LUFS M  *-  S  *-  I  *-  LRA  *- LU' "$TMP/watch0.txt" && grep -q '^s
     ! grep -q '[0-9]\.[0-9]' "$TMP/watch0.txt" && ! grep -q '#' "$TMP/watch0.txt"
 ok $? "before any meters arrive, watch shows every meter empty ('-'), none at 0.0" || sed -n '1,3p;$p' "$TMP/watch0.txt" | sed 's/^/# /' >&2
 S dump >"$TMP/big.preset"
-is "$(grep -vc '^#' "$TMP/big.preset")" "$((64 * 56 + 67))" "64 stems: dump of every parameter"
+# Every path of the table for 64 stems (stemd-params reads the same table the server does).
+is "$(grep -vc '^#' "$TMP/big.preset")" "$("$B/stemd-params" --paths 64 | wc -l)" "64 stems: dump of every parameter"
 sed -e 's|^/stem/stem64/fader .*|/stem/stem64/fader -7|' -e 's|^/stem/stem1/trim .*|/stem/stem1/trim 2|' \
     "$TMP/big.preset" >"$TMP/big2.preset"
 S load "$TMP/big2.preset"; ok $? "load of $(wc -c <"$TMP/big2.preset") bytes in parts: exit 0"
