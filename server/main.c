@@ -108,9 +108,11 @@ int main(int argc, char **argv)
         sd->on_reload_ctx = d;
         rc = stemd_run(sd, argc, argv, NULL);
     }
-    /* Before stemd_fini: their change listeners must not outlive the server. */
-    http_stop(d->http);
+    /* Before stemd_fini: their change listeners must not outlive the server. OSC first: it is
+     * the last source of changes, and a change calls every listener, HTTP's too, which may
+     * therefore stop only once no change can come (the listeners cannot be removed). */
     osc_stop(d->osc);
+    http_stop(d->http);
     stemd_fini(sd);
     free(d);
     return rc == 0 ? 0 : 1;
