@@ -6,7 +6,8 @@
  * port, as OSCQuery clients expect: libossia opens its WebSocket on the HTTP host:port without
  * reading HOST_INFO). It reads stemd only through the server's API (server/control.h): values,
  * status, the recorder, a meter tap, and a change listener that marks changed parameters for
- * LISTEN. It changes nothing: parameters are set over OSC (UDP), which HOST_INFO names.
+ * LISTEN; and the OSC senders through osc_clients_snapshot (osc/osc.h). It changes nothing:
+ * parameters are set over OSC (UDP), which HOST_INFO names.
  *
  * Requests:
  *   GET /                     the whole namespace (application/json); a browser asking for
@@ -65,6 +66,11 @@ int http_start(struct stemd *sd, const struct http_config *c, const struct osc_c
 /* SIGHUP: take net's --allow list (for connections from now on); a new port, bind or mDNS setting
  * waits for a restart (a warning says so). Any thread; NULL is fine. */
 void http_reconfigure(struct http *h, const struct http_config *c, const struct osc_config *net);
+/* The OSC layer whose senders /status.json lists ("clients", through osc_clients_snapshot), or
+ * NULL: none from now on (returns once the HTTP thread no longer reads it, so osc_stop may
+ * follow). Any thread; h NULL is fine. */
+struct osc;
+void http_set_osc(struct http *h, struct osc *o);
 /* Stop the thread, close every connection, withdraw the mDNS records, free everything. NULL is
  * fine. As with osc_stop: after stemd_run returned, before stemd_fini (its change listener). */
 void http_stop(struct http *h);

@@ -80,6 +80,8 @@ struct http_status_src {
     const char *name, *jack_server;
     unsigned osc_port, http_port, ws_clients;
     uint64_t http_requests;
+    const struct osc_client_info *osc_clients; /* osc_clients_snapshot's copy */
+    unsigned nosc_clients;
 };
 void http_status_json(const struct http_status_src *s, struct jbuf *out);
 /* The meters as the namespace shows them (oscq_meter_name's order), in dB/LUFS. */

@@ -72,6 +72,12 @@ struct http {
     size_t body_bytes; /* replies being sent: HTTP_BODY_BUDGET at most */
     struct jbuf status;
 
+    /* The OSC layer, for its client table (http_set_osc); osc_lock keeps it from going away
+     * while this thread reads it. */
+    pthread_mutex_t osc_lock;
+    struct osc *osc;
+    struct osc_client_info clients[OSC_MAX_CLIENTS];
+
     unsigned char wbuf[LWS_PRE + CHUNK];
     uint64_t denied, dropped_ws, too_big;
     int64_t deny_log_ms;
@@ -202,6 +208,19 @@ static void deliver_changes(struct http *h)
     }
 }
 
+/* /status.json (the request, and the status sockets' frame). */
+static void status_json(struct http *h, struct jbuf *out)
+{
+    pthread_mutex_lock(&h->osc_lock);
+    unsigned nclients = osc_clients_snapshot(h->osc, h->clients, OSC_MAX_CLIENTS);
+    pthread_mutex_unlock(&h->osc_lock);
+    struct http_status_src src = {
+        h->sd,         h->m,        &h->loud, h->q.host_name, stemd_jack_server(h->sd),
+        h->q.osc_port, h->cfg.port, h->nws,   h->nrequests,   h->clients,
+        nclients};
+    http_status_json(&src, out);
+}
+
 /* The 20 Hz tick: take the meters, send the listened ones and the status page's frame. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
@@ -219,12 +238,9 @@ static void tick(lws_sorted_usec_list_t *sul)
         }
     }
     if (h->nstatus) {
-        struct http_status_src src = {
-            h->sd,         h->m,        &h->loud, h->q.host_name, stemd_jack_server(h->sd),
-            h->q.osc_port, h->cfg.port, h->nws,   h->nrequests};
         h->status.len = 0;
         h->status.oom = 0;
-        http_status_json(&src, &h->status);
+        status_json(h, &h->status);
         for (unsigned w = 0; w < h->nws; w++)
             if (!h->ws[w]->listen) { /* a status socket */
                 h->ws[w]->status_due = 1;
@@ -317,10 +333,7 @@ static int on_http(struct http *h, struct lws *wsi, struct pss *s, const char *u
         return reply(h, wsi, s, 200, "text/html; charset=utf-8");
     }
     if (strcmp(uri, "/status.json") == 0) {
-        struct http_status_src src = {
-            h->sd,         h->m,        &h->loud, h->q.host_name, stemd_jack_server(h->sd),
-            h->q.osc_port, h->cfg.port, h->nws,   h->nrequests};
-        http_status_json(&src, &s->body);
+        status_json(h, &s->body);
         return reply(h, wsi, s, 200, "application/json");
     }
     int st = oscq_answer(&h->q, uri, query, h->meter_vals, &s->body);
@@ -565,6 +578,7 @@ static void destroy(struct http *h)
     jb_free(&h->status);
     pthread_mutex_destroy(&h->net_lock);
     pthread_mutex_destroy(&h->chg_lock);
+    pthread_mutex_destroy(&h->osc_lock);
     free(h);
 }
 
@@ -580,6 +594,7 @@ int http_start(struct stemd *sd, const struct http_config *c, const struct osc_c
     h->net = *net;
     pthread_mutex_init(&h->net_lock, NULL);
     pthread_mutex_init(&h->chg_lock, NULL);
+    pthread_mutex_init(&h->osc_lock, NULL);
     if (oscq_init(&h->q, sd, net->port, net->name) < 0) goto oom_h;
     h->m = mix_meters_new(h->q.nstems);
     h->meter_vals = calloc(h->q.nmeters, sizeof *h->meter_vals);
@@ -663,6 +678,14 @@ void http_reconfigure(struct http *h, const struct http_config *c, const struct 
                  h->net.bind, h->cfg.port);
     else
         log_info("SIGHUP: HTTP takes the new allow list (%u networks)", net->nallow);
+}
+
+void http_set_osc(struct http *h, struct osc *o)
+{
+    if (!h) return;
+    pthread_mutex_lock(&h->osc_lock);
+    h->osc = o;
+    pthread_mutex_unlock(&h->osc_lock);
 }
 
 void http_stop(struct http *h)

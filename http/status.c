@@ -1,5 +1,6 @@
 /* http/status.c: the figures of the status page (/status.json and the "stemd-status"
- * WebSocket): the server's status, each stem's meters, the master's loudness, the recorder. */
+ * WebSocket): the server's status, each stem's meters, the master's loudness, the recorder,
+ * the control clients (OSC's senders, osc_clients_snapshot). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,5 +118,28 @@ void http_status_json(const struct http_status_src *s, struct jbuf *o)
     kv_num(o, "dropped_frames", (double)rec.dropped);
     jb_puts(o, "\"error\":");
     jb_str(o, rec.error);
-    jb_puts(o, "}}");
+    jb_puts(o, "},\"clients\":[");
+    /* Every control client by its kind: "osc" now; MIDI's would join here as "midi" with the
+     * fields that fit it (the page shows the kind beside the address). */
+    for (unsigned i = 0; i < s->nosc_clients; i++) {
+        const struct osc_client_info *c = &s->osc_clients[i];
+        jb_puts(o, i ? ",{\"kind\":\"osc\",\"address\":" : "{\"kind\":\"osc\",\"address\":");
+        jb_str(o, c->addr);
+        jb_puts(o, ",");
+        kv_num(o, "idle_s", c->idle_s);
+        jb_printf(o, "\"subscribed\":%s,\"permanent\":%s,\"feedback\":",
+                  c->subscribed ? "true" : "false", c->permanent ? "true" : "false");
+        jb_str(o, c->feedback);
+        jb_puts(o, ",\"flavour\":");
+        jb_str(o, c->flavour);
+        jb_puts(o, ",\"paths\":");
+        jb_str(o, c->paths);
+        jb_puts(o, ",");
+        kv_num(o, "lease_s", c->lease_s);
+        kv_num(o, "meter_hz", c->meter_hz);
+        jb_puts(o, "\"dropped\":");
+        jb_num(o, (double)c->dropped);
+        jb_puts(o, "}");
+    }
+    jb_puts(o, "]}");
 }

@@ -1,6 +1,7 @@
 /* osc/clients.c: the senders we remember: rate limits, subscriptions and their leases, and the
  * --feedback targets. A fixed table: memory stays bounded whatever clients send. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ int osc_client_admit(struct osc *o, struct osc_client *c, unsigned nmsgs, int64_
     }
     c->win_count = o->cfg.rate_limit;
     c->flood_dropped += nmsgs;
+    c->dropped_total += nmsgs;
     o->flood_dropped += nmsgs;
     if (now - c->flood_told_ms >= 1000) {
         /* Told once a second, so the warning itself cannot become a flood. */
@@ -135,6 +137,54 @@ void osc_clients_expire(struct osc *o, int64_t now)
             osc_unsubscribe(o, c);
         }
     }
+}
+
+void osc_clients_publish(struct osc *o, int64_t now)
+{
+    /* Built outside the lock (the addresses' text is the cost), copied in under it: the lock is
+     * held for a memcpy, so a reader never holds the OSC thread up for long. */
+    struct osc_client_info tmp[OSC_MAX_CLIENTS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < OSC_MAX_CLIENTS; i++) {
+        const struct osc_client *c = &o->clients[i];
+        if (!c->used) continue;
+        struct osc_client_info *x = &tmp[n++];
+        memset(x, 0, sizeof *x);
+        osc_addr_str(&c->addr, x->addr, sizeof x->addr);
+        x->idle_s = (double)(now - c->last_ms) / 1000.0;
+        x->subscribed = c->sub;
+        x->permanent = c->sub && c->permanent;
+        if (c->sub) osc_addr_str(&c->dst, x->feedback, sizeof x->feedback);
+        x->flavour = c->flavour == FL_NORM ? "norm" : "units";
+        x->paths = c->by_name ? "names" : "index";
+        if (c->sub && !c->permanent && c->lease_until_ms > now)
+            x->lease_s = (double)(c->lease_until_ms - now) / 1000.0;
+        x->meter_hz = c->sub ? c->meter_hz : 0;
+        x->dropped = (unsigned long long)c->dropped_total;
+    }
+    pthread_mutex_lock(&o->pub_lock);
+    memcpy(o->pub, tmp, n * sizeof *tmp);
+    o->npub = n;
+    o->pub_ms = now;
+    pthread_mutex_unlock(&o->pub_lock);
+}
+
+unsigned osc_clients_snapshot(struct osc *o, struct osc_client_info *out, unsigned max)
+{
+    if (!o) return 0;
+    pthread_mutex_lock(&o->pub_lock);
+    unsigned n = o->npub < max ? o->npub : max;
+    memcpy(out, o->pub, n * sizeof *out);
+    int64_t pub_ms = o->pub_ms;
+    pthread_mutex_unlock(&o->pub_lock);
+    /* The copy is up to OSC_PUB_PERIOD_MS old: bring its clocks to now. */
+    double age = (double)(osc_now_ms() - pub_ms) / 1000.0;
+    if (age < 0) age = 0;
+    for (unsigned i = 0; i < n; i++) {
+        out[i].idle_s += age;
+        if (out[i].lease_s > 0) out[i].lease_s = out[i].lease_s > age ? out[i].lease_s - age : 0;
+    }
+    return n;
 }
 
 int osc_add_feedback_targets(struct osc *o, char *err, size_t errlen)

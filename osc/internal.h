@@ -17,7 +17,7 @@
 #include "server/control.h"
 
 /* Bounds that keep memory fixed whatever clients send. */
-#define OSC_MAX_CLIENTS      64   /* senders remembered (rate limits, subscriptions) */
+/* OSC_MAX_CLIENTS (senders remembered) is osc.h's: the snapshot's bound too. */
 #define OSC_NEW_CLIENTS      256  /* new senders taken in per second */
 #define OSC_MAX_SUBS         32   /* of them subscribed at once */
 #define OSC_MAX_JOBS         8    /* /list and /dump answers being paced out */
@@ -25,6 +25,7 @@
 #define OSC_MAX_ACTS         256  /* queries and commands in one bundle */
 #define OSC_MAX_ERRORS       8    /* /error replies for one bad bundle */
 #define OSC_FB_PERIOD_MS     33   /* feedback: at most 30 Hz per address */
+#define OSC_PUB_PERIOD_MS    250  /* the client table's copy for the status page */
 #define OSC_JOB_BURST        16   /* datagrams per job and tick: a reader keeps up, nothing drops */
 #define OSC_INLINE_MATCHES   256  /* a pattern query answers this many at once, more are paced */
 #define OSC_RX_MAX           65536
@@ -56,7 +57,8 @@ struct osc_client {
     int64_t win_ms; /* rate limit: the current one-second window and its count */
     unsigned win_count;
     int64_t flood_told_ms;
-    uint64_t flood_dropped;
+    uint64_t flood_dropped; /* in this window (reset each second) */
+    uint64_t dropped_total; /* since it appeared (the status page) */
     /* Subscription. */
     int sub, permanent; /* permanent: a --feedback target, never expires */
     struct osc_addr dst;
@@ -150,6 +152,13 @@ struct osc {
     pthread_mutex_t re_lock;
     struct osc_config re_cfg;
     atomic_int re_pending;
+
+    /* The client table as others may read it (osc_clients_snapshot): a copy taken at the tick,
+     * 4 times a second, under pub_lock, which the OSC thread takes for nothing else. */
+    pthread_mutex_t pub_lock;
+    struct osc_client_info pub[OSC_MAX_CLIENTS];
+    unsigned npub;
+    int64_t pub_ms, next_pub_ms;
 
     /* Meters. */
     struct mix_meters *mtake;
@@ -245,6 +254,8 @@ int osc_subscribe(struct osc *o, struct osc_client *c, const struct osc_addr *ds
 void osc_unsubscribe(struct osc *o, struct osc_client *c);
 void osc_clients_renew(struct osc *o, const struct osc_addr *from, int64_t now);
 void osc_clients_expire(struct osc *o, int64_t now);
+/* Copy the table for osc_clients_snapshot (the tick, OSC_PUB_PERIOD_MS apart). */
+void osc_clients_publish(struct osc *o, int64_t now);
 unsigned osc_subscribers(const struct osc *o);
 int osc_add_feedback_targets(struct osc *o, char *err, size_t errlen);
 

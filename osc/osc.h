@@ -113,6 +113,28 @@ int osc_start(struct stemd *sd, const struct osc_config *c, struct osc **out, ch
  * warning says so). Any thread; o NULL (OSC off) is fine. */
 void osc_reconfigure(struct osc *o, const struct osc_config *c);
 
+/* One remembered OSC sender, as a person reads it (the status page). Text fields always end. */
+#define OSC_MAX_CLIENTS     64 /* senders remembered (rate limits, subscriptions) */
+#define OSC_CLIENT_ADDR_MAX 64 /* "[v6 address]:port" */
+struct osc_client_info {
+    char addr[OSC_CLIENT_ADDR_MAX];     /* where its packets come from: "127.0.0.1:9000" */
+    double idle_s;                      /* since its last packet */
+    int subscribed;                     /* feedback goes to feedback[] */
+    int permanent;                      /* a --feedback target: never expires */
+    char feedback[OSC_CLIENT_ADDR_MAX]; /* "" when not subscribed */
+    const char *flavour;                /* "units" or "norm" (static text) */
+    const char *paths;                  /* "index" or "names": how feedback names stems */
+    double lease_s;                     /* left (0 for a permanent one or none) */
+    unsigned meter_hz;                  /* meters' rate to it, 0 = none */
+    unsigned long long dropped;         /* its messages over --rate-limit since it appeared */
+};
+
+/* A copy of the senders the OSC thread remembers, at most max of them into out; returns how
+ * many. The thread publishes its table 4 times a second, so a change shows within ~250 ms
+ * (idle_s and lease_s are brought to the moment of the call). Any thread; o NULL (OSC off)
+ * gives 0. Costs the OSC thread nothing per packet. */
+unsigned osc_clients_snapshot(struct osc *o, struct osc_client_info *out, unsigned max);
+
 /* Stop the thread, close the socket, free everything. NULL is fine. The server API has no way
  * to remove a listener: call this after stemd_run has returned and before stemd_fini, when
  * nothing changes parameters any more. */

@@ -157,6 +157,7 @@ int osc_create(struct stemd *sd, const struct osc_config *c, osc_send_fn fn, voi
     o->cfg = *c;
     o->fd = -1;
     pthread_mutex_init(&o->re_lock, NULL);
+    pthread_mutex_init(&o->pub_lock, NULL);
     o->names = stemd_names(sd);
     o->lookup = stemd_lookup(sd);
     o->nstems = stemd_nstems(sd);
@@ -195,6 +196,7 @@ void osc_destroy(struct osc *o)
     free(o->mtake);
     if (o->fd >= 0) close(o->fd);
     pthread_mutex_destroy(&o->re_lock);
+    pthread_mutex_destroy(&o->pub_lock);
     free(o);
 }
 
@@ -314,6 +316,10 @@ void osc_tick(struct osc *o, int64_t now)
     osc_jobs_run(o);
     osc_feedback_flush(o, now);
     osc_meters_tick(o, now);
+    if (now >= o->next_pub_ms) {
+        osc_clients_publish(o, now);
+        o->next_pub_ms = now + OSC_PUB_PERIOD_MS;
+    }
 }
 
 static int jobs_active(const struct osc *o)

@@ -103,6 +103,7 @@ int main(int argc, char **argv)
     }
     if (rc == 0 && (rc = http_start(sd, &d->cfg.http, &d->cfg.osc, &d->http, err, sizeof err)) < 0)
         log_err("%s", err);
+    http_set_osc(d->http, d->osc); /* the status page's client list */
     if (rc == 0) {
         sd->on_reload = surfaces_reload;
         sd->on_reload_ctx = d;
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
     /* Before stemd_fini: their change listeners must not outlive the server. OSC first: it is
      * the last source of changes, and a change calls every listener, HTTP's too, which may
      * therefore stop only once no change can come (the listeners cannot be removed). */
+    http_set_osc(d->http, NULL); /* HTTP stops reading OSC's client table before it goes */
     osc_stop(d->osc);
     http_stop(d->http);
     stemd_fini(sd);

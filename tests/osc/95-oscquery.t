@@ -3,7 +3,8 @@
 # (tests/osc/oscquery.py: http.client, python3-websockets, OSC by struct): HOST_INFO; the
 # namespace against /list and /get over OSC (FULL_PATH, TYPE, RANGE, VALS, VALUE); LISTEN
 # delivering a change made over OSC as a binary OSC frame, IGNORE stopping it; meters as
-# read-only nodes; 404/400/204/405; the options (--http-port 0 and bad values, a port in use) and
+# read-only nodes; 404/400/204/405; /status.json's OSC clients following /subscribe, /meters and
+# /unsubscribe; the options (--http-port 0 and bad values, a port in use) and
 # OSC's --bind/--allow rules on HTTP (and a SIGHUP's new allow list); the process callback free of forbidden calls throughout.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -37,6 +38,8 @@ echo "$out"
 out=$(q meters "$HP"); ok $? "LISTEN a meter: a float frame at the meter rate"
 echo "$out"
 out=$(q errors "$HP"); ok $? "404 unknown node, 400 bad attribute, 204 attribute the node lacks, .. stays inside, POST refused"
+echo "$out"
+out=$(q clients "$HP" "$PORT"); ok $? "/status.json lists an OSC sender by address:port; /subscribe, /meters and /unsubscribe show there"
 echo "$out"
 kill -0 "$SPID"; ok $? "stemd still runs"
 is "$(c send /ping)" "/pong ," "and answers OSC"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/osc/96-status-page.t: the status page in a real browser: headless Chromium loads
 # /status.html from a live stemd at a phone's width (390 px) while two stems play; its DOM holds
-# the stem names, a master loudness that is a number and updates that came over the WebSocket,
-# and nothing is wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The
+# the stem names, a master loudness that is a number, updates that came over the WebSocket, a
+# subscribed OSC surface in the client table (not subscribed after /unsubscribe), and nothing is
+# wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The
 # page changes nothing (the parameters are the same before and after), and the process callback
 # stays free of forbidden calls while it loads and streams.
 . "$(dirname "$0")/lib.sh"
@@ -60,25 +61,46 @@ set -- $osc_med $http_med
 [ "${1:-0}" -gt 5 ] && [ "${3:-0}" -gt 5 ] && awk -v m="$2" -v h="$4" 'BEGIN {exit !(m > -21 && m < -19 && h > -21 && h < -19)}'
 ok $? "the OSC meters and the page read the sine at once (-20 dBFS)"
 
+# A control surface at a known port, subscribed: the page's client table lists it (after the
+# OSC thread's next copy of its table, within 250 ms: wait for /status.json to say so).
+LP=$((PORT + 7))
+c -l "$LP" -n 1 send /subscribe >/dev/null # (-n 1: meters would keep it from ever being idle)
+listed() { status "int(any(x['address'] == '127.0.0.1:$LP' and x['subscribed'] == $1 for x in d['clients']))"; }
+for _ in $(seq 100); do [ "$(listed True)" = 1 ] && break; sleep 0.05; done
+
 CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
 "${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom.html" 2>"$TMP/chrome.log"
 ok $? "chromium loads /status.html and dumps its DOM"
-dom() { "$PY" - "$TMP/dom.html" "$1" <<'PYEOF'
+# dom [FILE] WHAT: an element's text by id; "stems": the stem names; "width"/"viewport": the
+# body's data; "clients": the client table's rows, one a line, "ADDRESS|FEEDBACK|METERS".
+dom() {
+    local f="$TMP/dom.html"
+    [ $# -gt 1 ] && f=$1 && shift
+    "$PY" - "$f" "$1" <<'PYEOF'
 import html.parser, sys
 class P(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(); self.ids = {}; self.names = []; self.cur = None; self.attrs = {}
+        self.rows = []; self.td = None
     def handle_starttag(self, tag, attrs):
         a = dict(attrs); self.cur = a.get("id") or ("sname" if a.get("class") == "sname" else None)
         if tag == "body": self.attrs = a
+        if tag == "tr" and a.get("class") == "client": self.rows.append({})
+        if tag == "td" and self.rows: self.td = (a.get("class") or "").split()[-1]
     def handle_data(self, d):
+        if self.td: self.rows[-1][self.td] = self.rows[-1].get(self.td, "") + d
         if self.cur == "sname": self.names.append(d)
         elif self.cur: self.ids[self.cur] = self.ids.get(self.cur, "") + d
-    def handle_endtag(self, tag): self.cur = None
+    def handle_endtag(self, tag):
+        self.cur = None
+        if tag == "td": self.td = None
 p = P(); p.feed(open(sys.argv[1]).read())
 what = sys.argv[2]
-print(",".join(p.names) if what == "stems" else p.attrs.get("data-" + what, "") if what in ("width", "viewport") else p.ids.get(what, ""))
+if what == "clients":
+    for r in p.rows: print("%s|%s|%s" % (r.get("caddr", "").strip(), r.get("csub", ""), r.get("cmeter", "")))
+else:
+    print(",".join(p.names) if what == "stems" else p.attrs.get("data-" + what, "") if what in ("width", "viewport") else p.ids.get(what, ""))
 PYEOF
 }
 is "$(dom stems)" "drums,bass,keys" "the page lists the stems"
@@ -88,6 +110,10 @@ i=$(dom lufs_s)
 [[ "$i" =~ ^-?[0-9]+\.[0-9]$ ]]; ok $? "and the short-term one ($i LUFS)"
 [ "$(dom live)" -gt 0 ] 2>/dev/null; ok $? "updates arrived over the WebSocket ($(dom live))"
 is "$(dom state)" "running" "it says stemd is running"
+row=$(dom clients | grep "^OSC 127.0.0.1:$LP|")
+diag "the client's row: $row"
+[[ "$row" == "OSC 127.0.0.1:$LP|subscribed → 127.0.0.1:$LP (units, lease "*" s)|20 Hz" ]]
+ok $? "the client table lists the subscribed surface: its port, feedback, lease, meters"
 # Headless Chromium lays the DOM dump out at its smallest window (500 px) whatever the
 # window size asked; the page must fit that without scrolling sideways. The screenshot below is
 # taken at 390 px.
@@ -101,6 +127,11 @@ rm -f "$B/status-page.png"
 ok $? "a screenshot at phone width: $B/status-page.png"
 pw=$("$PY" -c "import struct,sys; print(struct.unpack('>I', open(sys.argv[1],'rb').read()[16:20])[0])" "$B/status-page.png")
 is "$pw" 390 "the screenshot is 390 px wide"
+c -l "$LP" -w 300 send /unsubscribe >/dev/null
+for _ in $(seq 100); do [ "$(listed False)" = 1 ] && break; sleep 0.05; done
+"${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom2.html" 2>>"$TMP/chrome.log"
+row=$(dom "$TMP/dom2.html" clients | grep "^OSC 127.0.0.1:$LP|")
+is "$row" "OSC 127.0.0.1:$LP|not subscribed|" "after /unsubscribe its row says not subscribed"
 is "$(c send /dump | sort)" "$before" "the page changed no parameter"
 kill -0 "$SPID"; ok $? "stemd still runs"
 kill -TERM "$PLAY" "$SPID"

@@ -12,6 +12,8 @@
 #   errors HTTP_PORT                    404, 400, 204, 405 where the proposal says so
 #   meters HTTP_PORT                    LISTEN a meter: frames keep coming, each a float
 #   wait HTTP_PORT                      until stemd answers HTTP (10 s at most)
+#   clients HTTP_PORT OSC_PORT          /status.json's "clients" follow one sender over OSC:
+#                                       /ping, /subscribe, /meters, /unsubscribe
 #   from HTTP_PORT SRC_ADDR             a GET from SRC_ADDR is answered (not refused)
 #   mdns NAME HTTP_PORT OSC_PORT [gone] python3-zeroconf finds NAME's _oscjson._tcp and _osc._udp
 #                                       records with these ports (gone: finds none)
@@ -395,6 +397,65 @@ def wait(hp):
     check(False, "no HTTP answer on port %d in 10 s" % hp)
 
 
+def client_entry(hp, addr, pred, timeout=10.0):
+    """Read /status.json until its "clients" entry for addr satisfies pred (the OSC thread
+    publishes its table 4 times a second); the last entry seen, None if addr was never listed."""
+    end, last = time.time() + timeout, None
+    while time.time() < end:
+        st, ctype, body = get(hp, "/status.json")
+        if st == 200:
+            for c in json.loads(body)["clients"]:
+                if c.get("address") == addr:
+                    last = c
+            if last is not None and pred(last):
+                break
+        time.sleep(0.05)
+    return last
+
+
+def clients(hp, op):
+    """The status page's client list follows one sender: after /ping it is listed (its address
+    and port as the kernel gave them), not subscribed; /subscribe with another reply port and
+    norm: subscribed, feedback to that port, norm, a lease, the default meter rate (20 Hz);
+    /meters 5: 5 Hz; /unsubscribe: still listed, not subscribed, no feedback, no meters."""
+    osc = Osc(op)
+    me = "127.0.0.1:%d" % osc.s.getsockname()[1]
+    fb = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fb.bind(("127.0.0.1", 0))
+    fb_addr = "127.0.0.1:%d" % fb.getsockname()[1]
+    osc.send("/ping")
+    check(any(m[0] == "/pong" for m in osc.until("/pong")), "/ping is answered")
+    c = client_entry(hp, me, lambda c: True)
+    diag("after /ping: %s" % json.dumps(c))
+    check(c is not None, "the sender %s is listed" % me)
+    if c is None:
+        return
+    check(c["kind"] == "osc" and c["subscribed"] is False and c["feedback"] == "",
+          "as an OSC client, not subscribed")
+    check(isinstance(c["idle_s"], (int, float)) and c["idle_s"] >= 0, "seen a number of seconds ago")
+
+    osc.send("/subscribe", fb.getsockname()[1], "norm")
+    c = client_entry(hp, me, lambda c: c["subscribed"])
+    diag("after /subscribe %d norm: %s" % (fb.getsockname()[1], json.dumps(c)))
+    check(c["subscribed"] is True and c["permanent"] is False, "/subscribe: subscribed, not permanent")
+    check(c["feedback"] == fb_addr, "feedback to %s (got %r)" % (fb_addr, c["feedback"]))
+    check(c["flavour"] == "norm" and c["paths"] == "index", "in norm, stems by index")
+    check(0 < c["lease_s"] <= 60, "a lease of at most --lease's 60 s left (%r)" % c["lease_s"])
+    check(c["meter_hz"] == 20, "meters at --meter-rate's default, 20 Hz (%r)" % c["meter_hz"])
+    check(c["dropped"] == 0, "nothing over the rate limit")
+
+    osc.send("/meters", 5)
+    c = client_entry(hp, me, lambda c: c["meter_hz"] != 20)
+    check(c["meter_hz"] == 5, "/meters 5: 5 Hz (%r)" % c["meter_hz"])
+
+    osc.send("/unsubscribe")
+    c = client_entry(hp, me, lambda c: not c["subscribed"])
+    diag("after /unsubscribe: %s" % json.dumps(c))
+    check(c["subscribed"] is False and c["feedback"] == "" and c["meter_hz"] == 0,
+          "/unsubscribe: still listed, not subscribed, no feedback, no meters")
+    fb.close()
+
+
 def from_addr(hp, src):
     """A GET from source address src is answered (exit 0) or refused (exit 1)."""
     s = socket.socket()
@@ -660,6 +721,8 @@ if __name__ == "__main__":
         errors(int(args[0]))
     elif cmd == "meters":
         meters(int(args[0]))
+    elif cmd == "clients":
+        clients(int(args[0]), int(args[1]))
     else:
         {"hostinfo": hostinfo, "namespace": namespace}[cmd](*map(int, args))
     sys.exit(1 if fails else 0)
