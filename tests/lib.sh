@@ -53,7 +53,8 @@ tsan_verify() {
     local f n=0
     for f in "$TMP"/tsan.*; do
         [ -e "$f" ] || continue
-        n=$((n + 1)); diag "ThreadSanitizer report $f:"; sed 's/^/#   /' "$f"
+        # On stderr too: prove shows it without -v, so a CI log keeps the report.
+        n=$((n + 1)); diag "ThreadSanitizer report $f:"; sed 's/^/#   /' "$f" | tee /dev/stderr
     done
     ok $((n != 0)) "ThreadSanitizer: no report from the programs under test ($n)"
     TSAN_CHECKED=$n
