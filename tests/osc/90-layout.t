@@ -31,8 +31,10 @@ live() {
     local n=$1
     c -w 1000 send /list >"$TMP/list.txt"
     local p; p=$(grep -c '^/list/reply' "$TMP/list.txt")
-    # the dump (2 messages a parameter) and three bundles of meters (4 a stem, 12 the bus)
-    c -l $((PORT + 1)) -w 3000 -n $((2 * p + 3 * (4 * n + 12))) send /subscribe ss norm names \
+    # the dump (2 messages a parameter) and the meters that come meanwhile: bundles at 20 Hz of at
+    # most 16 a stem and 16 the bus, counted generously (40 bundles, 2 s) so that a slow dump (a
+    # sanitizer build) ends before the count does, whatever number of bundles interleave with it
+    c -l $((PORT + 1)) -w 3000 -n $((2 * p + 40 * (16 * n + 16))) send /subscribe ss norm names \
         >"$TMP/dump.txt"
     c -l $((PORT + 1)) -w 0 send /unsubscribe >/dev/null
     grep '/meter/' "$TMP/dump.txt" | cut -d' ' -f1 | sort -u >"$TMP/meters.txt"
