@@ -10,7 +10,7 @@
 #include "server/meters.h"
 #include "server/recorder.h"
 #include "server/server.h"
-#include "server/tsan.h"
+#include "server/ring.h"
 
 #define RAMP_FRAMES ENGINE_RAMP_FRAMES
 
@@ -87,13 +87,7 @@ int engine_rt_process(jack_nframes_t n, void *arg)
         unsigned nq = mix_take_loudness(g->mix, e->loud_scratch, MIX_LOUDNESS_QUEUE, &dropped);
         if (nq) {
             size_t bytes = nq * sizeof(double);
-            TSAN_ACQUIRE(e->loud_rb);
-            if (jack_ringbuffer_write_space(e->loud_rb) >= bytes) {
-                jack_ringbuffer_write(e->loud_rb, (const char *)e->loud_scratch, bytes);
-                TSAN_RELEASE(e->loud_rb);
-            } else {
-                dropped += nq;
-            }
+            if (!ring_put(e->loud_rb, e->loud_scratch, bytes)) dropped += nq;
         }
         if (dropped)
             atomic_fetch_add_explicit(&sd->ctl.loud_dropped, dropped, memory_order_relaxed);

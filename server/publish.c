@@ -21,7 +21,7 @@
 #include "server/log.h"
 #include "server/metertap.h"
 #include "server/server.h"
-#include "server/tsan.h"
+#include "server/ring.h"
 
 struct retired {
     struct retired *next;
@@ -132,12 +132,9 @@ static void drain_loudness(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
     double q[64];
-    size_t avail;
-    while ((avail = jack_ringbuffer_read_space(e->loud_rb) / sizeof(double)) > 0) {
-        size_t n = avail < 64 ? avail : 64;
-        TSAN_ACQUIRE(e->loud_rb);
-        jack_ringbuffer_read(e->loud_rb, (char *)q, n * sizeof(double));
-        TSAN_RELEASE(e->loud_rb);
+    size_t bytes;
+    while ((bytes = ring_take(e->loud_rb, q, sizeof q, sizeof q[0])) > 0) {
+        size_t n = bytes / sizeof q[0];
         pthread_mutex_lock(&sd->ctl.llock);
         loudness_add(sd->ctl.loud, q, (unsigned)n);
         pthread_mutex_unlock(&sd->ctl.llock);

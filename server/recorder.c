@@ -13,7 +13,7 @@
 
 #include "server/log.h"
 #include "server/server.h"
-#include "server/tsan.h"
+#include "server/ring.h"
 
 #define RING_BYTES  (4u << 20) /* 4 MiB: 10.9 s of stereo float at 48 kHz */
 #define POLL_MS     20         /* the disk thread's period: 1/500 of what the ring holds */
@@ -37,12 +37,9 @@ static const char *state_name(int s)
 /* Disk thread: everything the ring holds into the file. Returns 0, or -1 when a write failed. */
 static int drain(struct recorder *r, float *buf)
 {
-    size_t avail;
-    while ((avail = jack_ringbuffer_read_space(r->rb) / FRAME_BYTES) > 0) {
-        sf_count_t n = avail < DISK_FRAMES ? (sf_count_t)avail : DISK_FRAMES;
-        TSAN_ACQUIRE(r->rb);
-        jack_ringbuffer_read(r->rb, (char *)buf, (size_t)n * FRAME_BYTES);
-        TSAN_RELEASE(r->rb);
+    size_t bytes;
+    while ((bytes = ring_take(r->rb, buf, (size_t)DISK_FRAMES * FRAME_BYTES, FRAME_BYTES)) > 0) {
+        sf_count_t n = (sf_count_t)(bytes / FRAME_BYTES);
         if (sf_writef_float(r->sf, buf, n) != n) return -1;
         atomic_fetch_add(&r->written, (uint64_t)n);
     }

@@ -32,6 +32,6 @@ void recorder_rt_push(struct recorder *r, const float *l, const float *rr, unsig
             d[2 * j + 1] = rr[i];
         }
     }
+    TSAN_RELEASE(r->rb); /* before the advance publishes the frames (see server/ring.h) */
     jack_ringbuffer_write_advance(r->rb, bytes);
-    TSAN_RELEASE(r->rb);
 }
