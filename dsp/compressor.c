@@ -120,15 +120,14 @@ static void clear_state(struct compressor *c)
 
 static void update_times(struct compressor *c)
 {
-    /* G&R eq. 7: alpha = exp(-1 / (tau * fs)); we keep b = 1 - alpha, computed in double
-     * by expm1 so a 2 s release at 192 kHz (b = 2.6e-6) keeps its precision. */
+    /* G&R eq. 7: alpha = exp(-1 / (tau * fs)); we keep b = 1 - alpha (dsp_onepole_coef). */
     if (c->p.attack_ms != c->att_ms) {
         c->att_ms = c->p.attack_ms;
-        c->b_att = -expm1(-1000.0 / ((double)c->att_ms * c->rate));
+        c->b_att = dsp_onepole_coef(c->att_ms, c->rate, 1);
     }
     if (c->p.release_ms != c->rel_ms) {
         c->rel_ms = c->p.release_ms;
-        c->b_rel = -expm1(-1000.0 / ((double)c->rel_ms * c->rate));
+        c->b_rel = dsp_onepole_coef(c->rel_ms, c->rate, 1);
     }
 }
 
@@ -509,8 +508,8 @@ void compressor_init(struct compressor *c, double rate)
 {
     memset(c, 0, sizeof *c);
     c->rate = rate;
-    c->k_smooth = (float)-expm1(-(double)DSP_SUB / (COMPRESSOR_SMOOTH_MS * 0.001 * rate));
-    double b = -expm1(-1.0 / (COMPRESSOR_RMS_MS * 0.001 * rate));
+    c->k_smooth = (float)dsp_onepole_coef(COMPRESSOR_SMOOTH_MS, rate, DSP_SUB);
+    double b = dsp_onepole_coef(COMPRESSOR_RMS_MS, rate, 1);
     c->b_rms = (float)b;
     c->a_rms = (float)(1.0 - b);
     /* NaN, so the first compressor_set() converts every field. */

@@ -15,11 +15,6 @@
 /* Q = 1/sqrt(2) in every section: k = 1/Q */
 #define K_SPLIT 1.41421356237309505f
 
-static float sub_coef(double ms, double rate)
-{
-    return (float)-expm1(-(double)DSP_SUB * 1000.0 / (ms * rate));
-}
-
 static void design(const struct deesser *d, float *a)
 {
     struct svf_coefs c;
@@ -238,9 +233,9 @@ void deesser_init(struct deesser *d, double rate)
     memset(d, 0, sizeof *d);
     d->rate = rate;
     d->alpha = glide_alpha(rate, EQ_GLIDE_MS);
-    d->b_ms = (float)-expm1(-1.0 / (DYNEQ_RMS_MS * 0.001 * rate));
-    d->b_att = sub_coef(DEESS_ATTACK_MS, rate);
-    d->b_rel = sub_coef(DEESS_RELEASE_MS, rate);
+    d->b_ms = (float)dsp_onepole_coef(DYNEQ_RMS_MS, rate, 1);
+    d->b_att = (float)dsp_onepole_coef(DEESS_ATTACK_MS, rate, DSP_SUB);
+    d->b_rel = (float)dsp_onepole_coef(DEESS_RELEASE_MS, rate, DSP_SUB);
     d->p.freq_hz = NAN;
     xfade_init(&d->on_x, rate, 0);
     xfade_init(&d->wide_x, rate, 0);

@@ -17,12 +17,6 @@
 static const enum svf_type band_svf[] = {SVF_BELL, SVF_LOWSHELF, SVF_HIGHSHELF};
 static const enum svf_type key_svf[] = {SVF_BANDPASS, SVF_LOWPASS, SVF_HIGHPASS};
 
-/* The per-sub-block one-pole coefficient of time constant ms. */
-static float sub_coef(double ms, double rate)
-{
-    return (float)-expm1(-(double)DSP_SUB * 1000.0 / (ms * rate));
-}
-
 static int sect_identity(const struct eq_sect *k)
 {
     return k->f0 == 1.0f && k->f1 == 0.0f && k->f2 == 0.0f;
@@ -115,9 +109,11 @@ static void band_control(struct dyneq *d, struct dyneq_band *b)
     }
     sanitize(b);
     if (p->attack_ms != b->att_ms)
-        b->att_ms = p->attack_ms, b->b_att = sub_coef(p->attack_ms, d->rate);
+        b->att_ms = p->attack_ms,
+        b->b_att = (float)dsp_onepole_coef(p->attack_ms, d->rate, DSP_SUB);
     if (p->release_ms != b->rel_ms)
-        b->rel_ms = p->release_ms, b->b_rel = sub_coef(p->release_ms, d->rate);
+        b->rel_ms = p->release_ms,
+        b->b_rel = (float)dsp_onepole_coef(p->release_ms, d->rate, DSP_SUB);
     if (!b->key_valid) design_key(d, b);
 
     /* Off or changing shape: back to 0 dB first (every shape is the identity there). */
@@ -298,8 +294,8 @@ void dyneq_init(struct dyneq *d, double rate)
     memset(d, 0, sizeof *d);
     d->rate = rate;
     d->alpha = glide_alpha(rate, EQ_GLIDE_MS);
-    d->b_ms = (float)-expm1(-1.0 / (DYNEQ_RMS_MS * 0.001 * rate));
-    d->b_fade = sub_coef(DYNEQ_FADE_MS, rate);
+    d->b_ms = (float)dsp_onepole_coef(DYNEQ_RMS_MS, rate, 1);
+    d->b_fade = (float)dsp_onepole_coef(DYNEQ_FADE_MS, rate, DSP_SUB);
     float sp[STEM_NPARAMS];
     table_stem_defaults(sp);
     for (unsigned b = 0; b < DYNEQ_BANDS; b++) {

@@ -59,7 +59,7 @@ static void set_look(struct limiter *lim, unsigned look)
 static void set_release(struct limiter *lim, float ms)
 {
     lim->rel_ms = ms;
-    lim->rel = (float)(1.0 - exp(-1000.0 / (ms * lim->rate)));
+    lim->rel = (float)dsp_onepole_coef(ms, lim->rate, 1);
 }
 
 int limiter_init(struct limiter *lim, double rate_hz)

@@ -11,6 +11,7 @@
 #include "dsp/dsp.h"
 #include "dsp/dyneq.h"
 #include "dsp/mix.h"
+#include "tests/measure.h"
 #include "tests/tap.h"
 
 #define RATE 48000.0
@@ -20,11 +21,6 @@ static float urand(void) /* uniform in [-1, 1) */
 {
     seed = seed * 1664525u + 1013904223u;
     return (float)(seed >> 8) / 8388608.0f - 1.0f;
-}
-
-static double db(double x)
-{
-    return 20 * log10(x);
 }
 
 static struct dyneq_band_params band_defaults(void)
@@ -59,14 +55,6 @@ static double formula(const struct dyneq_band_params *p, double x)
     double lim = fabs(p->range_db);
     a = a < lim ? a : lim;
     return p->range_db >= 0 ? -a : a;
-}
-
-static double rms(const float *x, unsigned from, unsigned to)
-{
-    double e = 0;
-    for (unsigned i = from; i < to; i++)
-        e += (double)x[i] * x[i];
-    return sqrt(e / (to - from));
 }
 
 /* The static curve: a 1 kHz sine keys its own bell at 1 kHz; the output's gain at the centre of

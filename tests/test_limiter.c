@@ -8,12 +8,8 @@
 
 #include "dsp/limiter.h"
 #include "tests/ref_ebur128.h"
+#include "tests/measure.h"
 #include "tests/tap.h"
-
-static double db(double lin)
-{
-    return 20.0 * log10(lin);
-}
 
 static void *xmalloc(size_t n)
 {

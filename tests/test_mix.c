@@ -9,6 +9,7 @@
 #include "dsp/dsp.h"
 #include "dsp/mix.h"
 #include "dsp/preset.h"
+#include "tests/measure.h"
 #include "tests/tap.h"
 #include "tools/busy.h"
 
@@ -479,14 +480,6 @@ static void test_nan_recovery(void)
     params_free(p);
     free(ol), free(or_);
     sig_free(&s);
-}
-
-static double rms(const float *x, unsigned from, unsigned to)
-{
-    double e = 0;
-    for (unsigned i = from; i < to; i++)
-        e += (double)x[i] * x[i];
-    return sqrt(e / (to - from));
 }
 
 static void test_routing(void)

@@ -8,12 +8,8 @@
 
 #include "dsp/truepeak.h"
 #include "tests/ref_ebur128.h"
+#include "tests/measure.h"
 #include "tests/tap.h"
-
-static double db(double lin)
-{
-    return 20.0 * log10(lin);
-}
 
 /* Ours, fed in calls of `chunk` frames, plus a tail of silence to flush the group delay. */
 static double our_tp(const float *l, const float *r, size_t n, double rate, unsigned chunk)
