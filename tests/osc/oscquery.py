@@ -332,19 +332,25 @@ def meters(hp):
     asyncio.run(ws_meters(hp))
 
 
-def raw_status(hp, request):
-    s = socket.create_connection(("127.0.0.1", hp), timeout=5)
-    s.sendall(request)
+def recv_until_closed(s, stop=None):
+    """Everything s sends until it closes, times out or errs (or holds stop); s is closed."""
     data = b""
     try:
-        while b"\r\n\r\n" not in data:
-            b = s.recv(4096)
+        while stop is None or stop not in data:
+            b = s.recv(65536)
             if not b:
                 break
             data += b
-    except socket.timeout:
+    except OSError:  # socket.timeout included
         pass
     s.close()
+    return data
+
+
+def raw_status(hp, request):
+    s = socket.create_connection(("127.0.0.1", hp), timeout=5)
+    s.sendall(request)
+    data = recv_until_closed(s, b"\r\n\r\n")
     line = data.split(b"\r\n", 1)[0].decode(errors="replace")
     return int(line.split()[1]) if line.startswith("HTTP/1.") else 0
 
@@ -353,16 +359,7 @@ def raw_get(hp, path):
     """GET path as given, byte for byte (http.client would not send some): status, body."""
     s = socket.create_connection(("127.0.0.1", hp), timeout=5)
     s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    data = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            data += b
-    except socket.timeout:
-        pass
-    s.close()
+    data = recv_until_closed(s)
     head, _, body = data.partition(b"\r\n\r\n")
     line = head.split(b"\r\n", 1)[0].decode(errors="replace")
     return (int(line.split()[1]) if line.startswith("HTTP/1.") else 0), body
@@ -649,16 +646,7 @@ def bigframe(hp, op):
     except OSError:
         pass  # closed while we were still sending: fine
     s.settimeout(10)
-    data = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            data += b
-    except OSError:
-        pass
-    s.close()
+    data = recv_until_closed(s)
     # A close frame (opcode 8), with 1009 "message too big" when it got out before the reset.
     check(data == b"" or data[0] & 0x0F == 8, "the socket is closed (%r)" % data[:8])
     if len(data) >= 4 and data[0] & 0x0F == 8:
