@@ -36,9 +36,11 @@ static void gain_restart(struct limiter *lim)
 {
     unsigned size = lim->mask + 1;
     truepeak_reset(&lim->tp);
+    truepeak_reset(&lim->tpm);
     for (unsigned s = 0; s < size; s++) {
         lim->uq[s] = ONE_Q;
         lim->req[s] = 1.0f;
+        lim->mpk[s] = 0.0f;
     }
     for (unsigned s = 0; s < size + DSP_SUB; s++)
         lim->gain[s] = lim->drv[s & lim->mask];
@@ -69,6 +71,10 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->rate = rate_hz;
     truepeak_init_fine(&lim->tp, rate_hz, LIMITER_TP_RATE, LIMITER_TP_TAPS);
     lim->tp_delay = truepeak_delay(&lim->tp);
+    truepeak_init_meter(&lim->tpm, rate_hz);
+    /* The meter's interpolator is the shorter at every rate (5, 11 or 0 frames against 23), so
+     * its readings wait in mpk until the fine detector's of the same interval come. */
+    lim->tpm_lag = lim->tp_delay - truepeak_delay(&lim->tpm);
     lim->latency = (unsigned)lround(LIMITER_LATENCY_MS * 0.001 * rate_hz);
     if (lim->latency < lim->tp_delay + LIMITER_HOLD + 1)
         lim->latency = lim->tp_delay + LIMITER_HOLD + 1;
@@ -79,7 +85,7 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->mask = size - 1;
 
     /* one block: int64 first for alignment, then the 4-byte arrays */
-    size_t n64 = size, nf = 3 * (size + DSP_SUB) + 3 * (size_t)size, nu = size;
+    size_t n64 = size, nf = 3 * (size + DSP_SUB) + 4 * (size_t)size, nu = size;
     char *m = calloc(1, n64 * sizeof(int64_t) + nf * sizeof(float) + nu * sizeof(uint32_t));
     if (!m) return -ENOMEM;
     lim->mem = m;
@@ -91,6 +97,7 @@ int limiter_init(struct limiter *lim, double rate_hz)
     lim->drv = f, f += size;
     lim->req = f, f += size;
     lim->dq_val = f, f += size;
+    lim->mpk = f, f += size;
     lim->uq = (uint32_t *)(void *)f;
 
     lim->k_smooth = smooth_coef(rate_hz, SMOOTH_MS);
@@ -319,10 +326,15 @@ static void run(struct limiter *lim, float *l, float *r, unsigned n)
 
     if (!idle) {
         truepeak_process(&lim->tp, lim->xl, lim->xr, n, lim->pk);
+        truepeak_process(&lim->tpm, lim->xl, lim->xr, n, lim->pkm);
+        for (unsigned j = 0; j < n; j++)
+            lim->mpk[(uint64_t)(n0 + j) & mask] = lim->pkm[j];
         const float c = lim->ceil_lin;
         int64_t below = lim->last_below;
         for (unsigned j = 0; j < n; j++) {
-            float p = lim->pk[j];
+            /* the larger of the fine reading and the common meter's of the same interval */
+            float p = lim->pk[j], pm = lim->mpk[(uint64_t)(n0 + j - lim->tpm_lag) & mask];
+            p = pm > p ? pm : p;           /* NaN in pm never wins; NaN in p stays NaN -> q = 1 */
             float q = c / (p > c ? p : c); /* exactly 1.0f at or under the ceiling; NaN -> 1 */
             lim->req[(uint64_t)(n0 + j) & mask] = q;
             below = q < 1.0f ? n0 + (int64_t)j : below;

@@ -43,6 +43,16 @@ void truepeak_init_fine(struct truepeak *tp, double rate_hz, double min_rate_hz,
     design(tp);
 }
 
+void truepeak_init_meter(struct truepeak *tp, double rate_hz)
+{
+    memset(tp, 0, sizeof *tp);
+    /* libebur128: interp_create(49, 4) under 96 kHz, (49, 2) under 192 kHz, none above. */
+    tp->factor = rate_hz < 96000.0 ? 4 : rate_hz < 192000.0 ? 2 : 1;
+    tp->taps = tp->factor > 1 ? 48 / tp->factor : 0;
+    tp->hann = 1;
+    design(tp);
+}
+
 static void design(struct truepeak *tp)
 {
     tp->delay = tp->factor > 1 ? tp->taps / 2 - 1 : 0;
@@ -53,7 +63,8 @@ static void design(struct truepeak *tp)
         for (unsigned k = 0; k < tp->taps; k++) {
             double d = f - ((double)k - (half - 1)); /* point time - tap time, never 0 */
             double x = d / half;
-            double w = bessel_i0(KAISER_BETA * sqrt(1.0 - x * x)) / i0b;
+            double w = tp->hann ? 0.5 * (1.0 + cos(M_PI * x))
+                                : bessel_i0(KAISER_BETA * sqrt(1.0 - x * x)) / i0b;
             tp->coef[p * tp->taps + k] = (float)(w * sin(M_PI * d) / (M_PI * d));
         }
     }

@@ -40,6 +40,7 @@ struct truepeak {
     unsigned factor; /* 1, 2 or 4 */
     unsigned taps;   /* per fractional phase; 0 at 1x */
     unsigned delay;  /* frames: taps / 2 - 1, or 0 at 1x */
+    int hann;        /* window: Hann (truepeak_init_meter), else Kaiser */
     /* coef[p * taps + k] weighs input x[m + k - delay] for the point at m + (p + 1) / factor */
     float coef[(TRUEPEAK_FACTOR_MAX - 1) * TRUEPEAK_TAPS_MAX];
     /* per channel: the last taps - 1 input frames, then the block being processed, then room
@@ -58,6 +59,16 @@ void truepeak_init(struct truepeak *tp, double rate_hz);
  * per phase. A 4x grid can miss the crest of content near Nyquist by up to 0.69 dB (cos(pi/8));
  * 8x by 0.17 dB; longer filters keep the gain up closer to Nyquist. Same rules otherwise. */
 void truepeak_init_fine(struct truepeak *tp, double rate_hz, double min_rate_hz, unsigned taps);
+
+/* The common meter's interpolator, exactly: libebur128's (1.2.x, used by loudness-scanner,
+ * r128gain's C path and many DAWs' plug-ins), a 49-tap Hann-windowed sinc at 4x below 96 kHz
+ * and 2x below 192 kHz, none above. Its phases are 12 (4x) or 24 (2x) taps of sinc(d) times
+ * 0.5 (1 + cos(pi d / half)), half = taps / 2: the same points as its 49-tap polyphase filter.
+ * It over-reads some content (up to +0.11 dB on a tone near fs/3; more on dense programme near
+ * full scale, where its wide transition band lets images of the top octave through), so a
+ * limiter that promises a ceiling by every meter takes the larger of its reading and a fine
+ * detector's (dsp/limiter.h). Same rules otherwise. */
+void truepeak_init_meter(struct truepeak *tp, double rate_hz);
 
 /* RT: clear the history and the running max (as after init). */
 void truepeak_reset(struct truepeak *tp);

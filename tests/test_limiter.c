@@ -8,6 +8,8 @@
 
 #include "dsp/limiter.h"
 #include "tests/ref_ebur128.h"
+#include "tests/ref_ffmpeg.h"
+#include "tests/ref_ideal_tp.h"
 #include "tests/measure.h"
 #include "tests/tap.h"
 
@@ -532,6 +534,73 @@ static void test_lookahead(void)
     }
 }
 
+/* Hard-limited material where the meters used to disagree: full-scale kick drum bursts (a
+ * 150 -> 50 Hz pitch drop under a 150 ms decay, a clicky 3 ms noise attack, clipped) and clipped
+ * pink noise (Kellet's filter; clipping puts energy up to Nyquist), +12 dB into the limiter at
+ * the default ceiling, with the fastest release and attack (the gain then sits at the ceiling on
+ * nearly every peak, so each meter's largest error shows) and the default release. Three meters:
+ * libebur128 (a 49-tap Hann interpolator that over-read such material by up to 0.15 dB past the
+ * ceiling before the limiter bounded its reading too), ffmpeg's ebur128 (libswresample) and the
+ * near-ideal 32x reference. Each must read the ceiling or under it, within 0.05 dB. */
+static void kick_bursts(float *l, float *r, unsigned n, double rate)
+{
+    for (unsigned i = 0; i < n; i++) {
+        double t = fmod(i / rate, 0.25);
+        double ph = 2 * M_PI * (50 * t + 100 * 0.02 * (1 - exp(-t / 0.02)));
+        double v = exp(-t / 0.15) * sin(ph) + (t < 0.003 ? 0.5 * urand() * (1 - t / 0.003) : 0);
+        l[i] = r[i] = (float)(v > 1 ? 1 : v < -1 ? -1 : v);
+    }
+}
+
+static void clipped_pink(float *l, float *r, unsigned n)
+{
+    double b[2][7] = {{0}};
+    for (unsigned i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            double w = urand(), *x = b[c];
+            x[0] = 0.99886 * x[0] + w * 0.0555179;
+            x[1] = 0.99332 * x[1] + w * 0.0750759;
+            x[2] = 0.96900 * x[2] + w * 0.1538520;
+            x[3] = 0.86650 * x[3] + w * 0.3104856;
+            x[4] = 0.55000 * x[4] + w * 0.5329522;
+            x[5] = -0.7616 * x[5] - w * 0.0168980;
+            double v = 0.44 * (x[0] + x[1] + x[2] + x[3] + x[4] + x[5] + x[6] + w * 0.5362);
+            x[6] = w * 0.115926;
+            (c ? r : l)[i] = (float)(v > 1 ? 1 : v < -1 ? -1 : v);
+        }
+}
+
+static void test_meters_agree(void)
+{
+    static const double rates[] = {44100, 48000, 96000};
+    static const float releases[] = {1.0f, 50.0f};
+    const float ceiling = -1.0f, tol = 0.05f;
+    for (unsigned ri = 0; ri < 3; ri++) {
+        unsigned n = (unsigned)(rates[ri] * (rates[ri] > 50000 ? 0.25 : 0.5)); /* 2 kicks */
+        float *l = xmalloc((n + 1024) * sizeof *l), *r = xmalloc((n + 1024) * sizeof *r);
+        for (int kind = 0; kind < 2; kind++)
+            for (unsigned k = 0; k < 2; k++) {
+                if (kind == 0)
+                    kick_bursts(l, r, n, rates[ri]);
+                else
+                    clipped_pink(l, r, n);
+                struct params p = {1, ceiling, releases[k], 0.25f, 12.0f};
+                run(rates[ri], p, NULL, 0, l, r, n, 256);
+                double e = db(ref_true_peak(l, r, n, (unsigned)rates[ri]));
+                double f = db(ref_ffmpeg_true_peak(l, r, n, (unsigned)rates[ri]));
+                double il = ideal_tp(l, n), ir = kind == 0 ? il : ideal_tp(r, n);
+                double id = db(il > ir ? il : ir);
+                ok(e <= ceiling + tol && f <= ceiling + tol && id <= ceiling + tol,
+                   "%.0f Hz, %s, release %.0f ms, attack 0.25 ms, +12 dB into %.1f dBTP: "
+                   "libebur128 %.3f, ffmpeg %.3f, 32x reference %.3f dBTP",
+                   rates[ri], kind ? "clipped pink noise" : "kick bursts", releases[k], ceiling, e,
+                   f, id);
+            }
+        free(l);
+        free(r);
+    }
+}
+
 int main(void)
 {
     test_ceiling();
@@ -543,5 +612,6 @@ int main(void)
     test_nan();
     test_clicks();
     test_lookahead();
+    test_meters_agree();
     return done_testing();
 }

@@ -8,6 +8,7 @@
 
 #include "dsp/truepeak.h"
 #include "tests/ref_ebur128.h"
+#include "tests/ref_ideal_tp.h"
 #include "tests/measure.h"
 #include "tests/tap.h"
 
@@ -194,40 +195,9 @@ static void test_vs_libebur128(void)
 /* White noise (flat to Nyquist) is where 4x meters differ most, because each interpolator
  * attenuates differently near fs/2 (so the libebur128 comparison above uses noise band-limited
  * to 0.4 fs). Reference: a near-ideal interpolator (32x, Kaiser beta 12 over +-64 input
- * samples). Ours must be the closer of the two meters, and within 1 dB (4x meters under-read
- * white noise by design: the 4x grid and the interpolators' roll-off near fs/2). */
-static double ideal_tp(const float *x, unsigned n)
-{
-    enum { L = 32, H = 64 };
-    static double c[L][2 * H];
-    double i0b = 0, mx = 0;
-    for (int k = 0; k < 80; k++) { /* I0(12) by its series */
-        double t = 1;
-        for (int j = 1; j <= k; j++)
-            t *= 6.0 / j;
-        i0b += t * t;
-    }
-    for (int p = 0; p < L; p++)
-        for (int i = -H + 1; i <= H; i++) {
-            double d = (double)p / L - i, u = d / H, a = 12 * sqrt(1 - u * u) / 2, i0 = 0;
-            for (int k = 0; k < 80; k++) {
-                double t = 1;
-                for (int j = 1; j <= k; j++)
-                    t *= a / j;
-                i0 += t * t;
-            }
-            c[p][i + H - 1] = (i0 / i0b) * (fabs(d) < 1e-12 ? 1 : sin(M_PI * d) / (M_PI * d));
-        }
-    for (unsigned m = H; m + H < n; m++)
-        for (int p = 0; p < L; p++) {
-            double acc = 0;
-            for (int i = -H + 1; i <= H; i++)
-                acc += x[m + i] * c[p][i + H - 1];
-            mx = fabs(acc) > mx ? fabs(acc) : mx;
-        }
-    return mx;
-}
-
+ * samples, tests/ref_ideal_tp.h). Ours must be the closer of the two meters, and within 1 dB (4x
+ * meters under-read white noise by design: the 4x grid and the interpolators' roll-off near fs/2).
+ */
 static void test_white_noise_vs_ideal(void)
 {
     const unsigned rate = 48000, n = rate / 8;
@@ -422,6 +392,37 @@ static void test_max_and_nan(void)
     ok(fabsf(m4 - 0.25f) < 0.002f, "and the next take reads %.4f", m4);
 }
 
+/* truepeak_init_meter is libebur128's interpolator, point for point: on white noise (the most
+ * near-Nyquist content, where interpolators differ most) and on tones near fs/3 and 0.47 fs, at
+ * each of its factors, its reading equals libebur128's to float precision. */
+static void test_meter_is_libebur128(void)
+{
+    static const double rates[] = {44100, 48000, 96000, 192000};
+    const unsigned n = 20000;
+    float *l = malloc(n * sizeof *l), *r = malloc(n * sizeof *r);
+    for (unsigned ri = 0; ri < 4; ri++)
+        for (int kind = 0; kind < 3; kind++) {
+            double f = (kind == 0 ? 0.33 : 0.47) * rates[ri];
+            for (unsigned i = 0; i < n; i++) {
+                l[i] = kind == 2 ? (float)(0.7 * urand())
+                                 : (float)(0.8 * sin(2 * M_PI * f * i / rates[ri] + 0.3));
+                r[i] = (float)(0.5 * urand());
+            }
+            static struct truepeak tp;
+            truepeak_init_meter(&tp, rates[ri]);
+            truepeak_process(&tp, l, r, n, NULL);
+            double ours = truepeak_take_max(&tp), ref = ref_true_peak(l, r, n, (unsigned)rates[ri]);
+            ok(fabs(db(ours / ref)) < 1e-5,
+               "meter interpolator at %.0f Hz, %s: %.7f, libebur128 %.7f", rates[ri],
+               kind == 2 ? "white noise"
+               : kind    ? "tone at 0.47 fs"
+                         : "tone at 0.33 fs",
+               ours, ref);
+        }
+    free(l);
+    free(r);
+}
+
 int main(void)
 {
     test_tech3341();
@@ -432,5 +433,6 @@ int main(void)
     test_delay();
     test_filter_vs_annex2();
     test_max_and_nan();
+    test_meter_is_libebur128(); /* last: it draws from urand, which the cases above replay */
     return done_testing();
 }
