@@ -169,11 +169,18 @@ cmd_up() {
         bg rack rack-jackd jackd -n rack -S $rt -d dummy -r 48000 -p "$period"
         wait_server rack
         local list; list=$(seq -s, 1 "$chans")
+        # The bridges' own threads (zita-n2j's network receiver above all) at real-time priority,
+        # under jackd's: at normal priority a loaded machine left the receiver unscheduled, the
+        # socket dropped packets, the queue ran dry and the clock recovery pegged its ratio at
+        # 0.95 and gave up ("Waiting for 10.0 seconds..."), over and over (seen under two busy
+        # loops). JACK still sets their process threads' priority itself.
+        local zrt=""
+        [ "$rt" != -r ] && zrt="chrt -f 60"
         # DAW -> rack on port 30000, rack -> DAW on 30001, unicast to the receiver's address.
-        bg rack rack-n2j stdbuf -oL zita-n2j --info --jserv rack --jname from-daw --chan "$list" --buff "$buffer" "$RACK_IP" 30000
-        bg daw daw-j2n zita-j2n --jserv daw --jname to-rack --chan "$chans" --float "$RACK_IP" 30000
-        bg daw daw-n2j stdbuf -oL zita-n2j --info --jserv daw --jname from-rack --chan 1,2 --buff "$buffer" "$DAW_IP" 30001
-        bg rack rack-j2n zita-j2n --jserv rack --jname to-daw --chan 2 --float "$DAW_IP" 30001
+        bg rack rack-n2j $zrt stdbuf -oL zita-n2j --info --jserv rack --jname from-daw --chan "$list" --buff "$buffer" "$RACK_IP" 30000
+        bg daw daw-j2n $zrt zita-j2n --jserv daw --jname to-rack --chan "$chans" --float "$RACK_IP" 30000
+        bg daw daw-n2j $zrt stdbuf -oL zita-n2j --info --jserv daw --jname from-rack --chan 1,2 --buff "$buffer" "$DAW_IP" 30001
+        bg rack rack-j2n $zrt zita-j2n --jserv rack --jname to-daw --chan 2 --float "$DAW_IP" 30001
         wait_port rack from-daw:out_1 && wait_port daw from-rack:out_2 && wait_port daw to-rack:in_1 &&
             wait_port rack to-daw:in_2 || die "the zita bridges did not start (see $DIR/*.log)"
     fi

@@ -101,3 +101,29 @@ play_args() {
         printf '%s\n' -p "$T/s/${STEMS[$k]}.wav=$1$((2 * k + 1)),$1$((2 * k + 2))"
     done
 }
+
+# zita-n2j --info prints "Syncing..." then "Receiving." when its clock recovery has locked, then
+# one line a second: its state, the timing error, the resampling ratio and the queue fill. On a
+# loaded machine it can lose lock and resync (seen: a silent take); a take is only judged on a
+# locked path, and one spoilt by a lock loss is taken again (at most 3 times, each said).
+zita_logs() { cat "$NETRIG_DIR"/rack-n2j.log "$NETRIG_DIR"/daw-n2j.log 2>/dev/null; }
+# zita_upsets: lines of both receivers' logs that are not a locked status line (ratio within
+# 1e-3 of 1): the start-up lines, then one more for every resync or jump.
+zita_upsets() {
+    zita_logs | awk '!(NF == 4 && $3 > 0.999 && $3 < 1.001) { n++ } END { print n + 0 }'
+}
+# wait_zita_locked SECONDS: both receivers say "Receiving." and their last 3 lines are locked.
+wait_zita_locked() {
+    local f ok_all
+    for _ in $(seq $((${1:-60} * 2))); do
+        ok_all=1
+        for f in "$NETRIG_DIR"/rack-n2j.log "$NETRIG_DIR"/daw-n2j.log; do
+            grep -q '^Receiving' "$f" 2>/dev/null &&
+                tail -n 3 "$f" | awk 'NF == 4 && $3 > 0.999 && $3 < 1.001 { n++ } END { exit n < 3 }' ||
+                ok_all=0
+        done
+        [ "$ok_all" -eq 1 ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
