@@ -1,6 +1,7 @@
 /* server/server.h: the composition: the one explicit server struct, each module's state in it,
  * and stemd's life (init, run, fini). Each module's interface is its own header (engine.h,
- * meters.h, ports.h, recorder.h, state.h, notify.h, config.h, control.h, publish.h). */
+ * meters.h, ports.h, recorder.h, state.h, notify.h, config.h, control.h, publish.h,
+ * presetlib.h, undo.h). */
 #ifndef STEMD_SERVER_H
 #define STEMD_SERVER_H
 
@@ -16,8 +17,10 @@
 #include "server/meters.h"
 #include "server/notify.h"
 #include "server/ports.h"
+#include "server/presetlib.h"
 #include "server/publish.h"
 #include "server/recorder.h"
+#include "server/undo.h"
 
 struct stemd {
     struct stemd_config cfg;
@@ -28,6 +31,8 @@ struct stemd {
     struct ports ports;
     struct notify notify;
     struct recorder rec;
+    struct presetlib presets;
+    struct undo undo;
     pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
     int rt_key_made;
     double start_s;
