@@ -201,6 +201,9 @@ static int parse_session(struct osc_req *r, const char *addr, const char *ep, co
         {"/undo", SES_UNDO, 0, 0, "use /undo (no arguments)"},
         {"/redo", SES_REDO, 0, 0, "use /redo (no arguments)"},
         {"/undo/list", SES_UNDO_LIST, 0, 0, "use /undo/list (no arguments)"},
+        {"/ab/select", SES_AB_SELECT, 1, 1, "use /ab/select s:A|B"},
+        {"/ab/copy", SES_AB_COPY, 1, 1, "use /ab/copy s:A>B|B>A"},
+        {"/ab", SES_AB_STATUS, 0, 0, "use /ab (no arguments): the active slot"},
     };
     char why[160];
     for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
@@ -212,8 +215,15 @@ static int parse_session(struct osc_req *r, const char *addr, const char *ep, co
             fail(r, ep, verbs[v].usage);
             return 0;
         }
+        const char *a0 = argc ? (const char *)argv[0] : "";
+        if ((verbs[v].op == SES_AB_SELECT && strcmp(a0, "A") && strcmp(a0, "B")) ||
+            (verbs[v].op == SES_AB_COPY && strcmp(a0, "A>B") && strcmp(a0, "B>A"))) {
+            fail(r, ep, verbs[v].usage);
+            return 0;
+        }
         /* Preset names (not a save's prefix) are checked now. */
         int names = verbs[v].op == SES_SAVE ? 1 : argc;
+        if (verbs[v].op >= SES_AB_SELECT) names = 0;
         for (int i = 0; i < names; i++)
             if (presetlib_name_check((const char *)argv[i], why, sizeof why) < 0) {
                 fail(r, ep, why);
@@ -379,7 +389,8 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
             a->part[i] = (int32_t)v[i];
         return;
     }
-    if (has_prefix(addr, "/preset/") || has_prefix(addr, "/undo") || !strcmp(addr, "/redo")) {
+    if (has_prefix(addr, "/preset/") || has_prefix(addr, "/undo") || !strcmp(addr, "/redo") ||
+        has_prefix(addr, "/ab")) {
         if (parse_session(r, addr, ep, types, argv, argc, m) == 0) return;
     }
     if (strcmp(addr, "/record/start") == 0) {
@@ -401,7 +412,7 @@ parameter:
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
              "/meters /loudness/reset /record/start /record/stop /record/status /preset/part "
              "/preset/save /preset/load /preset/list /preset/delete /preset/rename /undo /redo "
-             "/undo/list");
+             "/undo/list /ab /ab/select /ab/copy");
         return;
     }
     if (argc == 0) {

@@ -294,7 +294,10 @@ enum osc_session_op {
     SES_RENAME, /* a OLD, b NEW */
     SES_UNDO,
     SES_REDO,
-    SES_UNDO_LIST
+    SES_UNDO_LIST,
+    SES_AB_SELECT, /* a "A" or "B" */
+    SES_AB_COPY,   /* a "A>B" or "B>A" */
+    SES_AB_STATUS
 };
 /* Run one and answer into out (errors as /error). Returns the /error replies sent. */
 unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op op, int source,

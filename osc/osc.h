@@ -47,6 +47,9 @@
  *                          NAME (N changes)", "bundle of N changes: ..."); nothing to: /error
  *   /undo/list             /undo/list/reply i:N s:WHAT s:undo|redo each, oldest first, then
  *                          /undo/list/end i:UNDOABLE i:REDOABLE
+ *   /ab                    /ab s:A|B, the live slot
+ *   /ab/select s:A|B       make that slot live (its values in one snapshot): /ab s:SLOT
+ *   /ab/copy s:A>B|B>A     copy one slot onto the other: /ab/copied s:WHICH (server/ab.h)
  *   errors                 /error s:PATH s:REASON; nothing changes.
  * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
  * any bad element changes nothing. Timetags are ignored (applied on arrival). */

@@ -1,5 +1,6 @@
 /* osc/session.c: the session commands: the preset library (/preset/save, load, list, delete,
- * rename: server/presetlib.h) and undo (/undo, /redo, /undo/list: server/undo.h). dispatch.c
+ * rename: server/presetlib.h), undo (/undo, /redo, /undo/list: server/undo.h) and the A/B
+ * slots (/ab, /ab/select, /ab/copy: server/ab.h). dispatch.c
  * checks their arguments; here they run and answer. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 
 #include "osc/internal.h"
+#include "server/ab.h"
 #include "server/presetlib.h"
 #include "server/undo.h"
 
@@ -85,6 +87,21 @@ unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op
         }
         out_msg(out, "/undo/list/end", "ii", (int)(k - undone), (int)undone);
         free(v);
+        return 0;
+    }
+    case SES_AB_SELECT:
+        if (stemd_ab_select(o->sd, a[0], source, err, sizeof err) < 0)
+            return errors(out, "/ab/select", err, 1);
+        out_msg(out, "/ab", "s", a);
+        return 0;
+    case SES_AB_COPY:
+        if (stemd_ab_copy(o->sd, a[0], a[2], source, err, sizeof err) < 0)
+            return errors(out, "/ab/copy", err, 1);
+        out_msg(out, "/ab/copied", "s", a);
+        return 0;
+    case SES_AB_STATUS: {
+        char slot[2] = {stemd_ab_active(o->sd), 0};
+        out_msg(out, "/ab", "s", slot);
         return 0;
     }
     }

@@ -1,6 +1,6 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch, record, preset, undo, redo, and tablet layouts (tools/layout.h). Exit status 0 on
- * success; 1 on an /error or no answer in time (the reason on stderr); 2 on a usage error. */
+ * status, watch, record, preset, undo, redo, ab, and tablet layouts (tools/layout.h). Exit status 0
+ * on success; 1 on an /error or no answer in time (the reason on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -61,6 +61,8 @@ static void usage(FILE *f)
            "                                  with PREFIX (/bus, /stem/vocals) keeps that part\n"
            "  undo | redo | undo list         step back or forward (a bundle or a preset load\n"
            "                                  is one step); list the steps\n"
+           "  ab | ab select A|B | ab copy A>B|B>A\n"
+           "                                  the two live slots: which is live, switch, copy\n"
            "  layout touchosc|openstage [--stems LIST] [--host H] [--port P]\n"
            "         [--reply-port N] -o FILE a tablet layout (.tosc, .json) for stemd's stems\n"
            "                                  (asked with /info unless --stems a,b,c); --host\n"
@@ -555,6 +557,10 @@ static void on_session(void *ctx, const char *path, lo_message m)
     else if ((!strcmp(path, "/preset/saved") || !strcmp(path, "/preset/loaded")) &&
              !strcmp(t, "si"))
         printf("%s %s (%d values)\n", path + 8, (const char *)a[0], (int)oscc_num(m, 1));
+    else if (!strcmp(path, "/ab") && t[0] == 's')
+        printf("%s\n", (const char *)a[0]);
+    else if (!strcmp(path, "/ab/copied") && t[0] == 's')
+        printf("copied %s\n", (const char *)a[0]);
     else if (!strcmp(path, "/preset/deleted") && t[0] == 's')
         printf("deleted %s\n", (const char *)a[0]);
     else if (!strcmp(path, "/preset/renamed") && !strcmp(t, "ss"))
@@ -805,6 +811,12 @@ int main(int argc, char **argv)
         rc = cmd_record(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "preset"))
         rc = cmd_preset(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "ab") && n == 0)
+        rc = session_cmd(x, "/ab", NULL, 0, timeout);
+    else if (!strcmp(cmd, "ab") && n == 2 && !strcmp(argv[i], "select"))
+        rc = session_cmd(x, "/ab/select", argv + i + 1, 1, timeout);
+    else if (!strcmp(cmd, "ab") && n == 2 && !strcmp(argv[i], "copy"))
+        rc = session_cmd(x, "/ab/copy", argv + i + 1, 1, timeout);
     else if (!strcmp(cmd, "undo") && n == 1 && !strcmp(argv[i], "list"))
         rc = session_cmd(x, "/undo/list", NULL, 0, timeout);
     else if ((!strcmp(cmd, "undo") || !strcmp(cmd, "redo")) && n == 0)
