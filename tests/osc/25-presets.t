@@ -23,6 +23,7 @@ is "$n" "$(c -w 300 send /list | grep -c '^/list/reply')" "a whole save holds ev
 is "$(ls -A "$PD" | tr '\n' ' ')" "mix1 " "no temporary file is left behind"
 grep -q '^/stem/vocals/fader -6$' "$PD/mix1"; ok $? "the file is complete: the vocals fader, by stem name"
 tail -c1 "$PD/mix1" | od -An -c | grep -q '\\n'; ok $? "... and ends with a whole line"
+is "$(grep -vc '^#' "$PD/mix1")" "$n" "... one line per parameter"
 
 # Load: the values come back, in one step.
 s /stem/vocals/fader f 0 >/dev/null
