@@ -271,6 +271,7 @@ struct bad_lines {
 static void bad_line(void *ctx, const char *file, unsigned line, const char *reason)
 {
     struct bad_lines *b = ctx;
+    log_err("preset %s:%u: %s", file, line, reason); /* every one, whatever err holds */
     b->n++;
     if (b->used + 1 >= b->len) return;
     int w = snprintf(b->buf + b->used, b->len - b->used, "%s%s:%u: %s", b->used ? "\n" : "", file,
