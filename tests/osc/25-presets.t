@@ -138,5 +138,25 @@ touch "$TMP/afile"
 "$HOST" --jack-server "$JACK" --osc-port "$PORT" --preset-dir "$TMP/afile/sub" >"$TMP/bad.log" 2>&1 </dev/null
 is "$?" 1 "a --preset-dir that cannot be made: the host refuses to start"
 grep -q "cannot start: .*afile" "$TMP/bad.log"; ok $? "... and says why"
+
+# The daemon itself, the folder from its config file (key preset-dir); SIGHUP keeps the running
+# folder (it changes only on a restart).
+P2=$((PORT + 1))
+printf 'stems = drums,bass\njack-name = stemdpresets\nosc-port = %s\nhttp-port = 0\nmeter-rate = 0\npreset-dir = %s\n' \
+    "$P2" "$TMP/daemon-presets" >"$TMP/stemd.conf"
+"${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --config "$TMP/stemd.conf" >"$TMP/stemd.log" 2>&1 &
+SPID=$!
+PIDS="$PIDS $SPID"
+for _ in $(seq 100); do "$CLIENT" -p "$P2" -w 200 ping >/dev/null 2>&1 && break; sleep 0.05; done
+is "$("$CLIENT" -p "$P2" -w 300 send /preset/save s daemon1 | cut -d' ' -f1-3)" "/preset/saved ,si daemon1" "stemd: preset-dir from the config file"
+[ -f "$TMP/daemon-presets/daemon1" ]; ok $? "... the preset is in that folder"
+sed -i "s|^preset-dir = .*|preset-dir = $TMP/elsewhere|" "$TMP/stemd.conf"
+kill -HUP "$SPID"
+for _ in $(seq 100); do grep -q "configuration reloaded" "$TMP/stemd.log" && break; sleep 0.05; done
+grep -q "preset-dir change only on a restart" "$TMP/stemd.log"; ok $? "SIGHUP: a new preset-dir is refused with a warning"
+"$CLIENT" -p "$P2" -w 300 send /preset/save s daemon2 >/dev/null
+[ -f "$TMP/daemon-presets/daemon2" ] && [ ! -e "$TMP/elsewhere" ]; ok $? "... the running folder stays"
+kill -TERM "$SPID"
+wait "$SPID"; ok $? "stemd exits cleanly"
 rtcheck_verify
 done_testing
