@@ -26,3 +26,10 @@ $(B)/tests/control/test_metertap.o: override CFLAGS += $(call pc_cflags,liblo ja
 $(METERTAP_TEST): $(B)/tests/control/test_metertap.o $(CONTROL_LINK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
 osc: $(CONTROL_TEST) $(METERTAP_TEST)
+# The preset names and the undo history (tests/control/test_session.c, run by
+# tests/osc/17-session-unit.t): the same way.
+SESSION_TEST := $(B)/tests/control/test_session
+$(B)/tests/control/test_session.o: override CFLAGS += $(call pc_cflags,liblo jack)
+$(SESSION_TEST): $(B)/tests/control/test_session.o $(CONTROL_LINK)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS)
+osc: $(SESSION_TEST)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "osc/internal.h"
+#include "server/presetlib.h"
 
 enum act_kind {
     A_QUERY,
@@ -24,7 +25,8 @@ enum act_kind {
     A_REC_START,
     A_REC_STOP,
     A_REC_STATUS,
-    A_PART
+    A_PART,
+    A_SESSION
 };
 
 struct osc_action {
@@ -36,9 +38,11 @@ struct osc_action {
     const char *prefix; /* A_LIST, A_DUMP */
     unsigned port;      /* A_SUB: 0 = the source port */
     int by_name;
-    unsigned hz;      /* A_METERS */
-    const char *name; /* A_REC_START: the file name, NULL for a timestamp; A_PART: its text */
-    int32_t part[3];  /* A_PART: id, index, count */
+    unsigned hz;            /* A_METERS */
+    const char *name;       /* A_REC_START: the file name, NULL for a timestamp; A_PART: its text */
+    int32_t part[3];        /* A_PART: id, index, count */
+    enum osc_session_op op; /* A_SESSION: with name and name2 */
+    const char *name2;
 };
 
 struct osc_req {
@@ -176,6 +180,62 @@ static int has_prefix(const char *s, const char *prefix)
     while (*prefix)
         if (*s++ != *prefix++) return 0;
     return 1;
+}
+
+/* The session verbs (osc/session.c): 0 when addr is one of them (queued, or failed with its
+ * reason), -1 when it is not. Names are checked here, so a bad one fails a bundle whole. */
+static int parse_session(struct osc_req *r, const char *addr, const char *ep, const char *types,
+                         lo_arg **argv, int argc, lo_message m)
+{
+    static const struct {
+        const char *addr;
+        enum osc_session_op op;
+        int min, max; /* string arguments */
+        const char *usage;
+    } verbs[] = {
+        {"/preset/save", SES_SAVE, 1, 2, "use /preset/save s:NAME [s:PREFIX (/bus, /stem/NAME)]"},
+        {"/preset/load", SES_LOAD, 1, 1, "use /preset/load s:NAME"},
+        {"/preset/list", SES_LIST, 0, 0, "use /preset/list (no arguments)"},
+        {"/preset/delete", SES_DELETE, 1, 1, "use /preset/delete s:NAME"},
+        {"/preset/rename", SES_RENAME, 2, 2, "use /preset/rename s:OLD s:NEW"},
+        {"/undo", SES_UNDO, 0, 0, "use /undo (no arguments)"},
+        {"/redo", SES_REDO, 0, 0, "use /redo (no arguments)"},
+        {"/undo/list", SES_UNDO_LIST, 0, 0, "use /undo/list (no arguments)"},
+        {"/ab/select", SES_AB_SELECT, 1, 1, "use /ab/select s:A|B"},
+        {"/ab/copy", SES_AB_COPY, 1, 1, "use /ab/copy s:A>B|B>A"},
+        {"/ab", SES_AB_STATUS, 0, 0, "use /ab (no arguments): the active slot"},
+    };
+    char why[160];
+    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+        if (strcmp(addr, verbs[v].addr)) continue;
+        int ok = argc >= verbs[v].min && argc <= verbs[v].max;
+        for (int i = 0; ok && i < argc; i++)
+            ok = types[i] == LO_STRING || types[i] == LO_SYMBOL;
+        if (!ok) {
+            fail(r, ep, verbs[v].usage);
+            return 0;
+        }
+        const char *a0 = argc ? (const char *)argv[0] : "";
+        if ((verbs[v].op == SES_AB_SELECT && strcmp(a0, "A") && strcmp(a0, "B")) ||
+            (verbs[v].op == SES_AB_COPY && strcmp(a0, "A>B") && strcmp(a0, "B>A"))) {
+            fail(r, ep, verbs[v].usage);
+            return 0;
+        }
+        /* Preset names (not a save's prefix) are checked now. */
+        int names = verbs[v].op == SES_SAVE ? 1 : argc;
+        if (verbs[v].op >= SES_AB_SELECT) names = 0;
+        for (int i = 0; i < names; i++)
+            if (presetlib_name_check((const char *)argv[i], why, sizeof why) < 0) {
+                fail(r, ep, why);
+                return 0;
+            }
+        struct osc_action *a = new_act(r, A_SESSION, m);
+        a->op = verbs[v].op;
+        a->name = argc > 0 ? (const char *)argv[0] : NULL;
+        a->name2 = argc > 1 ? (const char *)argv[1] : NULL;
+        return 0;
+    }
+    return -1;
 }
 
 /* Validate one message and record what it asks for. */
@@ -329,6 +389,10 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
             a->part[i] = (int32_t)v[i];
         return;
     }
+    if (has_prefix(addr, "/preset/") || has_prefix(addr, "/undo") || !strcmp(addr, "/redo") ||
+        has_prefix(addr, "/ab")) {
+        if (parse_session(r, addr, ep, types, argv, argc, m) == 0) return;
+    }
     if (strcmp(addr, "/record/start") == 0) {
         if (argc > 1 || (argc == 1 && types[0] != LO_STRING && types[0] != LO_SYMBOL)) {
             fail(r, ep, "use /record/start [s:FILE_NAME] (in --record-dir; default: a timestamp)");
@@ -346,7 +410,9 @@ parameter:
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
-             "/meters /loudness/reset /record/start /record/stop /record/status /preset/part");
+             "/meters /loudness/reset /record/start /record/stop /record/status /preset/part "
+             "/preset/save /preset/load /preset/list /preset/delete /preset/rename /undo /redo "
+             "/undo/list /ab /ab/select /ab/copy");
         return;
     }
     if (argc == 0) {
@@ -594,6 +660,9 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_PART:
         osc_transfer_part(o, &r->out, r->from, r->source, a->part[0], a->part[1], a->part[2],
                           a->name, r->now);
+        break;
+    case A_SESSION:
+        r->nerr += osc_session_run(o, &r->out, a->op, r->source, a->name, a->name2);
         break;
     }
 }

@@ -285,6 +285,24 @@ void osc_transfer_part(struct osc *o, struct osc_out *out, const struct osc_addr
 void osc_transfers_expire(struct osc *o, int64_t now);
 void osc_transfers_free(struct osc *o);
 
+/* session.c: the preset library and undo verbs, their arguments checked by dispatch.c. */
+enum osc_session_op {
+    SES_SAVE, /* a NAME, b PREFIX or NULL */
+    SES_LOAD, /* a NAME */
+    SES_LIST,
+    SES_DELETE, /* a NAME */
+    SES_RENAME, /* a OLD, b NEW */
+    SES_UNDO,
+    SES_REDO,
+    SES_UNDO_LIST,
+    SES_AB_SELECT, /* a "A" or "B" */
+    SES_AB_COPY,   /* a "A>B" or "B>A" */
+    SES_AB_STATUS
+};
+/* Run one and answer into out (errors as /error). Returns the /error replies sent. */
+unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op op, int source,
+                         const char *a, const char *b);
+
 /* meters.c */
 void osc_meters_tick(struct osc *o, int64_t now);
 int osc_meter_acc_init(struct osc *o, struct osc_meter_acc *a);

@@ -33,6 +33,23 @@
  *                          i:ID, or /error with the preset's line reasons and nothing applied.
  *                          Parts from one address, in order; a repeat is acknowledged again
  *                          (see osc/transfer.c)
+ *   /preset/save s:NAME [s:PREFIX]
+ *                          save the state (or the part under PREFIX: /bus, /stem/NAME...) as
+ *                          --preset-dir/NAME: /preset/saved s:NAME i:VALUES
+ *   /preset/load s:NAME    apply it as one snapshot (one undo step): /preset/loaded s:NAME
+ *                          i:VALUES, or an /error per bad line "NAME:LINE: reason", nothing set
+ *   /preset/list           /preset/list/reply s:NAME s:MTIME (UTC, ISO 8601) each, then
+ *                          /preset/list/end i:COUNT
+ *   /preset/delete s:NAME, /preset/rename s:OLD s:NEW
+ *                          /preset/deleted s:NAME, /preset/renamed s:OLD s:NEW (never onto an
+ *                          existing name). Names: server/presetlib.h
+ *   /undo, /redo           /undo/done s:WHAT, /redo/done s:WHAT ("PATH OLD -> NEW", "preset
+ *                          NAME (N changes)", "bundle of N changes: ..."); nothing to: /error
+ *   /undo/list             /undo/list/reply i:N s:WHAT s:undo|redo each, oldest first, then
+ *                          /undo/list/end i:UNDOABLE i:REDOABLE
+ *   /ab                    /ab s:A|B, the live slot
+ *   /ab/select s:A|B       make that slot live (its values in one snapshot): /ab s:SLOT
+ *   /ab/copy s:A>B|B>A     copy one slot onto the other: /ab/copied s:WHICH (server/ab.h)
  *   errors                 /error s:PATH s:REASON; nothing changes.
  * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
  * any bad element changes nothing. Timetags are ignored (applied on arrival). */

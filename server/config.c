@@ -22,6 +22,7 @@ enum opt_id {
     OPT_PRESET,
     OPT_STATE_DIR,
     OPT_RECORD_DIR,
+    OPT_PRESET_DIR,
     OPT_CONFIG,
     OPT_LOG_LEVEL,
     OPT_NO_WAIT,
@@ -39,6 +40,7 @@ static const struct option long_opts[] = {
     {"preset", required_argument, NULL, OPT_PRESET},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"record-dir", required_argument, NULL, OPT_RECORD_DIR},
+    {"preset-dir", required_argument, NULL, OPT_PRESET_DIR},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"no-wait", no_argument, NULL, OPT_NO_WAIT},
@@ -78,6 +80,8 @@ void config_usage(FILE *f, const struct config_extra *x)
         "                         after each change and at exit; loaded at start  [none]\n"
         "  --record-dir DIR       where /record/start (OSC, stemctl record) writes the master:\n"
         "                         32-bit float WAV/RF64, finished on stop and exit  [off]\n"
+        "  --preset-dir DIR       the preset library of /preset/save, /preset/load (OSC,\n"
+        "                         stemctl preset): created when missing        [off]\n"
         "  --config FILE          read these options as 'key = value' lines (e.g.\n"
         "                         'stems = drums,bass'); the command line wins  [none]\n"
         "  --log-level LEVEL      error, warning, notice, info or debug       [info]\n"
@@ -213,6 +217,8 @@ static int apply_opt(struct stemd_config *c, int id, const char *key, const char
         return copy_str(c->state_dir, sizeof c->state_dir, val, "state-dir", err, errlen);
     case OPT_RECORD_DIR:
         return copy_str(c->record_dir, sizeof c->record_dir, val, "record-dir", err, errlen);
+    case OPT_PRESET_DIR:
+        return copy_str(c->preset_dir, sizeof c->preset_dir, val, "preset-dir", err, errlen);
     case OPT_CONFIG:
         return copy_str(c->config, sizeof c->config, val, "config", err, errlen);
     case OPT_LOG_LEVEL:

@@ -52,6 +52,7 @@ struct stemd_config {
     char preset[CONFIG_PATH_MAX];
     char state_dir[CONFIG_PATH_MAX];
     char record_dir[CONFIG_PATH_MAX]; /* "" = recording off */
+    char preset_dir[CONFIG_PATH_MAX]; /* "" = no preset library (/preset/save ...) */
     char config[CONFIG_PATH_MAX];
     int log_level;
     int no_wait;

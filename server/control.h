@@ -21,6 +21,7 @@ struct params_lookup;
 enum stemd_source {
     STEMD_SRC_INTERNAL = 0, /* the daemon itself: state load, --preset, SIGHUP */
     STEMD_SRC_API = 1,      /* a program embedding the API (tests) */
+    STEMD_SRC_UNDO = 2,     /* an undo or redo (server/undo.h): never itself a new undo step */
     STEMD_SRC_USER = 16
 };
 

@@ -102,6 +102,7 @@ int stemd_init(struct stemd *sd)
     sigset_t set;
     int rc;
 
+    sd->presets.dfd = -1; /* before anything can fail: stemd_fini closes it */
     clock_gettime(CLOCK_MONOTONIC, &ts);
     sd->start_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
     log_set_level(sd->cfg.log_level);
@@ -148,6 +149,14 @@ int stemd_init(struct stemd *sd)
             return rc;
         }
     }
+    if (sd->cfg.preset_dir[0]) {
+        /* The same rule for the preset library: a save that cannot land is refused at start. */
+        char err[CONFIG_PATH_MAX + 128];
+        if ((rc = presetlib_open(&sd->presets, sd->cfg.preset_dir, err, sizeof err)) < 0) {
+            log_err("cannot start: %s (fix it or choose another --preset-dir)", err);
+            return rc;
+        }
+    }
     if ((rc = pthread_key_create(&sd->rt_key, engine_rt_thread_exit)) != 0) return -rc;
     sd->rt_key_made = 1;
     if ((rc = control_init(sd)) < 0 || (rc = engine_init(sd)) < 0 ||
@@ -156,6 +165,11 @@ int stemd_init(struct stemd *sd)
         return rc;
     }
     if ((rc = load_parameters(sd)) < 0) return rc;
+    /* After the load: the state stemd starts in is where undo stops. */
+    if ((rc = undo_init(sd)) < 0 || (rc = ab_init(sd)) < 0) {
+        log_err("cannot start: undo, A/B: %s", strerror(-rc));
+        return rc;
+    }
     ports_remember_config(sd);
     if ((rc = control_start(sd)) < 0) return rc;
     notify_init(&sd->notify);
@@ -168,7 +182,10 @@ void stemd_fini(struct stemd *sd)
     recorder_fini(sd); /* after the last cycle: the whole ring reaches the file */
     control_stop(sd);
     engine_fini(sd);
+    ab_fini(sd);
+    undo_fini(sd);
     control_fini(sd);
+    presetlib_close(&sd->presets);
     notify_close(&sd->notify);
     if (sd->rt_key_made) pthread_key_delete(sd->rt_key);
 }
@@ -206,10 +223,11 @@ static void reload(struct stemd *sd, int argc, char **argv)
     /* What JACK and the snapshots are built around cannot change while running. */
     if (n->nstems != old->nstems || memcmp(n->names, old->names, sizeof old->names) != 0 ||
         strcmp(n->jack_name, old->jack_name) || strcmp(n->jack_server, old->jack_server) ||
-        strcmp(n->state_dir, old->state_dir)) {
-        log_warn("SIGHUP: stems, jack-name, jack-server and state-dir change only on a restart "
-                 "of stemd; keeping the running ones");
+        strcmp(n->state_dir, old->state_dir) || strcmp(n->preset_dir, old->preset_dir)) {
+        log_warn("SIGHUP: stems, jack-name, jack-server, state-dir and preset-dir change only on "
+                 "a restart of stemd; keeping the running ones");
         memcpy(n->state_dir, old->state_dir, sizeof old->state_dir);
+        memcpy(n->preset_dir, old->preset_dir, sizeof old->preset_dir);
     }
     /* Only the reloadable part of sd->cfg is written: its head (nstems, names, jack-name,
      * jack-server) is read without a lock by the process callback, JACK's latency callback and

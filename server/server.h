@@ -1,6 +1,7 @@
 /* server/server.h: the composition: the one explicit server struct, each module's state in it,
  * and stemd's life (init, run, fini). Each module's interface is its own header (engine.h,
- * meters.h, ports.h, recorder.h, state.h, notify.h, config.h, control.h, publish.h). */
+ * meters.h, ports.h, recorder.h, state.h, notify.h, config.h, control.h, publish.h,
+ * presetlib.h, undo.h, ab.h). */
 #ifndef STEMD_SERVER_H
 #define STEMD_SERVER_H
 
@@ -10,14 +11,17 @@
 
 #include "dsp/mix.h"
 #include "dsp/params.h"
+#include "server/ab.h"
 #include "server/config.h"
 #include "server/control.h"
 #include "server/engine.h"
 #include "server/meters.h"
 #include "server/notify.h"
 #include "server/ports.h"
+#include "server/presetlib.h"
 #include "server/publish.h"
 #include "server/recorder.h"
+#include "server/undo.h"
 
 struct stemd {
     struct stemd_config cfg;
@@ -28,6 +32,9 @@ struct stemd {
     struct ports ports;
     struct notify notify;
     struct recorder rec;
+    struct presetlib presets;
+    struct undo undo;
+    struct ab ab;
     pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
     int rt_key_made;
     double start_s;

@@ -27,18 +27,20 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int state_write_atomic(const char *dir, const char *name, const char *text)
+int state_write_atomic_at(int dfd, const char *label, const char *name, const char *text)
 {
-    char tmp[PATH_MAX], dst[PATH_MAX];
-    int fd, dfd, rc;
+    char tmp[PATH_MAX];
+    int fd, rc;
 
-    if (snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst ||
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= (int)sizeof tmp)
-        return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp) return -ENAMETOOLONG;
+    /* A stale temporary (a crash mid-save) or anything planted under its name goes first; then
+     * O_EXCL | O_NOFOLLOW: the file written is a new one in this directory, never a link's
+     * target elsewhere. */
+    unlinkat(dfd, tmp, 0);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         rc = -errno;
-        log_err("cannot save state: %s: %s (check --state-dir exists and is writable)", tmp,
+        log_err("cannot save: %s/%s: %s (check the directory exists and is writable)", label, tmp,
                 strerror(-rc));
         return rc;
     }
@@ -47,19 +49,30 @@ int state_write_atomic(const char *dir, const char *name, const char *text)
      * the final name on filesystems that reorder data and metadata (ext4 delalloc). */
     if (rc == 0 && fsync(fd) < 0) rc = -errno;
     if (close(fd) < 0 && rc == 0) rc = -errno;
-    if (rc == 0 && rename(tmp, dst) < 0) rc = -errno;
+    /* rename replaces a link of that name itself; it never writes through one. */
+    if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0) rc = -errno;
     if (rc < 0) {
-        log_err("cannot save state to %s: %s", dst, strerror(-rc));
-        unlink(tmp);
+        log_err("cannot save %s/%s: %s", label, name, strerror(-rc));
+        unlinkat(dfd, tmp, 0);
         return rc;
     }
     /* The rename itself is durable only once the directory is synced. */
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        if (fsync(dfd) < 0) log_warn("fsync of %s failed: %s", dir, strerror(errno));
-        close(dfd);
-    }
+    if (fsync(dfd) < 0) log_warn("fsync of %s failed: %s", label, strerror(errno));
     return 0;
+}
+
+int state_write_atomic(const char *dir, const char *name, const char *text)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        int rc = -errno;
+        log_err("cannot save state: %s: %s (check --state-dir exists and is writable)", dir,
+                strerror(-rc));
+        return rc;
+    }
+    int rc = state_write_atomic_at(dfd, dir, name, text);
+    close(dfd);
+    return rc;
 }
 
 int state_dir_prepare(const char *dir, char *err, size_t errlen)

@@ -8,6 +8,10 @@
  * fsync the directory, so a crash leaves either the old file or the new one, never a mix.
  * Returns 0 or -errno (the reason logged, naming the path). */
 int state_write_atomic(const char *dir, const char *name, const char *text);
+/* The same in the directory open as dfd (label names it in messages): the temporary is
+ * ".NAME.tmp", created new (O_EXCL, O_NOFOLLOW) so a link planted under either name is never
+ * written through. */
+int state_write_atomic_at(int dfd, const char *label, const char *name, const char *text);
 
 /* Make sure dir can keep the state: create it when missing, with its parents (mode 0750), and
  * prove it writable by creating and removing a file in it. Returns 0, or -errno with a reason

@@ -1,6 +1,6 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch, record, and tablet layouts (tools/layout.h). Exit status 0 on success; 1 on an
- * /error or no answer in time (the reason on stderr); 2 on a usage error. */
+ * status, watch, record, preset, undo, redo, ab, and tablet layouts (tools/layout.h). Exit status 0
+ * on success; 1 on an /error or no answer in time (the reason on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -56,6 +56,13 @@ static void usage(FILE *f)
            "  watch                           live meters (Ctrl-C ends it)\n"
            "  record start [NAME]|stop|status record the master into stemd's --record-dir\n"
            "                                  (NAME.wav; default a timestamp)\n"
+           "  preset save NAME [PREFIX]|load NAME|list|delete NAME|rename OLD NEW\n"
+           "                                  stemd's preset library (--preset-dir); a save\n"
+           "                                  with PREFIX (/bus, /stem/vocals) keeps that part\n"
+           "  undo | redo | undo list         step back or forward (a bundle or a preset load\n"
+           "                                  is one step); list the steps\n"
+           "  ab | ab select A|B | ab copy A>B|B>A\n"
+           "                                  the two live slots: which is live, switch, copy\n"
            "  layout touchosc|openstage [--stems LIST] [--host H] [--port P]\n"
            "         [--reply-port N] -o FILE a tablet layout (.tosc, .json) for stemd's stems\n"
            "                                  (asked with /info unless --stems a,b,c); --host\n"
@@ -521,6 +528,78 @@ static int cmd_record(struct ctl *x, int argc, char **argv, int timeout)
     return x->errors ? 1 : 0;
 }
 
+/* preset and undo: print what answers (a reply line each, in stemctl's words), until the end
+ * of the answer; /error sets the exit status. */
+struct session {
+    struct ctl *x;
+};
+
+static void on_session(void *ctx, const char *path, lo_message m)
+{
+    struct session *se = ctx;
+    struct ctl *x = se->x;
+    lo_arg **a = lo_message_get_argv(m);
+    const char *t = lo_message_get_types(m);
+    if (on_error(x, path, m)) {
+        /* A load's bad lines come one /error each: wait for the /pong after them. */
+        return;
+    }
+    if (!strcmp(path, "/pong")) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/preset/list/reply") && !strcmp(t, "ss"))
+        printf("%-40s %s\n", (const char *)a[0], (const char *)a[1]);
+    else if (!strcmp(path, "/undo/list/reply") && !strcmp(t, "iss"))
+        printf("%3d %s %s\n", (int)oscc_num(m, 0), (const char *)a[2], (const char *)a[1]);
+    else if ((!strcmp(path, "/undo/done") || !strcmp(path, "/redo/done")) && t[0] == 's')
+        printf("%s: %s\n", path[1] == 'u' ? "undone" : "redone", (const char *)a[0]);
+    else if ((!strcmp(path, "/preset/saved") || !strcmp(path, "/preset/loaded")) &&
+             !strcmp(t, "si"))
+        printf("%s %s (%d values)\n", path + 8, (const char *)a[0], (int)oscc_num(m, 1));
+    else if (!strcmp(path, "/ab") && t[0] == 's')
+        printf("%s\n", (const char *)a[0]);
+    else if (!strcmp(path, "/ab/copied") && t[0] == 's')
+        printf("copied %s\n", (const char *)a[0]);
+    else if (!strcmp(path, "/preset/deleted") && t[0] == 's')
+        printf("deleted %s\n", (const char *)a[0]);
+    else if (!strcmp(path, "/preset/renamed") && !strcmp(t, "ss"))
+        printf("renamed %s to %s\n", (const char *)a[0], (const char *)a[1]);
+}
+
+/* One session command, then a /ping: its /pong comes after every reply of the command (one
+ * packet each, answered in order), so the answer is whole when it arrives. */
+static int session_cmd(struct ctl *x, const char *addr, char *const *args, int n, int timeout)
+{
+    struct session se = {x};
+    static const char types[] = "ss";
+    if (n > 2) return 2;
+    if (send_msg(x, addr, types + 2 - n, args, n) < 0 || send_msg(x, "/ping", "", NULL, 0) < 0)
+        return 1;
+    int rc = pump_ctx(x, on_session, &se, timeout);
+    if (rc == -2) fprintf(stderr, "stemctl: no answer from stemd within %d ms\n", timeout);
+    return rc < 0 || x->errors ? 1 : 0;
+}
+
+static int cmd_preset(struct ctl *x, int argc, char **argv, int timeout)
+{
+    static const struct {
+        const char *verb;
+        int min, max;
+    } verbs[] = {
+        {"save", 1, 2}, {"load", 1, 1}, {"list", 0, 0}, {"delete", 1, 1}, {"rename", 2, 2}};
+    char addr[32];
+    for (size_t v = 0; argc >= 1 && v < sizeof verbs / sizeof verbs[0]; v++) {
+        if (strcmp(argv[0], verbs[v].verb) || argc - 1 < verbs[v].min || argc - 1 > verbs[v].max)
+            continue;
+        snprintf(addr, sizeof addr, "/preset/%s", verbs[v].verb);
+        return session_cmd(x, addr, argv + 1, argc - 1, timeout);
+    }
+    fprintf(stderr, "stemctl: preset save NAME [PREFIX] | load NAME | list | delete NAME | "
+                    "rename OLD NEW\n");
+    return 2;
+}
+
 /* --- layout --------------------------------------------------------------------------------- */
 
 /* Write the layout to path through a temporary file renamed over it: a failure leaves any file
@@ -730,6 +809,18 @@ int main(int argc, char **argv)
         rc = cmd_watch(x, timeout);
     else if (!strcmp(cmd, "record"))
         rc = cmd_record(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "preset"))
+        rc = cmd_preset(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "ab") && n == 0)
+        rc = session_cmd(x, "/ab", NULL, 0, timeout);
+    else if (!strcmp(cmd, "ab") && n == 2 && !strcmp(argv[i], "select"))
+        rc = session_cmd(x, "/ab/select", argv + i + 1, 1, timeout);
+    else if (!strcmp(cmd, "ab") && n == 2 && !strcmp(argv[i], "copy"))
+        rc = session_cmd(x, "/ab/copy", argv + i + 1, 1, timeout);
+    else if (!strcmp(cmd, "undo") && n == 1 && !strcmp(argv[i], "list"))
+        rc = session_cmd(x, "/undo/list", NULL, 0, timeout);
+    else if ((!strcmp(cmd, "undo") || !strcmp(cmd, "redo")) && n == 0)
+        rc = session_cmd(x, cmd[0] == 'u' ? "/undo" : "/redo", NULL, 0, timeout);
     else {
         usage(stderr);
         rc = 2;
