@@ -57,6 +57,7 @@ static const uint8_t sysex_head[] = {0xF0, 0x00, 0x00, 0x66, 0x14};
 #define VPOT_STEP    0.01f /* of the taper (/norm) per V-Pot tick: 100 ticks end to end */
 #define FEEDBACK_MS  10    /* at most one motor move per fader per 10 ms */
 #define MOVED_MS     250   /* a fader moved (without touch) this recently is left alone */
+#define NAME_MS      1000  /* after a V-Pot press, its parameter's name shows this long */
 #define METER_MS     100   /* meters sent this often; the shown level falls a segment a time */
 #define METER_DB_MIN -60.0 /* level 0 at and below; one segment per 5 dB up to 0 dBFS */
 
@@ -105,6 +106,8 @@ struct mcu {
     int select_dirty;
     int mode[STRIPS];
     int ring_dirty[STRIPS];
+    int name_due[STRIPS];        /* pressed: show the parameter's name from the next tick */
+    uint64_t name_until[STRIPS]; /* ... until then */
     struct fader fader[STRIPS + 1];
     char lcd[2 * LCD_ROW]; /* what the display shows (0 until first written) */
     struct stemd_meter_tap *tap;
@@ -348,6 +351,7 @@ static void note_in(struct mcu *m, unsigned note, unsigned vel)
     default:
         m->mode[i] = (m->mode[i] + 1) % VPOT_MODES;
         m->ring_dirty[i] = 1;
+        m->name_due[i] = 1;
     }
 }
 
@@ -459,13 +463,21 @@ static unsigned ring_value(struct mcu *m, unsigned i, int k)
     return (unsigned)vpot_modes[m->mode[i]].ring << 4 | (1 + (unsigned)lrintf(norm * 10));
 }
 
-/* The bottom cell of strip i: the V-Pot's letter and value, 6 characters and a space. Units
- * come from the table; pan shows L/C/R and a percentage of its half of the taper. */
-static void vpot_cell(struct mcu *m, unsigned i, unsigned k, char *cell)
+/* The bottom cell of strip i, 6 characters and a space: for a second after a press the V-Pot
+ * parameter's name (the last word of its row's name in the table: "pan", "width", "trim",
+ * "thresh"), else its letter and value. Units come from the table; pan shows L/C/R and a
+ * percentage of its half of the taper. */
+static void vpot_cell(struct mcu *m, unsigned i, unsigned k, uint64_t now, char *cell)
 {
     struct param_ref ref = stem_ref(m, (enum el)m->mode[i], k);
+    char val[32], buf[48];
+    if (now < m->name_until[i]) {
+        const char *word = strrchr(ref.def->name, '/');
+        snprintf(buf, sizeof buf, "%-6.6s ", word ? word + 1 : ref.def->name);
+        memcpy(cell, buf, LCD_CELL);
+        return;
+    }
     float v = stemd_get_ref(m->sd, &ref);
-    char val[32];
     if (ref.def->id == STEM_PAN) {
         long pct = lrintf((params_ref_to_norm(&ref, v, m->nstems) * 2 - 1) * 100);
         if (pct == 0)
@@ -479,13 +491,12 @@ static void vpot_cell(struct mcu *m, unsigned i, unsigned k, char *cell)
     } else {
         snprintf(val, sizeof val, "%.4g", v);
     }
-    char buf[40];
     snprintf(buf, sizeof buf, "%c%5.5s ", vpot_modes[m->mode[i]].letter, val);
     memcpy(cell, buf, LCD_CELL);
 }
 
 /* What the display should show, then one SysEx per row for the span that differs. */
-static void lcd_update(struct mcu *m, midi_emit_fn emit, void *ctx)
+static void lcd_update(struct mcu *m, uint64_t now, midi_emit_fn emit, void *ctx)
 {
     char want[2 * LCD_ROW];
     memset(want, ' ', sizeof want);
@@ -495,7 +506,9 @@ static void lcd_update(struct mcu *m, midi_emit_fn emit, void *ctx)
         const char *name = stemd_stem_name(m->sd, (unsigned)k);
         size_t n = name ? strlen(name) : 0;
         memcpy(want + i * LCD_CELL, name, n < LCD_CELL - 1 ? n : LCD_CELL - 1);
-        vpot_cell(m, i, (unsigned)k, want + LCD_ROW + i * LCD_CELL);
+        if (m->name_due[i]) m->name_until[i] = now + NAME_MS;
+        m->name_due[i] = 0;
+        vpot_cell(m, i, (unsigned)k, now, want + LCD_ROW + i * LCD_CELL);
     }
     for (unsigned row = 0; row < 2; row++) {
         unsigned a = row * LCD_ROW, b = a + LCD_ROW;
@@ -601,6 +614,6 @@ void mcu_tick(struct mcu *m, uint64_t now, midi_emit_fn emit, void *ctx)
     m->select_dirty = 0;
     if (master) m->fader[PB_MAIN].pending = 1;
     fader_tick(m, PB_MAIN, &mref, now, emit, ctx);
-    lcd_update(m, emit, ctx);
+    lcd_update(m, now, emit, ctx);
     meters_update(m, now, emit, ctx);
 }

@@ -5,6 +5,8 @@
  * Mackie Control message layout, never from the module. Run by tests/osc/17-mcu.t. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,13 @@ static int lcd_apply(const struct cap *c, char *disp)
         n++;
     }
     return n;
+}
+
+static int has_digit(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] >= '0' && p[i] <= '9') return 1;
+    return 0;
 }
 
 static float get(struct stemd *sd, const char *path)
@@ -393,6 +402,12 @@ static void test_vpot(struct stemd *sd, struct mcu *m, struct cap *c)
         tick(m, c);
         ring = last3(c, 0xB0, 48);
         modes_seen |= ring >= 0 ? 1 << ((ring >> 4) & 3) : 0;
+        const char *word = strrchr(paths[i], '/') + 1;
+        ok(!strncmp(lcd + 56, word, strlen(word) < 6 ? strlen(word) : 6),
+           "press %d: the display names the parameter for a moment: %.7s", i + 1, lcd + 56);
+        ticks(m, c, 1000);
+        ok(lcd[56] == "WTC"[i] && has_digit(lcd + 57, 5), "then its letter and value: %.7s",
+           lcd + 56);
         float before = get(sd, paths[i]), pan_before = get(sd, "/stem/kick/pan");
         IN(m, 0xB0, 16, 0x0a);
         struct param_ref r = ref_of(sd, paths[i]);
@@ -490,6 +505,65 @@ static void test_meters(struct stemd *sd, struct mcu *m, struct cap *c)
     ok(meter(c, 0) < 0, "then nothing more is sent for it");
     free(mm);
     free(other);
+}
+
+/* Another surface changing stems 4..8 (OSC, say) while the MIDI thread works on strips 1..3. */
+struct writer {
+    struct stemd *sd;
+    atomic_int done;
+};
+
+static void *write_loop(void *arg)
+{
+    struct writer *w = arg;
+    char path[64];
+    for (int i = 0; i < 20000; i++) {
+        const char *name = names10[3 + i % 5];
+        snprintf(path, sizeof path, "/stem/%s/%s", name, i % 2 ? "mute" : "fader");
+        set(w->sd, path, i % 2 ? (float)(i / 2 % 2) : -(float)(i % 90));
+    }
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+static void test_threads(struct stemd *sd, struct mcu *m, struct cap *c)
+{
+    struct writer w = {sd, 0};
+    pthread_t t;
+    if (pthread_create(&t, NULL, write_loop, &w) != 0) bail("no thread");
+    unsigned n = 0;
+    while (!atomic_load(&w.done)) {
+        IN(m, 0xE0, n & 0x7f, (n >> 7) & 0x7f);
+        IN(m, 0xE1, n & 0x7f, 0x40);
+        IN(m, 0xB0, 18, n % 2 ? 0x01 : 0x41);
+        tick(m, c);
+        n++;
+    }
+    pthread_join(t, NULL);
+    ticks(m, c, 300);
+    /* Banking right and back refreshes every strip: each must show the value now current. */
+    IN(m, 0x90, 47, 127);
+    IN(m, 0x90, 46, 127);
+    ticks(m, c, 300);
+    unsigned right = 0;
+    char path[64];
+    for (unsigned i = 0; i < 8; i++) {
+        snprintf(path, sizeof path, "/stem/%s/fader", names10[i]);
+        long pb = bend(c, i, NULL);
+        snprintf(path + strlen(path) - 5, 6, "mute");
+        int mute = get(sd, path) >= 0.5f;
+        snprintf(path + strlen(path) - 4, 6, "fader");
+        right += pb == pos_of(sd, path) && last3(c, 0x90, 16 + i) == (mute ? 127 : 0);
+    }
+    ok(right == 8,
+       "after %u ticks against 20000 changes from another thread, all 8 strips "
+       "show the current fader and mute (%u do)",
+       n, right);
+    for (unsigned i = 3; i < 8; i++) {
+        snprintf(path, sizeof path, "/stem/%s/mute", names10[i]);
+        set(sd, path, 0);
+    }
+    ticks(m, c, 300);
 }
 
 /* 10^5 messages of every kind the profile must not act on, then the state must be the same. */
@@ -679,6 +753,7 @@ int main(void)
     test_vpot(sd, m, c);
     test_buttons(sd, m, c);
     test_meters(sd, m, c);
+    test_threads(sd, m, c);
     test_junk(sd, m, c);
     mcu_free(m);
     stemd_fini(sd);
