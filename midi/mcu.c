@@ -152,8 +152,9 @@ static const struct param_def *stem_row(int id)
 
 int mcu_new(struct stemd *sd, struct mcu **out, char *err, size_t errlen)
 {
+    int rc = -ENOMEM;
     struct mcu *m = calloc(1, sizeof *m);
-    if (!m) goto nomem;
+    if (!m) goto fail;
     m->sd = sd;
     m->nstems = stemd_nstems(sd);
     m->selected = -1;
@@ -162,30 +163,33 @@ int mcu_new(struct stemd *sd, struct mcu **out, char *err, size_t errlen)
         m->rows[e] = stem_row(el_ids[e]);
     m->dirty = calloc(m->nstems ? m->nstems : 1, 1);
     m->meters = mix_meters_new(m->nstems);
-    if (!m->dirty || !m->meters || pthread_mutex_init(&m->lock, NULL) != 0) {
-        free(m->dirty), free(m->meters), free(m);
-        goto nomem;
-    }
-    if (mcu_set_master(m, "/bus/output", err, errlen) < 0 || stemd_meter_tap_new(sd, &m->tap) < 0) {
-        pthread_mutex_destroy(&m->lock);
-        free(m->dirty), free(m->meters), free(m);
-        goto nomem;
-    }
+    if (!m->dirty || !m->meters || pthread_mutex_init(&m->lock, NULL) != 0) goto fail_mem;
+    /* The bus always has its output gain: this cannot fail. */
+    if (mcu_set_master(m, "/bus/output", err, errlen) < 0) goto fail_lock;
+    if (stemd_meter_tap_new(sd, &m->tap) < 0) goto fail_lock;
     /* Last: a listener cannot be taken back. */
     if (stemd_add_listener(sd, on_change, m) < 0) {
-        stemd_meter_tap_free(sd, m->tap);
-        pthread_mutex_destroy(&m->lock);
-        free(m->dirty), free(m->meters), free(m);
-        snprintf(err, errlen,
-                 "the Mackie Control profile needs a change listener and all 8 are "
-                 "taken (server/control.h)");
-        return -ENOSPC;
+        rc = -ENOSPC;
+        goto fail_tap;
     }
     *out = m;
     return 0;
-nomem:
-    snprintf(err, errlen, "out of memory for the Mackie Control profile");
-    return -ENOMEM;
+fail_tap:
+    stemd_meter_tap_free(sd, m->tap);
+fail_lock:
+    pthread_mutex_destroy(&m->lock);
+fail_mem:
+    free(m->dirty);
+    free(m->meters);
+    free(m);
+fail:
+    if (rc == -ENOSPC)
+        snprintf(err, errlen,
+                 "the Mackie Control profile needs a change listener and all 8 are taken "
+                 "(server/control.h)");
+    else
+        snprintf(err, errlen, "out of memory for the Mackie Control profile");
+    return rc;
 }
 
 void mcu_free(struct mcu *m)
