@@ -12,7 +12,8 @@
 #if defined(__GNUC__)
 __attribute__((no_sanitize("address", "undefined")))
 #endif
-static inline double ideal_tp(const float *x, unsigned n)
+static inline double
+ideal_tp(const float *x, unsigned n)
 {
     enum { L = 32, H = 64 };
     static double c[L][2 * H];
