@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "osc/osc.h"
 #include "server/control.h"
+#include "server/metertable.h"
 
 /* json.c: a growing text buffer for replies. Out of memory sticks (oom) and is checked once. */
 struct jbuf {
@@ -42,8 +43,8 @@ struct oscq_node {
 };
 
 /* The meters a node can show: per stem 4 (oscq_meter_stem), then the bus's. */
-#define OSCQ_STEM_METERS 4
-#define OSCQ_BUS_METERS  12
+#define OSCQ_STEM_METERS SM_COUNT /* server/meters.def */
+#define OSCQ_BUS_METERS  BM_COUNT
 struct oscq {
     struct stemd *sd;
     unsigned nstems, nparams, nmeters;

@@ -11,35 +11,11 @@
 #include "http/internal.h"
 #include "osc/wire.h"
 
-/* The meters as read-only nodes: the same names as the OSC meter bundles (osc/meters.c). */
-struct meter_def {
-    const char *name, *unit, *desc;
-};
-static const struct meter_def stem_meters[OSCQ_STEM_METERS] = {
-    {"peak_l", "gain.db", "Left sample peak since the last reading, dBFS (-120 = silence)"},
-    {"peak_r", "gain.db", "Right sample peak since the last reading, dBFS (-120 = silence)"},
-    {"rms", "gain.db", "RMS of both channels since the last reading, dBFS"},
-    {"gr", "gain.db", "Compressor gain reduction, dB (the largest since the last reading)"},
-};
-static const struct meter_def bus_meters[OSCQ_BUS_METERS] = {
-    {"peak_l", "gain.db", "Master left sample peak, dBFS"},
-    {"peak_r", "gain.db", "Master right sample peak, dBFS"},
-    {"true_peak", "gain.db", "Master true peak (ITU-R BS.1770-4), dBTP"},
-    {"lufs_m", NULL, "Momentary loudness (400 ms), LUFS (-120 until measured)"},
-    {"lufs_s", NULL, "Short-term loudness (3 s), LUFS (-120 until measured)"},
-    {"lufs_i", NULL, "Integrated loudness (EBU R128), LUFS (-120 until measured)"},
-    {"lra", NULL, "Loudness range (EBU Tech 3342), LU"},
-    {"correlation", NULL, "Stereo correlation of the master, -1..+1"},
-    {"gr_limiter", "gain.db", "Limiter gain reduction, dB"},
-    {"gr_band1", "gain.db", "Multiband low band gain reduction, dB"},
-    {"gr_band2", "gain.db", "Multiband mid band gain reduction, dB"},
-    {"gr_band3", "gain.db", "Multiband high band gain reduction, dB"},
-};
-
-static const struct meter_def *meter_def(const struct oscq *q, unsigned i)
+/* The meters as read-only nodes: server/meters.def's, as the OSC meter bundles send them. */
+static const struct meter_row *meter_def(const struct oscq *q, unsigned i)
 {
     unsigned ns = q->nstems * OSCQ_STEM_METERS;
-    return i < ns ? &stem_meters[i % OSCQ_STEM_METERS] : &bus_meters[i - ns];
+    return i < ns ? stem_meter_row(i % OSCQ_STEM_METERS) : bus_meter_row(i - ns);
 }
 
 const char *oscq_meter_name(const struct oscq *q, unsigned i, char *buf, size_t len)
@@ -47,9 +23,9 @@ const char *oscq_meter_name(const struct oscq *q, unsigned i, char *buf, size_t 
     unsigned ns = q->nstems * OSCQ_STEM_METERS;
     if (i < ns)
         snprintf(buf, len, "/stem/%s/meter/%s", stemd_stem_name(q->sd, i / OSCQ_STEM_METERS),
-                 stem_meters[i % OSCQ_STEM_METERS].name);
+                 stem_meter_row(i % OSCQ_STEM_METERS)->name);
     else
-        snprintf(buf, len, "/bus/meter/%s", bus_meters[i - ns].name);
+        snprintf(buf, len, "/bus/meter/%s", bus_meter_row(i - ns)->name);
     return buf;
 }
 
@@ -234,7 +210,7 @@ static int attr_json(const struct oscq *q, int node, enum attr a, const float *m
     const struct oscq_node *n = &q->nodes[node];
     const struct param_ref *ref = n->kind == NODE_PARAM ? &q->refs[n->idx] : NULL;
     const struct param_def *d = ref ? ref->def : NULL;
-    const struct meter_def *m = n->kind == NODE_METER ? meter_def(q, n->idx) : NULL;
+    const struct meter_row *m = n->kind == NODE_METER ? meter_def(q, n->idx) : NULL;
     char buf[64];
     switch (a) {
     case A_FULL_PATH:

@@ -7,44 +7,24 @@
 
 #include "http/internal.h"
 
-#define FLOOR_DB (-120.0)
-
 static double db(double lin)
 {
-    double d = lin > 0 ? 20 * log10(lin) : FLOOR_DB;
-    return d < FLOOR_DB ? FLOOR_DB : d;
+    double d = lin > 0 ? 20 * log10(lin) : METER_FLOOR_DB;
+    return d < METER_FLOOR_DB ? METER_FLOOR_DB : d;
 }
 
 static double lufs(double v)
 {
-    return isfinite(v) && v > FLOOR_DB ? v : FLOOR_DB;
+    return isfinite(v) && v > METER_FLOOR_DB ? v : METER_FLOOR_DB;
 }
 
 void http_meter_values(const struct oscq *q, const struct mix_meters *m,
                        const struct stemd_loudness *l, float *out)
 {
     unsigned i = 0;
-    for (unsigned k = 0; k < q->nstems; k++) {
-        out[i++] = (float)db(m->stem[k].peak_l);
-        out[i++] = (float)db(m->stem[k].peak_r);
-        out[i++] = (float)db(m->stem[k].rms);
-        out[i++] = m->stem[k].gr_db;
-    }
-    const struct mix_bus_meters *b = &m->bus;
-    const double bus[OSCQ_BUS_METERS] = {db(b->peak_l),
-                                         db(b->peak_r),
-                                         db(b->true_peak),
-                                         lufs(l->momentary_lufs),
-                                         lufs(l->short_term_lufs),
-                                         lufs(l->integrated_lufs),
-                                         isfinite(l->lra_lu) ? l->lra_lu : 0,
-                                         b->correlation,
-                                         b->gr_limiter_db,
-                                         b->gr_band_db[0],
-                                         b->gr_band_db[1],
-                                         b->gr_band_db[2]};
-    for (unsigned j = 0; j < OSCQ_BUS_METERS; j++)
-        out[i++] = (float)bus[j];
+    for (unsigned k = 0; k < q->nstems; k++, i += OSCQ_STEM_METERS)
+        meter_stem_values(&m->stem[k], m->stem[k].rms, out + i); /* a tap's rms is its mean */
+    meter_bus_values(&m->bus, l, out + i);
 }
 
 static void kv_num(struct jbuf *o, const char *k, double v)

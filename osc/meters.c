@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "osc/internal.h"
-
-#define METER_FLOOR_DB (-120.0) /* silence, and loudness not measured yet */
+#include "server/metertable.h"
 
 int osc_meter_acc_init(struct osc *o, struct osc_meter_acc *a)
 {
@@ -58,59 +57,25 @@ static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
     a->takes++;
 }
 
-static double db(double lin)
-{
-    double d = lin > 0 ? 20 * log10(lin) : METER_FLOOR_DB;
-    return d < METER_FLOOR_DB ? METER_FLOOR_DB : d;
-}
-
-static double lufs(double v)
-{
-    return isfinite(v) && v > METER_FLOOR_DB ? v : METER_FLOOR_DB;
-}
-
 static void send_meters(struct osc *o, struct osc_client *c, const struct stemd_loudness *l)
 {
     struct mix_meters *m = c->acc.m;
     struct osc_out out;
     char addr[64];
-    /* A stem's meters, the de-esser's reduction, then each dynamic EQ band's gain (dB, signed:
-     * negative is a cut). */
-    enum { NS = 5 + STEMD_DEQ_BANDS };
-    static const char *const sn[] = {"peak_l", "peak_r", "rms",  "gr",  "deess",
-                                     "deq1",   "deq2",   "deq3", "deq4"};
-    _Static_assert(sizeof sn / sizeof sn[0] == NS, "a name per dynamic EQ band");
+    float v[METER_MAX];
     out_init(&out, o, &c->dst);
     for (unsigned k = 0; k < m->nstems; k++) {
         double rms = c->acc.takes ? sqrt(m->stem[k].rms / c->acc.takes) : 0;
-        double v[NS] = {db(m->stem[k].peak_l), db(m->stem[k].peak_r), db(rms), m->stem[k].gr_db,
-                        m->stem[k].deess_db};
-        for (int b = 0; b < STEMD_DEQ_BANDS; b++)
-            v[5 + b] = m->stem[k].deq_db[b];
-        for (int j = 0; j < NS; j++) {
-            snprintf(addr, sizeof addr, "/stem/%u/meter/%s", k + 1, sn[j]);
-            out_msg(&out, addr, "f", v[j]);
+        meter_stem_values(&m->stem[k], rms, v);
+        for (unsigned j = 0; j < SM_COUNT; j++) {
+            snprintf(addr, sizeof addr, "/stem/%u/meter/%s", k + 1, stem_meter_row(j)->name);
+            out_msg(&out, addr, "f", (double)v[j]);
         }
     }
-    const struct mix_bus_meters *b = &m->bus;
-    struct {
-        const char *name;
-        double v;
-    } bus[] = {{"peak_l", db(b->peak_l)},
-               {"peak_r", db(b->peak_r)},
-               {"true_peak", db(b->true_peak)},
-               {"lufs_m", lufs(l->momentary_lufs)},
-               {"lufs_s", lufs(l->short_term_lufs)},
-               {"lufs_i", lufs(l->integrated_lufs)},
-               {"lra", isfinite(l->lra_lu) ? l->lra_lu : 0},
-               {"correlation", b->correlation},
-               {"gr_limiter", b->gr_limiter_db},
-               {"gr_band1", b->gr_band_db[0]},
-               {"gr_band2", b->gr_band_db[1]},
-               {"gr_band3", b->gr_band_db[2]}};
-    for (size_t j = 0; j < sizeof bus / sizeof bus[0]; j++) {
-        snprintf(addr, sizeof addr, "/bus/meter/%s", bus[j].name);
-        out_msg(&out, addr, "f", bus[j].v);
+    meter_bus_values(&m->bus, l, v);
+    for (unsigned j = 0; j < BM_COUNT; j++) {
+        snprintf(addr, sizeof addr, "/bus/meter/%s", bus_meter_row(j)->name);
+        out_msg(&out, addr, "f", (double)v[j]);
     }
     out_flush(&out);
     unsigned n = m->nstems;

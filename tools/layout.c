@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/metertable.h"
 #include "tools/layout.h"
 
 /* A control's cell, and the gaps (points, before a page is fitted). */
@@ -29,36 +30,47 @@ struct meter_place {
     const char *section, *title; /* title: for a section of its own */
     const char *meter;           /* below /stem/<index>/meter/ or /bus/meter/ */
     enum layout_kind kind;
-    double lo, hi; /* a bar's empty and full */
-    int mixer;     /* also beside the fader on the mixer page */
+    int mixer; /* also beside the fader on the mixer page */
 };
 static const struct meter_place meters[] = {
-    {SCOPE_STEM, "comp", NULL, "gr", LK_METER, 0, 24, 1},
-    {SCOPE_STEM, "fader", NULL, "peak_l", LK_METER, -60, 0, 1},
-    {SCOPE_STEM, "fader", NULL, "peak_r", LK_METER, -60, 0, 1},
-    {SCOPE_STEM, "fader", NULL, "rms", LK_METER, -60, 0, 1},
+    {SCOPE_STEM, "comp", NULL, "gr", LK_METER, 1},
+    {SCOPE_STEM, "fader", NULL, "peak_l", LK_METER, 1},
+    {SCOPE_STEM, "fader", NULL, "peak_r", LK_METER, 1},
+    {SCOPE_STEM, "fader", NULL, "rms", LK_METER, 1},
     /* a dynamic EQ band's gain is signed (a cut below the bar's middle, a boost above) */
-    {SCOPE_STEM, "deq/1", NULL, "deq1", LK_METER, -24, 24, 0},
-    {SCOPE_STEM, "deq/2", NULL, "deq2", LK_METER, -24, 24, 0},
-    {SCOPE_STEM, "deq/3", NULL, "deq3", LK_METER, -24, 24, 0},
-    {SCOPE_STEM, "deq/4", NULL, "deq4", LK_METER, -24, 24, 0},
-    {SCOPE_STEM, "deess", NULL, "deess", LK_METER, 0, 24, 0},
-    {SCOPE_BUS, "mb/1", NULL, "gr_band1", LK_METER, 0, 24, 0},
-    {SCOPE_BUS, "mb/2", NULL, "gr_band2", LK_METER, 0, 24, 0},
-    {SCOPE_BUS, "mb/3", NULL, "gr_band3", LK_METER, 0, 24, 0},
-    {SCOPE_BUS, "limiter", NULL, "gr_limiter", LK_METER, 0, 24, 0},
-    {SCOPE_BUS, "output", NULL, "peak_l", LK_METER, -60, 0, 0},
-    {SCOPE_BUS, "output", NULL, "peak_r", LK_METER, -60, 0, 0},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_m", LK_READOUT, 0, 1, 0},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_s", LK_READOUT, 0, 1, 0},
-    {SCOPE_BUS, "loudness", "loudness", "lufs_i", LK_READOUT, 0, 1, 0},
-    {SCOPE_BUS, "loudness", "loudness", "lra", LK_READOUT, 0, 1, 0},
-    {SCOPE_BUS, "loudness", "loudness", "true_peak", LK_READOUT, 0, 1, 0},
-    {SCOPE_BUS, "loudness", "loudness", "correlation", LK_READOUT, 0, 1, 0},
+    {SCOPE_STEM, "deq/1", NULL, "deq1", LK_METER, 0},
+    {SCOPE_STEM, "deq/2", NULL, "deq2", LK_METER, 0},
+    {SCOPE_STEM, "deq/3", NULL, "deq3", LK_METER, 0},
+    {SCOPE_STEM, "deq/4", NULL, "deq4", LK_METER, 0},
+    {SCOPE_STEM, "deess", NULL, "deess", LK_METER, 0},
+    {SCOPE_BUS, "mb/1", NULL, "gr_band1", LK_METER, 0},
+    {SCOPE_BUS, "mb/2", NULL, "gr_band2", LK_METER, 0},
+    {SCOPE_BUS, "mb/3", NULL, "gr_band3", LK_METER, 0},
+    {SCOPE_BUS, "limiter", NULL, "gr_limiter", LK_METER, 0},
+    {SCOPE_BUS, "output", NULL, "peak_l", LK_METER, 0},
+    {SCOPE_BUS, "output", NULL, "peak_r", LK_METER, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_m", LK_READOUT, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_s", LK_READOUT, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lufs_i", LK_READOUT, 0},
+    {SCOPE_BUS, "loudness", "loudness", "lra", LK_READOUT, 0},
+    {SCOPE_BUS, "loudness", "loudness", "true_peak", LK_READOUT, 0},
+    {SCOPE_BUS, "loudness", "loudness", "correlation", LK_READOUT, 0},
     /* an action, not a meter: meter holds its address, title its label */
-    {SCOPE_BUS, "loudness", "reset", "/loudness/reset", LK_ACTION, 0, 1, 0},
+    {SCOPE_BUS, "loudness", "reset", "/loudness/reset", LK_ACTION, 0},
 };
 #define NMETERS (sizeof meters / sizeof meters[0])
+
+/* A meter bar's ends: server/meters.def's (0..1 for a name it lacks, or a readout's: the
+ * layout test checks every address against a live stemd). */
+static void meter_range(enum param_scope scope, const char *name, double *lo, double *hi)
+{
+    *lo = 0, *hi = 1;
+    unsigned n = scope == SCOPE_STEM ? SM_COUNT : BM_COUNT;
+    for (unsigned i = 0; i < n; i++) {
+        const struct meter_row *r = scope == SCOPE_STEM ? stem_meter_row(i) : bus_meter_row(i);
+        if (!strcmp(r->name, name)) *lo = r->lo, *hi = r->hi;
+    }
+}
 
 /* --- the text buffer ------------------------------------------------------------------------- */
 
@@ -421,7 +433,8 @@ static void add_meter(struct builder *bl, struct layout_page *p, const struct it
     else
         snprintf(c->addr, sizeof c->addr, "/bus/meter/%s", m->meter);
     snprintf(c->label, sizeof c->label, "%s", m->meter);
-    c->smin = m->lo, c->smax = m->hi;
+    c->smin = 0, c->smax = 1;
+    if (m->kind == LK_METER) meter_range(m->scope, m->meter, &c->smin, &c->smax);
     c->x = x + 2, c->y = y + CAPTION_H, c->w = bar ? CELL_W / 3 - 6 : CELL_W - 8;
     c->h = bar ? CELL_H - CAPTION_H - 2 : 24;
 }
@@ -523,7 +536,7 @@ static void mixer_page(struct builder *bl, struct layout_page *p, unsigned first
             if (!c) return;
             snprintf(c->addr, sizeof c->addr, "/stem/%u/meter/%s", k + 1, meters[m].meter);
             snprintf(c->label, sizeof c->label, "%s", meters[m].meter);
-            c->smin = meters[m].lo, c->smax = meters[m].hi;
+            meter_range(SCOPE_STEM, meters[m].meter, &c->smin, &c->smax);
             c->x = mx, c->y = y, c->w = 8, c->h = fader_h;
             mx += 10;
         }

@@ -13,6 +13,7 @@
 #include "dsp/params.h"
 #include "osc/client.h"
 #include "osc/wire.h"
+#include "server/metertable.h"
 #include "tools/layout.h"
 
 #define TIMEOUT_MS 2000
@@ -31,7 +32,7 @@ struct ctl {
     struct params_names pn;
     int have_info;
     /* watch */
-    float meter[STEMD_MAX_STEMS + 1][16];
+    float meter[STEMD_MAX_STEMS + 1][METER_MAX];
     unsigned nstems;
 };
 
@@ -398,32 +399,29 @@ static void on_sigint(int sig)
 
 static void on_meter(void *ctx, const char *path, lo_message m)
 {
-    static const char *const sn[] = {"peak_l", "peak_r", "rms", "gr"};
-    static const char *const bn[] = {"peak_l",     "peak_r",   "true_peak", "lufs_m",
-                                     "lufs_s",     "lufs_i",   "lra",       "correlation",
-                                     "gr_limiter", "gr_band1", "gr_band2",  "gr_band3"};
     struct ctl *x = ctx;
     unsigned k;
     char name[32];
     if (on_error(x, path, m)) return;
     if (sscanf(path, "/stem/%u/meter/%31s", &k, name) == 2 && k >= 1 && k <= x->nstems) {
-        for (int j = 0; j < 4; j++)
-            if (!strcmp(name, sn[j])) x->meter[k][j] = (float)oscc_num(m, 0);
+        for (unsigned j = 0; j < SM_COUNT; j++)
+            if (!strcmp(name, stem_meter_row(j)->name)) x->meter[k][j] = (float)oscc_num(m, 0);
     } else if (sscanf(path, "/bus/meter/%31s", name) == 1) {
-        for (int j = 0; j < 12; j++)
-            if (!strcmp(name, bn[j])) x->meter[0][j] = (float)oscc_num(m, 0);
+        for (unsigned j = 0; j < BM_COUNT; j++)
+            if (!strcmp(name, bus_meter_row(j)->name)) x->meter[0][j] = (float)oscc_num(m, 0);
     }
 }
 
 /* A meter that has had no data yet is NAN: drawn empty and as "-", never as a full-scale
  * 0.0 dBFS that stemd did not say. */
+#define BAR_W 30 /* with the numbers beside it, a stem's line fits 100 columns */
 static void bar(char *buf, float db, float lo)
 {
-    int n = isnan(db) ? 0 : (int)((db - lo) / -lo * 40);
-    n = n < 0 ? 0 : n > 40 ? 40 : n;
+    int n = isnan(db) ? 0 : (int)((db - lo) / -lo * BAR_W);
+    n = n < 0 ? 0 : n > BAR_W ? BAR_W : n;
     memset(buf, '#', (size_t)n);
-    memset(buf + n, '.', (size_t)(40 - n));
-    buf[40] = 0;
+    memset(buf + n, '.', (size_t)(BAR_W - n));
+    buf[BAR_W] = 0;
 }
 
 /* A number right-aligned in width w with prec decimals (sign forced when plus), or "-". */
@@ -440,7 +438,7 @@ static int cmd_watch(struct ctl *x, int timeout)
 {
     if (get_info(x, timeout) < 0) return 1;
     for (unsigned k = 0; k <= STEMD_MAX_STEMS; k++)
-        for (unsigned j = 0; j < 16; j++)
+        for (unsigned j = 0; j < sizeof x->meter[k] / sizeof x->meter[k][0]; j++)
             x->meter[k][j] = NAN; /* nothing measured yet */
     signal(SIGINT, on_sigint);
     send_msg(x, "/subscribe", "", NULL, 0);
@@ -464,23 +462,32 @@ static int cmd_watch(struct ctl *x, int timeout)
         if (t - last_draw < 100) continue;
         last_draw = t;
         char b1[48], n1[16], n2[16], n3[16], n4[16], n5[16];
-        printf("\033[H%-12s %-40s %7s %6s\n", "stem", "peak (dBFS)", "rms", "gr dB");
+        printf("\033[H%-12s %-*s %6s %5s %5s  %s\n", "stem", BAR_W, "peak (dBFS)", "rms", "comp",
+               "deess", "dynamic EQ 1-4 (dB)");
         for (unsigned k = 1; k <= x->nstems && k <= 64; k++) {
-            float pk = fmaxf(x->meter[k][0], x->meter[k][1]);
-            bar(b1, pk, -60);
-            printf("%-12.12s %s %s %s\n", x->names[k - 1], b1,
-                   num(n1, sizeof n1, 7, 1, 0, x->meter[k][2]),
-                   num(n2, sizeof n2, 6, 1, 0, x->meter[k][3]));
+            const float *sm = x->meter[k];
+            char d[4][16];
+            for (unsigned b = 0; b < 4; b++)
+                num(d[b], sizeof d[b], 5, 1, 1, sm[SM_DEQ1 + b]);
+            bar(b1, fmaxf(sm[SM_PEAK_L], sm[SM_PEAK_R]), -60);
+            printf("%-12.12s %s %s %s %s  %s %s %s %s\033[K\n", x->names[k - 1], b1,
+                   num(n1, sizeof n1, 6, 1, 0, sm[SM_RMS]), num(n2, sizeof n2, 5, 1, 0, sm[SM_GR]),
+                   num(n3, sizeof n3, 5, 1, 0, sm[SM_DEESS]), d[0], d[1], d[2], d[3]);
         }
-        float *bm = x->meter[0];
-        bar(b1, fmaxf(bm[0], bm[1]), -60);
-        printf("%-12s %s tp %s dBTP\n", "master", b1, num(n1, sizeof n1, 6, 1, 0, bm[2]));
-        printf("LUFS M %s  S %s  I %s  LRA %s LU  corr %s\n", num(n1, sizeof n1, 6, 1, 0, bm[3]),
-               num(n2, sizeof n2, 6, 1, 0, bm[4]), num(n3, sizeof n3, 6, 1, 0, bm[5]),
-               num(n4, sizeof n4, 4, 1, 0, bm[6]), num(n5, sizeof n5, 5, 2, 1, bm[7]));
+        const float *bm = x->meter[0];
+        bar(b1, fmaxf(bm[BM_PEAK_L], bm[BM_PEAK_R]), -60);
+        printf("%-12s %s tp %s dBTP\033[K\n", "master", b1,
+               num(n1, sizeof n1, 6, 1, 0, bm[BM_TRUE_PEAK]));
+        printf("LUFS M %s  S %s  I %s  LRA %s LU  corr %s\033[K\n",
+               num(n1, sizeof n1, 6, 1, 0, bm[BM_LUFS_M]),
+               num(n2, sizeof n2, 6, 1, 0, bm[BM_LUFS_S]),
+               num(n3, sizeof n3, 6, 1, 0, bm[BM_LUFS_I]), num(n4, sizeof n4, 4, 1, 0, bm[BM_LRA]),
+               num(n5, sizeof n5, 5, 2, 1, bm[BM_CORRELATION]));
         printf("GR limiter %s dB  bands %s %s %s dB   (Ctrl-C ends)\033[K\n",
-               num(n1, sizeof n1, 5, 1, 0, bm[8]), num(n2, sizeof n2, 5, 1, 0, bm[9]),
-               num(n3, sizeof n3, 5, 1, 0, bm[10]), num(n4, sizeof n4, 5, 1, 0, bm[11]));
+               num(n1, sizeof n1, 5, 1, 0, bm[BM_GR_LIMITER]),
+               num(n2, sizeof n2, 5, 1, 0, bm[BM_GR_BAND1]),
+               num(n3, sizeof n3, 5, 1, 0, bm[BM_GR_BAND2]),
+               num(n4, sizeof n4, 5, 1, 0, bm[BM_GR_BAND3]));
         fflush(stdout);
     }
     send_msg(x, "/unsubscribe", "", NULL, 0);

@@ -42,7 +42,9 @@ start_host --meter-rate 0 --stems 64
 # No meters yet (this host sends none): watch draws them empty, never a full-scale 0.0 dBFS.
 # (--timeout: how long /info may take, and how long watch waits for meters before it gives up.)
 "$STEMCTL" --port "$PORT" --timeout 4000 watch >"$TMP/watch0.txt" 2>&1
-grep -q '^LUFS M  *-  S  *-  I  *-  LRA  *- LU' "$TMP/watch0.txt" && grep -q '^stem64  *\.\{40\}  *-  *-$' "$TMP/watch0.txt" &&
+# A stem's line: the peak bar, then rms, compressor, de-esser and the 4 dynamic EQ bands.
+grep -q '^LUFS M  *-  S  *-  I  *-  LRA  *- LU' "$TMP/watch0.txt" &&
+    grep -q '^stem64  *\.\{30\}\(  *-\)\{7\}' "$TMP/watch0.txt" && grep -q 'deess  *dynamic EQ' "$TMP/watch0.txt" &&
     ! grep -q '[0-9]\.[0-9]' "$TMP/watch0.txt" && ! grep -q '#' "$TMP/watch0.txt"
 ok $? "before any meters arrive, watch shows every meter empty ('-'), none at 0.0" || sed -n '1,3p;$p' "$TMP/watch0.txt" | sed 's/^/# /' >&2
 S dump >"$TMP/big.preset"

@@ -253,6 +253,8 @@ def namespace(hp, op):
               "meter %s is a float with a VALUE" % p)
     for k in stems:
         check("/stem/%s/meter/peak_l" % k in meters, "stem %s has a peak meter" % k)
+        check(all("/stem/%s/meter/%s" % (k, m) in meters for m in ("deess", "deq1", "deq4")),
+              "stem %s has its de-esser and dynamic EQ meters (what OSC sends)" % k)
     check("/bus/meter/lufs_i" in meters, "the master has an integrated loudness meter")
     # One node alone, and one attribute, agree with the tree.
     for p in list(params)[:: max(1, len(params) // 12)] + ["/bus", "/stem/" + stems[-1]]:
