@@ -176,6 +176,31 @@ typedef void (*stemd_listener_fn)(void *ctx, const struct param_ref *ref, float 
 /* Up to 8 listeners. Returns 0 or -ENOSPC. */
 int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx);
 
+/* A family of lines another layer keeps in the state file and in presets beside the parameters
+ * (the MIDI layer's "/midi/map ..." lines): the preset reader hands every line whose first word
+ * starts with prefix to it, so its lines are validated like any other, and a bad one is
+ * reported as "file:line: reason" with nothing of that file applied. Calls come from whichever
+ * thread applies a preset (never with the writer lock held); the layer locks for itself. */
+struct stemd_lines {
+    const char *prefix; /* "/midi/" */
+    void *ctx;
+    /* A preset is being read: a handle for its lines (NULL: out of memory, the preset fails). */
+    void *(*begin)(void *ctx);
+    /* One of its lines, trimmed, without a comment or newline. 0, or -EINVAL with a reason in
+     * err (a person's words: what is wrong and what is right). */
+    int (*line)(void *ctx, void *h, const char *line, char *err, size_t errlen);
+    /* The end of the preset: commit (every line good and the parameters applied; nlines of
+     * this layer's lines were in it) or discard (commit 0). Frees h either way. */
+    void (*end)(void *ctx, void *h, int commit, unsigned nlines);
+    /* This layer's lines for the state text (each ending in a newline): malloc'd ("" for none);
+     * NULL when out of memory. */
+    char *(*format)(void *ctx);
+};
+/* Install the one line family (l must outlive the server). Returns 0 or -EBUSY. */
+int stemd_add_lines(struct stemd *sd, const struct stemd_lines *l);
+/* Something of a line family changed: saved with the state like a parameter change. */
+void stemd_mark_changed(struct stemd *sd);
+
 /* For tests: the sequence number of the newest published snapshot, and the JACK frame time of
  * the first cycle that used it (0 until one did). */
 uint64_t stemd_published_seq(struct stemd *sd);
