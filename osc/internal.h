@@ -160,6 +160,20 @@ struct osc {
     unsigned npub;
     int64_t pub_ms, next_pub_ms;
 
+    /* Another layer's verbs (osc_set_ext), set under re_lock, read by the OSC thread. */
+    char ext_prefix[32];
+    osc_ext_fn ext_fn;
+    void *ext_ctx;
+    struct osc_addr ext_from; /* the last sender of an ext verb (osc_notice's extra target) */
+    int ext_from_set;
+    /* Notices from other threads (osc_notice), sent at the tick. */
+    pthread_mutex_t notice_lock;
+    struct osc_notice_item {
+        char addr[48], a[256], b[160];
+        int has_b;
+    } notices[16];
+    unsigned nnotices;
+
     /* Meters. */
     struct mix_meters *mtake;
     int64_t next_meter_take_ms;
@@ -284,6 +298,9 @@ void osc_transfer_part(struct osc *o, struct osc_out *out, const struct osc_addr
                        int32_t id, int32_t index, int32_t count, const char *text, int64_t now);
 void osc_transfers_expire(struct osc *o, int64_t now);
 void osc_transfers_free(struct osc *o);
+
+/* notice.c: osc_notice's queue, sent by the tick. */
+void osc_notices_flush(struct osc *o);
 
 /* meters.c */
 void osc_meters_tick(struct osc *o, int64_t now);

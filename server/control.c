@@ -265,8 +265,8 @@ int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, in
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    int bad = preset_parse_lookup(rest ? rest : text, fname, sd->ctl.lookup, preset_err, &pe, &c,
-                                  &n);
+    int bad =
+        preset_parse_lookup(rest ? rest : text, fname, sd->ctl.lookup, preset_err, &pe, &c, &n);
     free(rest);
     if (bad != 0 || pe.n) {
         if (h) l->end(l->ctx, h, 0, nlines);
