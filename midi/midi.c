@@ -371,13 +371,21 @@ static void *thread_main(void *arg)
 
 /* ---- the mapping table ----------------------------------------------------------------------- */
 
+/* The family of numbers a control's number belongs to: a CC number is one physical control
+ * whether it is read as 7-bit, 14-bit or relative. */
+static int family(enum midi_kind k)
+{
+    return k == MK_CC || k == MK_CC14 || k == MK_ENC ? MK_CC : (int)k;
+}
+
 /* Add s for ref, replacing the mapping of the same control (a control drives one parameter).
  * Lock held. Returns 0, or -ENOSPC. */
 static int add_mapping(struct midi *m, const struct param_ref *ref, const struct midi_map_spec *s)
 {
     unsigned k;
     for (k = 0; k < m->nmaps; k++)
-        if (m->maps[k].s.kind == s->kind && m->maps[k].s.ch == s->ch && m->maps[k].s.num == s->num)
+        if (family(m->maps[k].s.kind) == family(s->kind) && m->maps[k].s.ch == s->ch &&
+            m->maps[k].s.num == s->num)
             break;
     if (k == m->nmaps) {
         if (m->nmaps == MIDI_MAX_MAPS) return -ENOSPC;
