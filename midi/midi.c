@@ -76,6 +76,7 @@ struct midi {
     int *fb_src;
     unsigned *fb_dirty, fb_n;
 
+    int want_profile;
     struct midi_profile *profile; /* the MCU profile, or NULL */
     int64_t profile_ms;
     struct stemd_lines lines;
@@ -609,17 +610,18 @@ int midi_command(struct midi *m, const char *addr, const char *const *args, int 
 
 /* ---- life ------------------------------------------------------------------------------------ */
 
-int midi_start(struct stemd *sd, const struct midi_config *c, midi_notice_fn notice, void *nctx,
-               struct midi **out, char *err, size_t errlen)
+int midi_new(struct stemd *sd, const struct midi_config *c, midi_notice_fn notice, void *nctx,
+             struct midi **out, char *err, size_t errlen)
 {
     struct midi *m = calloc(1, sizeof *m);
     *out = NULL;
     if (!m) goto nomem;
     m->sd = sd;
-    m->nstems = stemd_nstems(sd);
+    m->nstems = stemd_nstems(sd); /* from the parsed config: ready before stemd_init */
     m->nslots = BUS_NPARAMS + m->nstems * STEM_NPARAMS;
     m->notice = notice;
     m->nctx = nctx;
+    m->want_profile = c->mcu;
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->fb_lock, NULL);
     midi_parse_init(&m->parser);
@@ -627,34 +629,34 @@ int midi_start(struct stemd *sd, const struct midi_config *c, midi_notice_fn not
     m->fb_src = calloc(m->nslots, sizeof *m->fb_src);
     m->fb_dirty = calloc(m->nslots, sizeof *m->fb_dirty);
     if (!m->fb_flag || !m->fb_src || !m->fb_dirty) goto nomem;
-    if (c->mcu && midi_profile_new(sd, &m->profile, err, errlen) < 0) {
-        midi_free(m);
-        return -EINVAL;
-    }
-    if (stemd_add_listener(sd, listener, m) < 0) {
-        snprintf(err, errlen, "MIDI: no change listener left (8 in use)");
-        midi_free(m);
-        return -ENOSPC;
-    }
     m->lines = (struct stemd_lines){"/midi/", m, lines_begin, lines_line, lines_end, lines_format};
     if (stemd_add_lines(sd, &m->lines) < 0) {
         snprintf(err, errlen, "MIDI: the state file's line family is taken");
         midi_free(m);
         return -EBUSY;
     }
-    if (pthread_create(&m->thread, NULL, thread_main, m) != 0) {
-        snprintf(err, errlen, "MIDI: cannot start its thread");
-        midi_free(m);
-        return -EAGAIN;
-    }
-    m->started = 1;
-    log_info("MIDI: midi_in and midi_out ready%s", m->profile ? ", Mackie Control profile" : "");
     *out = m;
     return 0;
 nomem:
     snprintf(err, errlen, "MIDI: out of memory");
     midi_free(m);
     return -ENOMEM;
+}
+
+int midi_start(struct midi *m, char *err, size_t errlen)
+{
+    if (m->want_profile && midi_profile_new(m->sd, &m->profile, err, errlen) < 0) return -EINVAL;
+    if (stemd_add_listener(m->sd, listener, m) < 0) {
+        snprintf(err, errlen, "MIDI: no change listener left (8 in use)");
+        return -ENOSPC;
+    }
+    if (pthread_create(&m->thread, NULL, thread_main, m) != 0) {
+        snprintf(err, errlen, "MIDI: cannot start its thread");
+        return -EAGAIN;
+    }
+    m->started = 1;
+    log_info("MIDI: midi_in and midi_out ready%s", m->profile ? ", Mackie Control profile" : "");
+    return 0;
 }
 
 void midi_halt(struct midi *m)

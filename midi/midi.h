@@ -38,12 +38,14 @@ struct midi;
  * one or two strings (b may be NULL). Called from the MIDI thread. */
 typedef void (*midi_notice_fn)(void *ctx, const char *addr, const char *a, const char *b);
 
-/* Create the layer and start its thread (after stemd_init, before stemd_run: the state file's
- * mappings are read by stemd_run). Registers one change listener (two with the MCU profile) and
- * the "/midi/" line family. Returns 0; -ENOMEM, -ENOSPC (no listener left), or the MCU
- * profile's error, with the reason in err. */
-int midi_start(struct stemd *sd, const struct midi_config *c, midi_notice_fn notice, void *nctx,
-               struct midi **out, char *err, size_t errlen);
+/* Create the layer BEFORE stemd_init (sd->cfg parsed): it installs the "/midi/" line family,
+ * which stemd_init's reading of the state file needs. Returns 0 or -ENOMEM (err says so). */
+int midi_new(struct stemd *sd, const struct midi_config *c, midi_notice_fn notice, void *nctx,
+             struct midi **out, char *err, size_t errlen);
+/* Then, after stemd_init: register its change listener (the MCU profile one more) and start
+ * its thread. Returns 0; -ENOSPC (no listener left), -EAGAIN, or the MCU profile's error, with
+ * the reason in err. */
+int midi_start(struct midi *m, char *err, size_t errlen);
 /* Stop the thread (no more MIDI changes). The listener stays: free only once nothing else
  * changes parameters (after osc_stop). NULL is fine. */
 void midi_halt(struct midi *m);

@@ -346,8 +346,8 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         return;
     }
     if (r->ext_fn && has_prefix(addr, r->ext_prefix)) {
-        if (argc > 8) {
-            fail(r, ep, "at most 8 arguments");
+        if (argc > 16) {
+            fail(r, ep, "at most 16 arguments");
             return;
         }
         for (int i = 0; i < argc; i++)
@@ -550,11 +550,11 @@ static void ext_reply(void *rctx, const char *addr, const char *a, const char *b
 /* Another layer's verb: its string arguments, its answers to the sender. */
 static void ext_action(struct osc_req *r, struct osc_action *a)
 {
-    const char *args[8];
+    const char *args[16];
     int n = a->m ? lo_message_get_argc(a->m) : 0;
     lo_arg **argv = a->m ? lo_message_get_argv(a->m) : NULL;
     char err[256];
-    for (int i = 0; i < n && i < 8; i++)
+    for (int i = 0; i < n && i < 16; i++)
         args[i] = (const char *)argv[i];
     r->o->ext_from = *r->from;
     r->o->ext_from_set = 1;

@@ -257,7 +257,7 @@ int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, in
     struct preset_errs pe = {err, errlen, 0, 0};
     struct param_change *c;
     size_t n;
-    const struct stemd_lines *l = __atomic_load_n(&sd->ctl.lines, __ATOMIC_ACQUIRE);
+    const struct stemd_lines *l = sd->lines;
     char *rest = NULL;
     unsigned nlines = 0;
     void *h = NULL;
@@ -301,7 +301,7 @@ char *stemd_format_state(struct stemd *sd, int only_changed)
     pthread_mutex_lock(&sd->ctl.wlock);
     char *t = preset_format(sd->ctl.cur->p, &sd->names, only_changed);
     pthread_mutex_unlock(&sd->ctl.wlock);
-    const struct stemd_lines *l = __atomic_load_n(&sd->ctl.lines, __ATOMIC_ACQUIRE);
+    const struct stemd_lines *l = sd->lines;
     if (t && l) {
         char *more = l->format(l->ctx), *all = NULL;
         if (more && asprintf(&all, "%s%s", t, more) < 0) all = NULL;
@@ -386,11 +386,9 @@ int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx)
 
 int stemd_add_lines(struct stemd *sd, const struct stemd_lines *l)
 {
-    pthread_mutex_lock(&sd->ctl.wlock);
-    int rc = sd->ctl.lines ? -EBUSY : 0;
-    if (!rc) __atomic_store_n(&sd->ctl.lines, l, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&sd->ctl.wlock);
-    return rc;
+    if (sd->lines) return -EBUSY;
+    sd->lines = l; /* before stemd_init: no other thread exists yet */
+    return 0;
 }
 
 void stemd_mark_changed(struct stemd *sd)

@@ -196,7 +196,8 @@ struct stemd_lines {
      * NULL when out of memory. */
     char *(*format)(void *ctx);
 };
-/* Install the one line family (l must outlive the server). Returns 0 or -EBUSY. */
+/* Install the one line family (l must outlive the server). Call BEFORE stemd_init (the state
+ * file is read there; no thread runs yet, so no lock is needed). Returns 0 or -EBUSY. */
 int stemd_add_lines(struct stemd *sd, const struct stemd_lines *l);
 /* Something of a line family changed: saved with the state like a parameter change. */
 void stemd_mark_changed(struct stemd *sd);

@@ -115,6 +115,12 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     }
     char err[512];
+    /* MIDI first: its mappings are lines of the state file, which stemd_init reads. */
+    if (midi_new(sd, &d->cfg.midi, midi_notice, d, &d->midi, err, sizeof err) < 0) {
+        log_err("%s", err);
+        free(d);
+        return 1;
+    }
     rc = stemd_init(sd);
     if (rc == 0) {
         /* The surfaces once the parameters exist, before JACK: clients can connect at once. */
@@ -124,11 +130,8 @@ int main(int argc, char **argv)
     if (rc == 0 && (rc = http_start(sd, &d->cfg.http, &d->cfg.osc, &d->http, err, sizeof err)) < 0)
         log_err("%s", err);
     http_set_osc(d->http, d->osc); /* the status page's client list */
-    /* MIDI before stemd_run: the state file's mappings are read there. Its verbs come through
-     * OSC, its notices (/midi/learned) go out through it. */
-    if (rc == 0 &&
-        (rc = midi_start(sd, &d->cfg.midi, midi_notice, d, &d->midi, err, sizeof err)) < 0)
-        log_err("%s", err);
+    /* Its verbs come through OSC, its notices (/midi/learned) go out through it. */
+    if (rc == 0 && (rc = midi_start(d->midi, err, sizeof err)) < 0) log_err("%s", err);
     if (rc == 0) osc_set_ext(d->osc, "/midi/", midi_verb, d->midi);
     if (rc == 0) {
         sd->on_reload = surfaces_reload;

@@ -39,7 +39,6 @@ struct control {
         void *ctx;
     } listeners[8];
     unsigned nlisteners;
-    const struct stemd_lines *lines; /* another layer's line family in state and presets */
     atomic_int dirty;               /* unsaved changes */
     _Atomic int64_t last_change_ms; /* stemd_now_ms (CLOCK_MONOTONIC_COARSE) */
 
