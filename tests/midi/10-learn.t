@@ -59,6 +59,19 @@ is "$(cmd /midi/clear)" "/midi/cleared ,s 3" "/midi/clear removes them all"
 grep -q '^/error ,ss /midi/map .*unknown control' <<<"$(cmd /midi/map /stem/1/pan xx 7)"; ok $? "/midi/map with a bad control is refused"
 grep -q '^/error ,ss /midi/map .*outside the parameter' <<<"$(cmd /midi/map /stem/1/pan cc 7 min -5)"; ok $? "... and a min outside the range"
 is "$(cmd /midi/list)" "/midi/list/end ,s 0" "... and nothing was mapped"
+# stemctl midi: learn waits for the move and prints what was bound; map, list, unmap.
+STEMCTL="$B/stemctl --port $PORT"
+$STEMCTL midi learn /stem/bass/pan >"$TMP/learn.txt" 2>/dev/null &
+SL=$!
+sleep 0.5
+midi e30000 >/dev/null
+wait_exit $SL 20; ok $? "stemctl midi learn exits 0 once a control moved"
+is "$(cat "$TMP/learn.txt")" "/stem/bass/pan <- pitch bend ch 4, 14-bit" "... and prints what it bound"
+is "$($STEMCTL midi map /stem/music/width nrpn 5 ch 2 pickup)" "/midi/map /stem/music/width nrpn 5 ch 2 pickup  # NRPN 5 ch 2, 14-bit" "stemctl midi map"
+is "$($STEMCTL midi list | wc -l)" 2 "stemctl midi list: one line per mapping"
+$STEMCTL midi list | grep -qx '/midi/map /stem/bass/pan pb ch 4 jump  # pitch bend ch 4, 14-bit'; ok $? "... as state-file lines with the description"
+is "$($STEMCTL midi unmap /stem/bass/pan)" "unmapped /stem/bass/pan 1" "stemctl midi unmap"
+$STEMCTL midi unmap /stem/bass/pan 2>/dev/null; is $? 1 "... again: exit status 1"
 stop_stemd; ok $? "stemd exits cleanly"
 rtcheck_verify
 done_testing

@@ -52,7 +52,13 @@ def process(frames):
 with client:
     client.connect(out, f"{a.client}:midi_in")
     client.connect(f"{a.client}:midi_out", inp)
-    time.sleep(0.1)
+    # A new connection carries events once the server has rebuilt its graph: wait until both
+    # are listed, then some periods more (a loaded machine is slow to get there).
+    for _ in range(200):
+        if client.get_all_connections(out) and client.get_all_connections(inp):
+            break
+        time.sleep(0.01)
+    time.sleep(0.3)
     period = client.blocksize / client.samplerate
     for act in a.actions:
         if act.startswith("+"):
