@@ -29,6 +29,6 @@ $(B)/tests/midi/test_%: tests/midi/test_%.c $(B)/midi/parse.o $(B)/midi/map.o $(
 .PHONY: midi midi-tests
 midi: $(MIDI_LIB)
 
-midi-tests: $(MIDI_UNIT_BIN) $(B)/stemd $(OSC_CLIENT) $(if $(SANITIZE),,$(B)/tests/rtcheck.so)
+midi-tests: $(MIDI_UNIT_BIN) $(B)/stemd $(OSC_CLIENT) $(STEMCTL_BIN) $(if $(SANITIZE),,$(B)/tests/rtcheck.so)
 	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f $(MIDI_UNIT_BIN) tests/midi/*.t

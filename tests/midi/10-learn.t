@@ -3,7 +3,7 @@
 # pitch bend, a note) and says so to every subscriber; /midi/list, /midi/unmap, /midi/clear;
 # the bound control then drives its parameter; bad verbs are refused and change nothing.
 . "$(dirname "$0")/lib.sh"
-start_jackd
+start_jackd -S # synchronous: see lib.sh
 start_stemd
 
 # A subscriber sees /midi/learned (started first, listening on its own port).

@@ -3,7 +3,7 @@
 # scale exactly (16383 steps over the range), min/max/invert, each relative encoding steps by
 # its step (and accelerates), pickup ignores a control until it crosses the value, jump does not.
 . "$(dirname "$0")/lib.sh"
-start_jackd
+start_jackd -S # synchronous: see lib.sh
 start_stemd
 hex() { printf '%02x' "$@"; }
 # width is 0..200 %, linear: a 14-bit value v must give 200*v/16383.

@@ -3,7 +3,7 @@
 # 14-bit pair MSB then LSB, pitch bend for a motor fader, the LED ring CC of an encoder); a
 # control's own move is not echoed to it, while another control of the same parameter follows.
 . "$(dirname "$0")/lib.sh"
-start_jackd
+start_jackd -S # synchronous: see lib.sh
 start_stemd
 hex() { printf '%02x' "$@"; }
 # v14 NORM: the 14-bit value of a 0..1 position.

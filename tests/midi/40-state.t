@@ -3,7 +3,7 @@
 # restart; a state file or preset with a bad /midi/map line is refused with file:line and
 # nothing of it is applied; --connect-midi-in/out connect the ports.
 . "$(dirname "$0")/lib.sh"
-start_jackd
+start_jackd -S # synchronous: see lib.sh
 SD=$TMP/state
 mkdir -p "$SD"
 start_stemd --state-dir "$SD"
@@ -43,13 +43,13 @@ grep -q "bad2.preset:1: unknown line '/midi/mapx" "$TMP/p2.log"; ok $? "an unkno
 import jack, sys, time
 c = jack.Client("surface", servername=sys.argv[1], no_start_server=True)
 c.midi_outports.register("out"); c.midi_inports.register("in")
-c.activate(); time.sleep(8)' "$JACK" &
+c.activate(); time.sleep(60)' "$JACK" &
 SURF=$!
 PIDS="$PIDS $SURF"
 for _ in $(seq 100); do jack_lsp -s "$JACK" 2>/dev/null | grep -q '^surface:in$' && break; sleep 0.05; done
 start_stemd --connect-midi-in surface:out --connect-midi-out surface:in
 conn() { jack_lsp -s "$JACK" -c "$1" 2>/dev/null | grep -q "^   $2$"; }
-for _ in $(seq 100); do conn stemd:midi_in surface:out && conn stemd:midi_out surface:in && break; sleep 0.05; done
+for _ in $(seq 200); do conn stemd:midi_in surface:out && conn stemd:midi_out surface:in && break; sleep 0.1; done
 conn stemd:midi_in surface:out; ok $? "--connect-midi-in connects midi_in"
 conn stemd:midi_out surface:in; ok $? "--connect-midi-out connects midi_out"
 stop_stemd

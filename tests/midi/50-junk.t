@@ -3,7 +3,7 @@
 # parameter, does not crash stemd, is counted as such, and the process callback stays clean (the
 # RT check: zero forbidden calls, zero system calls, with MIDI traffic in both directions).
 . "$(dirname "$0")/lib.sh"
-start_jackd
+start_jackd -S # synchronous: see lib.sh
 start_stemd
 dump() { c -w 500 send /dump | grep -v '^/dump/end' | LC_ALL=C sort; }
 dump >"$TMP/before.txt"

@@ -11,6 +11,10 @@ STEMD_PID=""
 /usr/bin/python3 -c 'import jack' 2>/dev/null ||
     bail "python3-jack-client is missing (tools/install-deps test installs it)"
 
+# The tests run jackd in synchronous mode (start_jackd -S): the server waits for every client
+# each cycle, so an event of a late client (the Python one, on a loaded machine) arrives late,
+# never lost (in jack2's asynchronous mode a late client's output of that cycle is dropped).
+
 # start_stemd ARGS...: stemd on $PORT (HTTP off), logging to $TMP/stemd.log; waits for /ping.
 start_stemd() {
     "${RT_ENV[@]}" "$B/stemd" --jack-server "$JACK" --osc-port "$PORT" --http-port 0 "$@" \
