@@ -39,11 +39,14 @@ printf '/midi/mapx /stem/drums/pan cc 7\n' >"$TMP/bad2.preset"
 grep -q "bad2.preset:1: unknown line '/midi/mapx" "$TMP/p2.log"; ok $? "an unknown /midi/ line is refused too"
 
 # --connect-midi-in/out: connected at start (a JACK MIDI port of another client).
-/usr/bin/python3 -c '
+surface() {
+    /usr/bin/python3 -c '
 import jack, sys, time
 c = jack.Client("surface", servername=sys.argv[1], no_start_server=True)
 c.midi_outports.register("out"); c.midi_inports.register("in")
-c.activate(); time.sleep(60)' "$JACK" &
+c.activate(); time.sleep(60)' "$JACK"
+}
+surface &
 SURF=$!
 PIDS="$PIDS $SURF"
 for _ in $(seq 100); do jack_lsp -s "$JACK" 2>/dev/null | grep -q '^surface:in$' && break; sleep 0.05; done
@@ -52,6 +55,15 @@ conn() { jack_lsp -s "$JACK" -c "$1" 2>/dev/null | grep -q "^   $2$"; }
 for _ in $(seq 200); do conn stemd:midi_in surface:out && conn stemd:midi_out surface:in && break; sleep 0.1; done
 conn stemd:midi_in surface:out; ok $? "--connect-midi-in connects midi_in"
 conn stemd:midi_out surface:in; ok $? "--connect-midi-out connects midi_out"
+# A JACK restart: stemd comes back and connects the surface again once its ports are there.
+kill $SURF 2>/dev/null; wait $SURF 2>/dev/null
+stop_jackd
+start_jackd -S
+surface &
+SURF=$!
+PIDS="$PIDS $SURF"
+for _ in $(seq 300); do conn stemd:midi_in surface:out && conn stemd:midi_out surface:in && break; sleep 0.1; done
+conn stemd:midi_in surface:out && conn stemd:midi_out surface:in; ok $? "after a JACK restart both MIDI connections are restored"
 stop_stemd
 kill $SURF 2>/dev/null; wait $SURF 2>/dev/null
 rtcheck_verify
