@@ -29,6 +29,7 @@ $(B)/tests/midi/test_%: tests/midi/test_%.c $(B)/midi/parse.o $(B)/midi/map.o $(
 .PHONY: midi midi-tests
 midi: $(MIDI_LIB)
 
-midi-tests: $(MIDI_UNIT_BIN) $(B)/stemd $(OSC_CLIENT) $(STEMCTL_BIN) $(if $(SANITIZE),,$(B)/tests/rtcheck.so)
+# (mk/osc.mk, read after this file, builds the OSC test client and stemctl.)
+midi-tests: $(MIDI_UNIT_BIN) $(B)/stemd $(B)/tests/osc/osc-client $(B)/stemctl $(if $(SANITIZE),,$(B)/tests/rtcheck.so)
 	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f $(MIDI_UNIT_BIN) tests/midi/*.t

@@ -16,8 +16,15 @@ cmd /midi/map /stem/drums/fader cc 11 ch 2 >/dev/null
 cmd /midi/map /stem/music/pan enc 16 twos >/dev/null
 midi -r 200 >/dev/null # what a new mapping sends (the current value) is not this test's
 
-# record MS: midi_out for MS ms in the background, into $TMP/rec.txt
-record() { midi -r "$1" >"$TMP/rec.txt" & REC=$!; sleep 0.5; }
+# record MS: midi_out for MS ms in the background, into $TMP/rec.txt, once the recorder is
+# connected (it says so with a file).
+record() {
+    rm -f "$TMP/ready"
+    midi --ready "$TMP/ready" -r "$1" >"$TMP/rec.txt" &
+    REC=$!
+    for _ in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+    bail "the MIDI recorder did not connect"
+}
 record 1200
 c -w 100 send /stem/bass/width f 50 >/dev/null
 c -w 100 send /stem/drums/fader f -6 >/dev/null

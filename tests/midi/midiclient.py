@@ -2,7 +2,7 @@
 """tests/midi/midiclient.py: the test JACK MIDI client: plays messages into stemd:midi_in and
 records what stemd:midi_out sends, printing each received message as hex bytes, one a line.
 
-midiclient.py -s SERVER [-c CLIENT] [-r RECORD_MS] [-g GAP_MS] ACTION...
+midiclient.py -s SERVER [-c CLIENT] [-r RECORD_MS] [-g GAP_MS] [--ready FILE] ACTION...
   ACTION: HEX (one message, e.g. b00740), +MS (a pause), junk:N:SEED (N random bytes in
   events of 1-8 bytes), flood:SECONDS:RATE:SEED (random bytes, RATE events/s)
 Messages go out one per process cycle (GAP_MS apart when given); recording starts before the
@@ -22,6 +22,7 @@ ap.add_argument("-s", "--server", required=True)
 ap.add_argument("-c", "--client", default="stemd")
 ap.add_argument("-r", "--record", type=int, default=300)
 ap.add_argument("-g", "--gap", type=int, default=0)
+ap.add_argument("--ready", help="create this file once connected (recording from then on)")
 ap.add_argument("actions", nargs="*")
 a = ap.parse_args()
 
@@ -59,6 +60,8 @@ with client:
             break
         time.sleep(0.01)
     time.sleep(0.3)
+    if a.ready:
+        open(a.ready, "w").close()
     period = client.blocksize / client.samplerate
     for act in a.actions:
         if act.startswith("+"):
