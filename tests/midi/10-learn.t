@@ -8,8 +8,10 @@ start_stemd
 
 # A subscriber sees /midi/learned (started first, listening on its own port).
 LP=$((PORT + 1))
-c -w 10000 -l "$LP" listen 10000 >"$TMP/sub.txt" &
+# (stdbuf: line by line; it preloads a library, which an ASan build must be told is fine)
+ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 stdbuf -oL "$CLIENT" -p "$PORT" -w 120000 -l "$LP" listen 120000 >"$TMP/sub.txt" &
 L=$!
+PIDS="$PIDS $L"
 sleep 0.2
 c -w 200 send /subscribe i "$LP" >/dev/null
 is "$(cmd /midi/learn /stem/bass/width)" "/midi/learn/armed ,s /stem/bass/width" "/midi/learn arms for a path"
@@ -43,7 +45,9 @@ is "$(get /stem/drums/mute)" "1" "a press toggles mute on"
 midi 903c7f 803c00 >/dev/null
 is "$(get /stem/drums/mute)" "0" "... and the next one off"
 
-wait $L
+# (the listener prints line by line: wait for the fifth, then stop it)
+for _ in $(seq 400); do [ "$(grep -c '^/midi/learned' "$TMP/sub.txt")" -ge 5 ] && break; sleep 0.05; done
+kill $L 2>/dev/null; wait $L 2>/dev/null
 grep -q '^/midi/learned ,ss /stem/drums/width CC 7 ch 1, 14-bit with CC 39$' "$TMP/sub.txt"; ok $? "a subscriber hears /midi/learned PATH DESCRIPTION"
 is "$(grep -c '^/midi/learned' "$TMP/sub.txt")" 5 "... once for each of the five learns"
 

@@ -16,20 +16,21 @@ cmd /midi/map /stem/drums/fader cc 11 ch 2 >/dev/null
 cmd /midi/map /stem/music/pan enc 16 twos >/dev/null
 midi -r 200 >/dev/null # what a new mapping sends (the current value) is not this test's
 
-# record MS: midi_out for MS ms in the background, into $TMP/rec.txt, once the recorder is
-# connected (it says so with a file).
+# record: midi_out in the background, into $TMP/rec.txt, from when the recorder is connected (it
+# says so with a file) until record_end (0.5 s after it: the feedback of what came before).
 record() {
-    rm -f "$TMP/ready"
-    midi --ready "$TMP/ready" -r "$1" >"$TMP/rec.txt" &
+    rm -f "$TMP/ready" "$TMP/stop"
+    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" &
     REC=$!
     for _ in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
     bail "the MIDI recorder did not connect"
 }
-record 1200
+record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }
+record
 c -w 100 send /stem/bass/width f 50 >/dev/null
 c -w 100 send /stem/drums/fader f -6 >/dev/null
 c -w 100 send /stem/music/pan f 0.5 >/dev/null
-wait $REC
+record_end
 n=$(normof /stem/drums/fader)
 v=$(v14 "$n")
 is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tr '\n' ' ')" "b00720 b02700 " "width 50 of 0..200 goes out as CC 7 = 32 then CC 39 = 0 (14-bit 4096, MSB first)"
@@ -38,17 +39,17 @@ is "$(grep '^b10b' "$TMP/rec.txt" | tail -1)" "b10b$(hex $(awk -v n="$n" 'BEGIN 
 is "$(grep '^b010' "$TMP/rec.txt" | tail -1)" "b0105f" "pan 0.5 lights the encoder's ring: CC 16 = 95 (0.75 of 127)"
 
 # The fader moved by its own pitch bend: nothing back to it; CC 11 ch 2 follows.
-record 1000
+record
 $MIDI -s "$JACK" -r 0 e00040 e00050 e07f7f >/dev/null
-wait $REC
+record_end
 is "$(grep -c '^e0' "$TMP/rec.txt")" 0 "a motor fader's own moves are never echoed to it"
 is "$(grep '^b10b' "$TMP/rec.txt" | tail -1)" "b10b7f" "... the other control of the same parameter follows (CC 11 ch 2 = 127)"
 is "$(get /stem/drums/fader)" "12" "and the fader is at the top (pitch bend 16383 = +12 dB)"
 
 # A burst of changes: the last value wins on the control.
-record 1500
+record
 for x in 10 20 30 40 60 80 120 150; do c -w 0 send /stem/bass/width f $x >/dev/null; done
-wait $REC
+record_end
 last=$(v14 "$(awk 'BEGIN { print 150 / 200 }')")
 is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tail -2 | tr '\n' ' ')" "b007$(hex $((last >> 7))) b027$(hex $((last & 127))) " "after a burst the control shows the last value (150)"
 pairs=$(grep -c '^b007' "$TMP/rec.txt")

@@ -2,13 +2,15 @@
 """tests/midi/midiclient.py: the test JACK MIDI client: plays messages into stemd:midi_in and
 records what stemd:midi_out sends, printing each received message as hex bytes, one a line.
 
-midiclient.py -s SERVER [-c CLIENT] [-r RECORD_MS] [-g GAP_MS] [--ready FILE] ACTION...
+midiclient.py -s SERVER [-c CLIENT] [-r RECORD_MS] [-g GAP_MS] [--ready FILE] [--until FILE]
+              ACTION...
   ACTION: HEX (one message, e.g. b00740), +MS (a pause), junk:N:SEED (N random bytes in
   events of 1-8 bytes), flood:SECONDS:RATE:SEED (random bytes, RATE events/s)
 Messages go out one per process cycle (GAP_MS apart when given); recording starts before the
 first one and lasts RECORD_MS after the last (default 300). Needs python3-jack-client (Debian).
 """
 import argparse
+import os
 import queue
 import random
 import sys
@@ -23,6 +25,7 @@ ap.add_argument("-c", "--client", default="stemd")
 ap.add_argument("-r", "--record", type=int, default=300)
 ap.add_argument("-g", "--gap", type=int, default=0)
 ap.add_argument("--ready", help="create this file once connected (recording from then on)")
+ap.add_argument("--until", help="record until this file exists (at most -r ms after the last action)")
 ap.add_argument("actions", nargs="*")
 a = ap.parse_args()
 
@@ -94,7 +97,11 @@ with client:
             time.sleep(max(a.gap / 1000, period * 2))
     while not todo.empty():
         time.sleep(period)
-    time.sleep(a.record / 1000)
+    end = time.monotonic() + a.record / 1000
+    while time.monotonic() < end:
+        if a.until and os.path.exists(a.until):
+            break
+        time.sleep(0.01)
     with lock:
         for m in got:
             print(m.hex())
