@@ -66,5 +66,15 @@ for _ in $(seq 300); do conn stemd:midi_in surface:out && conn stemd:midi_out su
 conn stemd:midi_in surface:out && conn stemd:midi_out surface:in; ok $? "after a JACK restart both MIDI connections are restored"
 stop_stemd
 kill $SURF 2>/dev/null; wait $SURF 2>/dev/null
+# --midi-profile: mcu needs midi/mcu.c in the build; anything else is refused by name.
+if [ -e "$(dirname "$0")/../../midi/mcu.c" ]; then
+    skip "midi/mcu.c is built in (its own tests cover the profile)" "--midi-profile mcu without the profile"
+else
+    "$B/stemd" --midi-profile mcu --osc-port 0 --http-port 0 >"$TMP/mcu.log" 2>&1
+    rc=$?
+    [ $rc = 2 ] && grep -q "stemd was built without the MCU profile" "$TMP/mcu.log"; ok $? "--midi-profile mcu without midi/mcu.c: says so, exit 2"
+fi
+"$B/stemd" --midi-profile banana --osc-port 0 --http-port 0 >"$TMP/mp.log" 2>&1
+[ $? = 2 ] && grep -q "midi-profile banana: use none or mcu" "$TMP/mp.log"; ok $? "--midi-profile banana is refused"
 rtcheck_verify
 done_testing
