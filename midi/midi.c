@@ -349,6 +349,7 @@ static void *thread_main(void *arg)
 {
     struct midi *m = arg;
     uint8_t buf[STEMD_MIDI_MSG_MAX];
+    pthread_setname_np(pthread_self(), "stemd-midi"); /* top -H, and 50-junk.t's CPU figure */
     while (!atomic_load(&m->stop)) {
         int64_t now = now_ms();
         pthread_mutex_lock(&m->lock);

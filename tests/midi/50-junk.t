@@ -9,8 +9,19 @@ dump() { c -w 500 send /dump | grep -v '^/dump/end' | LC_ALL=C sort; }
 dump >"$TMP/before.txt"
 [ "$(wc -l <"$TMP/before.txt")" -gt 100 ]; ok $? "the state dump lists every parameter ($(wc -l <"$TMP/before.txt"))"
 midi -r 100 junk:20000:1 junk:20000:2 >/dev/null
+# A figure, not a test: the MIDI thread's CPU time over the flood (utime + stime, in ticks).
+midi_cpu() {
+    local t
+    for t in /proc/"$STEMD_PID"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = stemd-midi ] && awk '{print $14 + $15}' "$t/stat"
+    done
+}
+c0=$(midi_cpu)
+s0=$(cmd /midi/stats | sed -n 's/.* rx=\([0-9]*\) .*/\1/p')
 midi -r 100 flood:2:100000:3 2>"$TMP/flood.txt" >/dev/null
-diag "$(cat "$TMP/flood.txt")"
+c1=$(midi_cpu)
+s1=$(cmd /midi/stats | sed -n 's/.* rx=\([0-9]*\) .*/\1/p')
+diag "$(cat "$TMP/flood.txt"); MIDI thread CPU over it: $(( (${c1:-0} - ${c0:-0}) * 1000 / $(getconf CLK_TCK) )) ms for $(( ${s1:-0} - ${s0:-0} )) events"
 kill -0 "$STEMD_PID"; ok $? "stemd is still running after 40000 random bytes and a flood"
 dump >"$TMP/after.txt"
 cmp -s "$TMP/before.txt" "$TMP/after.txt"; ok $? "no parameter changed (no mapping: junk maps to nothing)" ||
