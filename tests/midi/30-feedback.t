@@ -20,9 +20,14 @@ midi -r 200 >/dev/null # what a new mapping sends (the current value) is not thi
 # says so with a file) until record_end (0.5 s after it: the feedback of what came before).
 record() {
     rm -f "$TMP/ready" "$TMP/stop"
-    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" &
+    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" 2>"$TMP/rec.err" &
     REC=$!
-    for _ in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+    for _ in $(seq 1200); do
+        [ -e "$TMP/ready" ] && return 0
+        kill -0 $REC 2>/dev/null || break
+        sleep 0.05
+    done
+    diag "$(tail -5 "$TMP/rec.err")"
     bail "the MIDI recorder did not connect"
 }
 record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }
