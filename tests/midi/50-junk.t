@@ -35,6 +35,8 @@ stray=$(field stray "x $(sed 's/^[^ ]* ,s //' <<<"$st")")
 # Mapped and flooded: the one mapped parameter moves, the others stay.
 cmd /midi/map /stem/drums/width cc14 7 ch 1 >/dev/null
 midi -r 100 junk:20000:4 b0077f b0277f >/dev/null
+# (the MIDI thread may still be working through the junk: ask until it has, 20 s at most)
+for _ in $(seq 100); do [ "$(get /stem/drums/width)" = 200 ] && break; sleep 0.2; done
 is "$(get /stem/drums/width)" "200" "after the junk a mapped control still works (the parser resynchronises)"
 stop_stemd; ok $? "stemd exits cleanly"
 rtcheck_verify
