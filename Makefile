@@ -80,9 +80,9 @@ unit-tests: $(TEST_BIN) $(TOOLS)
 	STEMD_BUILD=$(B) prove -f $(TEST_BIN) $(TEST_SCRIPTS)
 
 # Everything, in order of speed: DSP unit and standards tests; the daemon against a real jackd
-# under the real-time-safety interposer; OSC; the demo's tools (live = offline); the network
+# under the real-time-safety interposer; OSC; MIDI (mk/midi.mk); the demo's tools (live = offline); the network
 # rig (mk/net.mk, plain build only); the fuzzer for a bounded time; then the unit, server and
-# OSC suites again under ASan+UBSan; then the server and OSC suites under ThreadSanitizer
+# OSC and MIDI suites again under ASan+UBSan; then the server and OSC suites under ThreadSanitizer
 # (mk/tsan.mk).
 test:
 	@tools/install-deps test
@@ -90,12 +90,14 @@ test:
 	@$(MAKE) --no-print-directory B=build unit-tests
 	@$(MAKE) --no-print-directory B=build server-tests
 	@$(MAKE) --no-print-directory B=build osc-tests
+	@$(MAKE) --no-print-directory B=build midi-tests
 	@$(MAKE) --no-print-directory B=build demo-test
 	@$(MAKE) --no-print-directory B=build net-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 unit-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 server-tests
 	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 osc-tests
+	@$(MAKE) --no-print-directory B=build/san SANITIZE=1 midi-tests
 	@$(MAKE) --no-print-directory tsan-tests
 
 # The whole suite while one busy loop per core competes for the CPU: it must pass all the same.

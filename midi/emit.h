@@ -1,4 +1,5 @@
-/* midi/emit.h — identical in both branches (include guard STEMD_MIDI_EMIT_H) */
+/* midi/emit.h: how a MIDI profile hands a message to the transport (shared by midi/ and the
+ * profiles, e.g. midi/mcu.h). */
 #ifndef STEMD_MIDI_EMIT_H
 #define STEMD_MIDI_EMIT_H
 

@@ -10,8 +10,8 @@
 # Libraries, each linked after what uses it (a DAG, no link groups):
 #   libstemd-log.a      server/log.c: the logger; depends on nothing of server/ or osc/
 #   libstemd-server.a   the rest of server/ but main.c: needs the log and DSP libraries
-#   main.c              composes the server with the OSC surface (mk/osc.mk's libraries) and
-#                       the HTTP surface (mk/http.mk's)
+#   main.c              composes the server with the OSC surface (mk/osc.mk's libraries), the
+#                       HTTP surface (mk/http.mk's) and the MIDI layer (mk/midi.mk's)
 
 SERVER_PKGS    := jack sndfile
 SERVER_ALL_SRC := $(sort $(wildcard server/*.c))
@@ -37,7 +37,7 @@ $(LOG_LIB): $(B)/server/log.o
 # The daemon: main.c, then each library before the ones it needs (mk/http.mk's HTTP_LIB, which
 # uses OSC's --allow rules and wire format; mk/osc.mk's OSC_LIB is the surface, OSCWIRE_LIB its
 # wire format).
-$(STEMD_BIN): $(B)/server/main.o $(HTTP_LIB) $(OSC_LIB) $(SERVER_LIB) $(OSCWIRE_LIB) $(LOG_LIB) \
+$(STEMD_BIN): $(B)/server/main.o $(HTTP_LIB) $(MIDI_LIB) $(OSC_LIB) $(SERVER_LIB) $(OSCWIRE_LIB) $(LOG_LIB) \
 		$(DSP_LIB)
 	$(call need,jack,libjack-jackd2-dev)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(OSC_LIBS) $(HTTP_LIBS)

@@ -25,6 +25,7 @@ TSAN_B ?= build/tsan
 # The thread interactions: every server and OSC test (see docs/ARCHITECTURE.md for the times).
 TSAN_SERVER_TESTS ?= $(sort $(wildcard tests/server/*.t))
 TSAN_OSC_TESTS    ?= $(sort $(wildcard tests/osc/*.t))
+TSAN_MIDI_TESTS   ?= $(sort $(wildcard tests/midi/*.t))
 
 .PHONY: tsan-tests
 tsan-tests:
@@ -32,4 +33,5 @@ tsan-tests:
 	@$(MAKE) --no-print-directory B=$(TSAN_B) SANITIZE=thread server osc $(TSAN_B)/stemd-render \
 		$(TSAN_B)/stemd-params
 	@$(MAKE) --no-print-directory B=build build/stemd-jackio build/tests/osc/osc-client
-	STEMD_BUILD=$(TSAN_B) STEMD_TSAN=1 STEMD_RTCHECK= prove -f $(TSAN_SERVER_TESTS) $(TSAN_OSC_TESTS)
+	STEMD_BUILD=$(TSAN_B) STEMD_TSAN=1 STEMD_RTCHECK= prove -f $(TSAN_SERVER_TESTS) $(TSAN_OSC_TESTS) \
+		$(TSAN_MIDI_TESTS)

@@ -26,7 +26,8 @@ enum act_kind {
     A_REC_STOP,
     A_REC_STATUS,
     A_PART,
-    A_SESSION
+    A_SESSION,
+    A_EXT
 };
 
 struct osc_action {
@@ -54,6 +55,9 @@ struct osc_req {
     int source;
     unsigned nchg, nact, nerr;
     int in_bundle;
+    char ext_prefix[32]; /* osc_set_ext's, copied once per packet */
+    osc_ext_fn ext_fn;
+    void *ext_ctx;
     struct osc_action *acts;
     lo_message msgs[OSC_MAX_ELEMS];
     unsigned nmsgs;
@@ -405,6 +409,24 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         new_act(r, strcmp(addr, "/record/stop") == 0 ? A_REC_STOP : A_REC_STATUS, m);
         return;
     }
+    if (r->ext_fn && has_prefix(addr, r->ext_prefix)) {
+        if (argc > 16) {
+            fail(r, ep, "at most 16 arguments");
+            return;
+        }
+        for (int i = 0; i < argc; i++)
+            if (types[i] != LO_STRING && types[i] != LO_SYMBOL) {
+                fail(r, ep, "give the arguments as strings (s)");
+                return;
+            }
+        if (strlen(addr) >= OSC_PATH_MAX) {
+            fail(r, ep, "address too long");
+            return;
+        }
+        struct osc_action *a = new_act(r, A_EXT, m);
+        snprintf(a->base, sizeof a->base, "%s", addr);
+        return;
+    }
 parameter:
     if (osc_split_flavour(addr, base, &fl) < 0) {
         fail(r, ep,
@@ -580,6 +602,32 @@ static void record_action(struct osc_req *r, struct osc_action *a)
     }
 }
 
+static void ext_reply(void *rctx, const char *addr, const char *a, const char *b, const char *c)
+{
+    struct osc_req *r = rctx;
+    if (c)
+        out_msg(&r->out, addr, "sss", a, b, c);
+    else if (b)
+        out_msg(&r->out, addr, "ss", a, b);
+    else
+        out_msg(&r->out, addr, "s", a);
+}
+
+/* Another layer's verb: its string arguments, its answers to the sender. */
+static void ext_action(struct osc_req *r, struct osc_action *a)
+{
+    const char *args[16];
+    int n = a->m ? lo_message_get_argc(a->m) : 0;
+    lo_arg **argv = a->m ? lo_message_get_argv(a->m) : NULL;
+    char err[256];
+    for (int i = 0; i < n && i < 16; i++)
+        args[i] = (const char *)argv[i];
+    r->o->ext_from = *r->from;
+    r->o->ext_from_set = 1;
+    if (r->ext_fn(r->ext_ctx, a->base, args, n, ext_reply, r, err, sizeof err) < 0)
+        fail(r, a->base, err);
+}
+
 static void run_action(struct osc_req *r, struct osc_action *a)
 {
     struct osc *o = r->o;
@@ -664,6 +712,9 @@ static void run_action(struct osc_req *r, struct osc_action *a)
     case A_SESSION:
         r->nerr += osc_session_run(o, &r->out, a->op, r->source, a->name, a->name2);
         break;
+    case A_EXT:
+        ext_action(r, a);
+        break;
     }
 }
 
@@ -680,6 +731,11 @@ void osc_dispatch(struct osc *o, struct osc_client *c, const struct osc_addr *fr
     r->now = now;
     r->source = STEMD_SRC_USER + (int)c->id;
     r->acts = o->acts;
+    pthread_mutex_lock(&o->re_lock);
+    r->ext_fn = o->ext_fn;
+    r->ext_ctx = o->ext_ctx;
+    memcpy(r->ext_prefix, o->ext_prefix, sizeof r->ext_prefix);
+    pthread_mutex_unlock(&o->re_lock);
     out_init(&r->out, o, from);
 
     if (oscw_is_bundle(data, len)) {

@@ -160,6 +160,20 @@ struct osc {
     unsigned npub;
     int64_t pub_ms, next_pub_ms;
 
+    /* Another layer's verbs (osc_set_ext), set under re_lock, read by the OSC thread. */
+    char ext_prefix[32];
+    osc_ext_fn ext_fn;
+    void *ext_ctx;
+    struct osc_addr ext_from; /* the last sender of an ext verb (osc_notice's extra target) */
+    int ext_from_set;
+    /* Notices from other threads (osc_notice), sent at the tick. */
+    pthread_mutex_t notice_lock;
+    struct osc_notice_item {
+        char addr[48], a[256], b[160];
+        int has_b;
+    } notices[16];
+    unsigned nnotices;
+
     /* Meters. */
     struct mix_meters *mtake;
     int64_t next_meter_take_ms;
@@ -302,6 +316,8 @@ enum osc_session_op {
 /* Run one and answer into out (errors as /error). Returns the /error replies sent. */
 unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op op, int source,
                          const char *a, const char *b);
+/* notice.c: osc_notice's queue, sent by the tick. */
+void osc_notices_flush(struct osc *o);
 
 /* meters.c */
 void osc_meters_tick(struct osc *o, int64_t now);

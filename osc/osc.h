@@ -50,6 +50,9 @@
  *   /ab                    /ab s:A|B, the live slot
  *   /ab/select s:A|B       make that slot live (its values in one snapshot): /ab s:SLOT
  *   /ab/copy s:A>B|B>A     copy one slot onto the other: /ab/copied s:WHICH (server/ab.h)
+ *   /midi/...              the MIDI layer's verbs (osc_set_ext; midi/midi.h): /midi/learn
+ *                          s:PATH, /midi/learn/cancel, /midi/unmap s:PATH, /midi/list,
+ *                          /midi/clear, /midi/map s:PATH s:CONTROL, /midi/stats
  *   errors                 /error s:PATH s:REASON; nothing changes.
  * Bundles are validated whole, then applied as one snapshot (same audio cycle); a bundle with
  * any bad element changes nothing. Timetags are ignored (applied on arrival). */
@@ -151,6 +154,21 @@ struct osc_client_info {
  * (idle_s and lease_s are brought to the moment of the call). Any thread; o NULL (OSC off)
  * gives 0. Costs the OSC thread nothing per packet. */
 unsigned osc_clients_snapshot(struct osc *o, struct osc_client_info *out, unsigned max);
+
+/* Another layer's verbs: every message whose address starts with prefix ("/midi/") goes to fn
+ * with its arguments as strings (numbers are refused), on the OSC thread; fn answers the sender
+ * through reply (one message of up to three strings per call; unused ones NULL) or fails with
+ * a reason (then /error ADDR REASON). Any thread, once; o NULL is fine. */
+typedef void (*osc_ext_reply_fn)(void *rctx, const char *addr, const char *a, const char *b,
+                                 const char *c);
+typedef int (*osc_ext_fn)(void *ctx, const char *addr, const char *const *args, int nargs,
+                          osc_ext_reply_fn reply, void *rctx, char *err, size_t errlen);
+void osc_set_ext(struct osc *o, const char *prefix, osc_ext_fn fn, void *ctx);
+/* Send addr with the strings a and b (b may be NULL) to every subscriber, and to the last
+ * sender of a message to the ext prefix when it is not one (the client that armed a learn),
+ * at the OSC thread's next tick. Any thread; queued (16 at most, further ones dropped).
+ * o NULL is fine. */
+void osc_notice(struct osc *o, const char *addr, const char *a, const char *b);
 
 /* Stop the thread, close the socket, free everything. NULL is fine. The server API has no way
  * to remove a listener: call this after stemd_run has returned and before stemd_fini, when

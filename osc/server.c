@@ -158,6 +158,7 @@ int osc_create(struct stemd *sd, const struct osc_config *c, osc_send_fn fn, voi
     o->fd = -1;
     pthread_mutex_init(&o->re_lock, NULL);
     pthread_mutex_init(&o->pub_lock, NULL);
+    pthread_mutex_init(&o->notice_lock, NULL);
     o->names = stemd_names(sd);
     o->lookup = stemd_lookup(sd);
     o->nstems = stemd_nstems(sd);
@@ -197,6 +198,7 @@ void osc_destroy(struct osc *o)
     if (o->fd >= 0) close(o->fd);
     pthread_mutex_destroy(&o->re_lock);
     pthread_mutex_destroy(&o->pub_lock);
+    pthread_mutex_destroy(&o->notice_lock);
     free(o);
 }
 
@@ -315,6 +317,7 @@ void osc_tick(struct osc *o, int64_t now)
     osc_transfers_expire(o, now);
     osc_jobs_run(o);
     osc_feedback_flush(o, now);
+    osc_notices_flush(o);
     osc_meters_tick(o, now);
     if (now >= o->next_pub_ms) {
         osc_clients_publish(o, now);

@@ -19,6 +19,8 @@ enum opt_id {
     OPT_JACK_SERVER,
     OPT_CONNECT_OUT,
     OPT_CONNECT,
+    OPT_CONNECT_MIDI_IN,
+    OPT_CONNECT_MIDI_OUT,
     OPT_PRESET,
     OPT_STATE_DIR,
     OPT_RECORD_DIR,
@@ -37,6 +39,8 @@ static const struct option long_opts[] = {
     {"jack-server", required_argument, NULL, OPT_JACK_SERVER},
     {"connect-out", required_argument, NULL, OPT_CONNECT_OUT},
     {"connect", required_argument, NULL, OPT_CONNECT},
+    {"connect-midi-in", required_argument, NULL, OPT_CONNECT_MIDI_IN},
+    {"connect-midi-out", required_argument, NULL, OPT_CONNECT_MIDI_OUT},
     {"preset", required_argument, NULL, OPT_PRESET},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"record-dir", required_argument, NULL, OPT_RECORD_DIR},
@@ -75,6 +79,11 @@ void config_usage(FILE *f, const struct config_extra *x)
         "  --connect-out L,R      connect the master to these ports          [none]\n"
         "  --connect STEM=L,R     feed stem STEM (name or 1-based index) from these ports;\n"
         "                         repeatable                                 [none]\n"
+        "  --connect-midi-in PORT feed midi_in from this JACK MIDI port (a control surface,\n"
+        "                         e.g. through a2jmidid); repeatable, at most 8  [none]\n"
+        "  --connect-midi-out PORT\n"
+        "                         send midi_out (motor faders, LEDs) to this JACK MIDI port;\n"
+        "                         repeatable, at most 8                      [none]\n"
         "  --preset FILE          apply this preset at start, over the saved state [none]\n"
         "  --state-dir DIR        keep the parameters in DIR/JACKNAME.state, saved a second\n"
         "                         after each change and at exit; loaded at start  [none]\n"
@@ -211,6 +220,17 @@ static int apply_opt(struct stemd_config *c, int id, const char *key, const char
         }
         return copy_str(c->connect_spec[c->nconnect++], sizeof c->connect_spec[0], val, "connect",
                         err, errlen);
+    case OPT_CONNECT_MIDI_IN:
+    case OPT_CONNECT_MIDI_OUT: {
+        unsigned d = id == OPT_CONNECT_MIDI_OUT;
+        if (!val[0] || c->nconnect_midi[d] == CONFIG_MIDI_CONNECT_MAX) {
+            snprintf(err, errlen, "--%s: %s", key,
+                     val[0] ? "at most 8 ports" : "give a JACK MIDI port name");
+            return -EINVAL;
+        }
+        return copy_str(c->connect_midi[d][c->nconnect_midi[d]++], CONFIG_PORT_MAX, val, key, err,
+                        errlen);
+    }
     case OPT_PRESET:
         return copy_str(c->preset, sizeof c->preset, val, "preset", err, errlen);
     case OPT_STATE_DIR:
@@ -365,7 +385,7 @@ int config_from_args_extra(struct stemd_config *c, const struct config_extra *x,
                            char **argv)
 {
     char err[1024];
-    int ch, idx, cmdline_connects = 0;
+    int ch, idx, cmdline_connects = 0, cmdline_midi[2] = {0, 0};
     unsigned char cmdline_extra[CONFIG_EXTRA_KEYS] = {0};
     struct option opts[NOWN + CONFIG_EXTRA_KEYS + 1];
 
@@ -397,6 +417,8 @@ int config_from_args_extra(struct stemd_config *c, const struct config_extra *x,
         if (ch == OPT_CONFIG) continue;
         if (ch == OPT_CONNECT && !cmdline_connects++)
             c->nconnect = 0; /* the command line's --connect list replaces the file's */
+        if (ch == OPT_CONNECT_MIDI_IN && !cmdline_midi[0]++) c->nconnect_midi[0] = 0;
+        if (ch == OPT_CONNECT_MIDI_OUT && !cmdline_midi[1]++) c->nconnect_midi[1] = 0;
         /* The command line's lists (OSC's --allow and --feedback) replace the file's. */
         if (ch == OPT_EXTRA && !cmdline_extra[idx - NOWN]++ && x->cmdline_first)
             x->cmdline_first(x->values, opts[idx].name);

@@ -6,11 +6,12 @@
 
 #include "dsp/params.h"
 
-#define CONFIG_PORT_MAX    320 /* jack_port_name_size() of jack2: client (64) + port (256) */
-#define CONFIG_NAME_MAX    64  /* a JACK client or server name */
-#define CONFIG_PATH_MAX    1024
-#define CONFIG_CONNECT_MAX STEMD_MAX_STEMS
-#define CONFIG_EXTRA_KEYS  16 /* options one extra layer may add */
+#define CONFIG_PORT_MAX         320 /* jack_port_name_size() of jack2: client (64) + port (256) */
+#define CONFIG_NAME_MAX         64  /* a JACK client or server name */
+#define CONFIG_PATH_MAX         1024
+#define CONFIG_CONNECT_MAX      STEMD_MAX_STEMS
+#define CONFIG_EXTRA_KEYS       16 /* options one extra layer may add */
+#define CONFIG_MIDI_CONNECT_MAX 8  /* --connect-midi-in and --connect-midi-out, each */
 
 /* Options of another layer, parsed by config.c from the command line and the config file like
  * its own and handed over by name. main.c adds the OSC layer's this way, so the server library
@@ -47,6 +48,9 @@ struct stemd_config {
     char jack_server[CONFIG_NAME_MAX]; /* "" = $JACK_DEFAULT_SERVER or JACK's default */
     char connect_out[2][CONFIG_PORT_MAX];
     unsigned nconnect;
+    /* --connect-midi-in PORT (feeds midi_in), --connect-midi-out PORT (fed by midi_out). */
+    char connect_midi[2][CONFIG_MIDI_CONNECT_MAX][CONFIG_PORT_MAX];
+    unsigned nconnect_midi[2];                                       /* [0] in, [1] out */
     char connect_spec[CONFIG_CONNECT_MAX][2 * CONFIG_PORT_MAX + 40]; /* resolved at the end */
     struct config_connect connect[CONFIG_CONNECT_MAX];
     char preset[CONFIG_PATH_MAX];

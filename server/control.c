@@ -187,31 +187,98 @@ int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_
 struct preset_errs {
     char *first;
     size_t len;
-    unsigned n;
+    unsigned n, first_line;
 };
 
+/* Every bad line is logged; err gets the first by line number (a line family's lines are
+ * checked before the parameters'). */
 static void preset_err(void *ctx, const char *file, unsigned line, const char *reason)
 {
     struct preset_errs *e = ctx;
     log_err("%s:%u: %s", file, line, reason);
-    if (e->n++ == 0) snprintf(e->first, e->len, "%s:%u: %s", file, line, reason);
+    if (e->n++ == 0 || line < e->first_line) {
+        snprintf(e->first, e->len, "%s:%u: %s", file, line, reason);
+        e->first_line = line;
+    }
+}
+
+/* The line family's lines of text (the installed one's prefix as a line's first word) go to
+ * it, and are blanked in *rest, a copy of text for the parameters' reader (the line numbers
+ * stay). Returns the handle (NULL with *rest NULL when out of memory); *nlines its lines. */
+static void *split_lines(const struct stemd_lines *l, const char *text, const char *fname,
+                         struct preset_errs *pe, char **rest, unsigned *nlines)
+{
+    void *h = l->begin(l->ctx);
+    char *copy = strdup(text);
+    *nlines = 0;
+    *rest = NULL;
+    if (!h || !copy) {
+        if (h) l->end(l->ctx, h, 0, 0);
+        free(copy);
+        return NULL;
+    }
+    size_t plen = strlen(l->prefix);
+    unsigned lineno = 0;
+    for (char *line = copy; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        lineno++;
+        char *s = line;
+        while (s < line + len && (*s == ' ' || *s == '\t'))
+            s++;
+        if ((size_t)(line + len - s) >= plen && strncmp(s, l->prefix, plen) == 0) {
+            char buf[1024], err[256];
+            size_t n = (size_t)(line + len - s);
+            if (n >= sizeof buf) {
+                preset_err(pe, fname, lineno, "line longer than 1000 bytes");
+            } else {
+                memcpy(buf, s, n);
+                buf[n] = 0;
+                char *hash = strchr(buf, '#');
+                if (hash) *hash = 0;
+                for (char *e = buf + strlen(buf); e > buf && strchr(" \t\r", e[-1]);)
+                    *--e = 0;
+                if (l->line(l->ctx, h, buf, err, sizeof err) < 0)
+                    preset_err(pe, fname, lineno, err);
+            }
+            (*nlines)++;
+            memset(line, ' ', len);
+        }
+        if (!nl) break;
+        line = nl + 1;
+    }
+    *rest = copy;
+    return h;
 }
 
 int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
                        int source, char *err, size_t errlen)
 {
-    struct preset_errs pe = {err, errlen, 0};
+    struct preset_errs pe = {err, errlen, 0, 0};
     struct param_change *c;
     size_t n;
-    int bad = preset_parse_lookup(text, fname, sd->ctl.lookup, preset_err, &pe, &c, &n);
-    if (bad != 0) {
-        if (bad > 0) return -EINVAL;
+    const struct stemd_lines *l = sd->lines;
+    char *rest = NULL;
+    unsigned nlines = 0;
+    void *h = NULL;
+    if (l && !(h = split_lines(l, text, fname, &pe, &rest, &nlines))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int bad =
+        preset_parse_lookup(rest ? rest : text, fname, sd->ctl.lookup, preset_err, &pe, &c, &n);
+    free(rest);
+    if (bad != 0 || pe.n) {
+        if (h) l->end(l->ctx, h, 0, nlines);
+        if (bad == 0) free(c);
+        if (bad >= 0) return -EINVAL;
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     /* The values are in range (a file must hold them so): nothing here is clamped or refused. */
     int rc = apply(sd, c, n, source, reset_first, NULL, NULL, err, errlen);
     free(c);
+    if (h) l->end(l->ctx, h, rc == 0, nlines);
     return rc;
 }
 
@@ -234,6 +301,14 @@ char *stemd_format_state(struct stemd *sd, int only_changed)
     pthread_mutex_lock(&sd->ctl.wlock);
     char *t = preset_format(sd->ctl.cur->p, &sd->names, only_changed);
     pthread_mutex_unlock(&sd->ctl.wlock);
+    const struct stemd_lines *l = sd->lines;
+    if (t && l) {
+        char *more = l->format(l->ctx), *all = NULL;
+        if (more && asprintf(&all, "%s%s", t, more) < 0) all = NULL;
+        free(more);
+        free(t);
+        t = all;
+    }
     return t;
 }
 
@@ -307,6 +382,19 @@ int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx)
         c->listeners[c->nlisteners].fn = fn, c->listeners[c->nlisteners++].ctx = ctx;
     pthread_mutex_unlock(&c->wlock);
     return rc;
+}
+
+int stemd_add_lines(struct stemd *sd, const struct stemd_lines *l)
+{
+    if (sd->lines) return -EBUSY;
+    sd->lines = l; /* before stemd_init: no other thread exists yet */
+    return 0;
+}
+
+void stemd_mark_changed(struct stemd *sd)
+{
+    atomic_store(&sd->ctl.last_change_ms, stemd_now_ms());
+    atomic_store(&sd->ctl.dirty, 1);
 }
 
 uint64_t stemd_published_seq(struct stemd *sd)

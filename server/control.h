@@ -139,6 +139,31 @@ struct stemd_record_status {
 int stemd_record_stop(struct stemd *sd, struct stemd_record_status *st);
 void stemd_record_status(struct stemd *sd, struct stemd_record_status *st);
 
+/* MIDI transport: stemd's JACK client has midi_in and midi_out (JACK MIDI). The process thread
+ * only copies: midi_in's events into one ring, a second ring's events onto midi_out. Both rings
+ * have ONE control-side user, the MIDI layer's thread (midi/), which alone calls these two. A
+ * message is at most STEMD_MIDI_MSG_MAX bytes (a longer SysEx is dropped and counted). */
+#define STEMD_MIDI_MSG_MAX    256   /* bytes of one event (an MCU scribble strip: 120) */
+#define STEMD_MIDI_RING_BYTES 65536 /* each way: thousands of events, many cycles' worth */
+#define STEMD_MIDI_RT_EVENTS  256   /* moved each way per process cycle at most (bounded work) */
+/* A ring record: this header, then len bytes. */
+struct stemd_midi_hdr {
+    uint32_t frame; /* in: the event's frame within its cycle; out: ignored (sent at frame 0) */
+    uint32_t len;
+};
+/* Take the oldest event from midi_in into msg (cap bytes; cap >= STEMD_MIDI_MSG_MAX). Returns
+ * its length, or 0 when none is waiting. Never blocks. */
+size_t stemd_midi_read(struct stemd *sd, uint8_t *msg, size_t cap);
+/* Queue one complete message (1..STEMD_MIDI_MSG_MAX bytes) for midi_out, sent in the next
+ * process cycle. Returns 0; -EINVAL (bad length); -ENOBUFS when the ring is full (counted as
+ * dropped). Never blocks. Sends nothing while no JACK server is there (queued until one is). */
+int stemd_midi_write(struct stemd *sd, const uint8_t *msg, size_t len);
+struct stemd_midi_counters {
+    uint64_t rx_events, rx_dropped; /* midi_in: copied, and lost (ring full, too long) */
+    uint64_t tx_events, tx_dropped; /* midi_out: sent, and lost (ring or port buffer full) */
+};
+void stemd_midi_counters(struct stemd *sd, struct stemd_midi_counters *out);
+
 /* Called for every parameter a call changed, in the thread that made it, with the writer lock
  * held (the lock is recursive: the listener may call stemd_get or even stemd_set). No text: ref
  * is the parameter (params_path gives its canonical path when a surface needs one, e.g. to send
@@ -151,6 +176,32 @@ typedef void (*stemd_listener_fn)(void *ctx, const struct param_ref *ref, float 
                                   uint64_t batch);
 /* Up to 8 listeners. Returns 0 or -ENOSPC. */
 int stemd_add_listener(struct stemd *sd, stemd_listener_fn fn, void *ctx);
+
+/* A family of lines another layer keeps in the state file and in presets beside the parameters
+ * (the MIDI layer's "/midi/map ..." lines): the preset reader hands every line whose first word
+ * starts with prefix to it, so its lines are validated like any other, and a bad one is
+ * reported as "file:line: reason" with nothing of that file applied. Calls come from whichever
+ * thread applies a preset (never with the writer lock held); the layer locks for itself. */
+struct stemd_lines {
+    const char *prefix; /* "/midi/" */
+    void *ctx;
+    /* A preset is being read: a handle for its lines (NULL: out of memory, the preset fails). */
+    void *(*begin)(void *ctx);
+    /* One of its lines, trimmed, without a comment or newline. 0, or -EINVAL with a reason in
+     * err (a person's words: what is wrong and what is right). */
+    int (*line)(void *ctx, void *h, const char *line, char *err, size_t errlen);
+    /* The end of the preset: commit (every line good and the parameters applied; nlines of
+     * this layer's lines were in it) or discard (commit 0). Frees h either way. */
+    void (*end)(void *ctx, void *h, int commit, unsigned nlines);
+    /* This layer's lines for the state text (each ending in a newline): malloc'd ("" for none);
+     * NULL when out of memory. */
+    char *(*format)(void *ctx);
+};
+/* Install the one line family (l must outlive the server). Call BEFORE stemd_init (the state
+ * file is read there; no thread runs yet, so no lock is needed). Returns 0 or -EBUSY. */
+int stemd_add_lines(struct stemd *sd, const struct stemd_lines *l);
+/* Something of a line family changed: saved with the state like a parameter change. */
+void stemd_mark_changed(struct stemd *sd);
 
 /* For tests: the sequence number of the newest published snapshot, and the JACK frame time of
  * the first cycle that used it (0 until one did). */

@@ -149,9 +149,15 @@ int engine_init(struct stemd *sd)
     e->meters = meters_rt_new(ns);
     /* 8192 quarters = 13 minutes of loudness blocks: the control thread drains every 20 ms. */
     e->loud_rb = jack_ringbuffer_create(8192 * sizeof(double));
-    if (!e->in || !e->in_l || !e->in_r || !e->loud_scratch || !e->meters || !e->loud_rb)
+    e->midi_rx = jack_ringbuffer_create(STEMD_MIDI_RING_BYTES);
+    e->midi_tx = jack_ringbuffer_create(STEMD_MIDI_RING_BYTES);
+    e->midi_scratch = calloc(1, sizeof(struct stemd_midi_hdr) + STEMD_MIDI_MSG_MAX);
+    if (!e->in || !e->in_l || !e->in_r || !e->loud_scratch || !e->meters || !e->loud_rb ||
+        !e->midi_rx || !e->midi_tx || !e->midi_scratch)
         return -ENOMEM;
     jack_ringbuffer_mlock(e->loud_rb);
+    jack_ringbuffer_mlock(e->midi_rx);
+    jack_ringbuffer_mlock(e->midi_tx);
     const char *st = getenv("STEMD_RTCHECK_SELFTEST");
     e->selftest_malloc = st && strcmp(st, "1") == 0;
     if (e->selftest_malloc)
@@ -171,6 +177,9 @@ void engine_fini(struct stemd *sd)
     free(e->loud_scratch);
     free(e->meters);
     if (e->loud_rb) jack_ringbuffer_free(e->loud_rb);
+    if (e->midi_rx) jack_ringbuffer_free(e->midi_rx);
+    if (e->midi_tx) jack_ringbuffer_free(e->midi_tx);
+    free(e->midi_scratch);
     ports_forget(sd);
     pthread_mutex_destroy(&e->lock);
 }
@@ -301,6 +310,7 @@ void engine_close(struct stemd *sd)
         e->client = NULL;
         memset(e->in, 0, 2 * sd->cfg.nstems * sizeof *e->in);
         e->out[0] = e->out[1] = NULL;
+        e->midi_in = e->midi_out = NULL;
     }
     pthread_mutex_unlock(&e->lock);
 }

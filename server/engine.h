@@ -34,6 +34,13 @@ struct engine {
     jack_client_t *client; /* NULL while no JACK server */
     jack_port_t **in;      /* 2 * nstems: L, R of stem 1, then stem 2, ... */
     jack_port_t *out[2];
+    jack_port_t *midi_in, *midi_out; /* JACK MIDI (server/midi_rt.c moves their events) */
+    /* MIDI through two rings of records (struct stemd_midi_hdr + bytes): the process thread
+     * writes midi_in's events to midi_rx and sends midi_tx's on midi_out; one control thread
+     * (the MIDI layer) is the other side of both. */
+    jack_ringbuffer_t *midi_rx, *midi_tx;
+    unsigned char *midi_scratch; /* the process thread's: one record being assembled */
+    _Atomic uint64_t midi_rx_events, midi_rx_dropped, midi_tx_events, midi_tx_dropped;
     /* The process thread's own scratch, sized at start (no allocation later). */
     const float **in_l, **in_r;
     double *loud_scratch;
@@ -120,6 +127,10 @@ static inline void engine_count_reconnect(struct engine *e)
 {
     e->reconnects++;
 }
+
+/* midi_rt.c: the process thread's MIDI (in: events to midi_rx; out: midi_tx's to midi_out),
+ * bounded to STEMD_MIDI_RT_EVENTS each way per cycle. RT. */
+void midi_rt_process(struct engine *e, jack_nframes_t n);
 
 /* engine_rt.c: the process thread's. JACK's process callback (arg: the struct stemd). RT. */
 int engine_rt_process(jack_nframes_t n, void *arg);

@@ -101,6 +101,8 @@ int engine_rt_process(jack_nframes_t n, void *arg)
         }
     }
 
+    midi_rt_process(e, n);
+
     recorder_rt_push(&sd->rec, out_l, out_r, n,
                      atomic_load_explicit(&e->rate_hz, memory_order_relaxed));
 

@@ -12,9 +12,9 @@
 #include "server/server.h"
 
 /* A connection to restore after a JACK restart. port: 0..2n-1 our inputs (stem k: 2k = L,
- * 2k+1 = R), 2n and 2n+1 the master L, R. permanent: from --connect/--connect-out, kept even
- * when the other side disconnects; the others mirror what was connected last, plus those to
- * ports that have gone away (restored when the port reappears). */
+ * 2k+1 = R), 2n and 2n+1 the master L, R, 2n+2 midi_in, 2n+3 midi_out. permanent: from
+ * --connect/--connect-out, kept even when the other side disconnects; the others mirror what was
+ * connected last, plus those to ports that have gone away (restored when the port reappears). */
 struct conn {
     unsigned port;
     int permanent;
@@ -22,10 +22,27 @@ struct conn {
     char other[CONFIG_PORT_MAX];
 };
 
-static jack_port_t *our_port(struct stemd *sd, unsigned port)
+#define NPORTS(sd)        (2 * (sd)->cfg.nstems + 4)
+#define MIDI_IN_PORT(sd)  (2 * (sd)->cfg.nstems + 2)
+#define MIDI_OUT_PORT(sd) (2 * (sd)->cfg.nstems + 3)
+
+static jack_port_t **port_slot(struct stemd *sd, unsigned port)
 {
     unsigned nin = 2 * sd->cfg.nstems;
-    return port < nin ? sd->eng.in[port] : sd->eng.out[port - nin];
+    if (port == MIDI_IN_PORT(sd)) return &sd->eng.midi_in;
+    if (port == MIDI_OUT_PORT(sd)) return &sd->eng.midi_out;
+    return port < nin ? &sd->eng.in[port] : &sd->eng.out[port - nin];
+}
+
+static jack_port_t *our_port(struct stemd *sd, unsigned port)
+{
+    return *port_slot(sd, port);
+}
+
+/* Does the port take signal in (a stem input or midi_in)? */
+static int port_is_input(struct stemd *sd, unsigned port)
+{
+    return port < 2 * sd->cfg.nstems || port == MIDI_IN_PORT(sd);
 }
 
 /* Inputs "in_01_drums_L": the zero-padded index keeps stem order when sorted by name. */
@@ -35,6 +52,8 @@ static void port_short_name(struct stemd *sd, unsigned port, char *buf, size_t l
     if (port < nin)
         snprintf(buf, len, "in_%0*u_%s_%c", (int)width, port / 2 + 1, sd->cfg.names[port / 2],
                  port % 2 ? 'R' : 'L');
+    else if (port >= MIDI_IN_PORT(sd))
+        snprintf(buf, len, "%s", port == MIDI_IN_PORT(sd) ? "midi_in" : "midi_out");
     else
         snprintf(buf, len, "master_%c", (port - nin) ? 'R' : 'L');
 }
@@ -44,18 +63,16 @@ int ports_register(struct stemd *sd)
     struct engine *e = &sd->eng;
     unsigned nin = 2 * sd->cfg.nstems;
     char name[128];
-    for (unsigned p = 0; p < nin + 2; p++) {
+    for (unsigned p = 0; p < NPORTS(sd); p++) {
         port_short_name(sd, p, name, sizeof name);
-        jack_port_t *jp = jack_port_register(e->client, name, JACK_DEFAULT_AUDIO_TYPE,
-                                             p < nin ? JackPortIsInput : JackPortIsOutput, 0);
+        const char *type = p >= nin + 2 ? JACK_DEFAULT_MIDI_TYPE : JACK_DEFAULT_AUDIO_TYPE;
+        jack_port_t *jp = jack_port_register(
+            e->client, name, type, port_is_input(sd, p) ? JackPortIsInput : JackPortIsOutput, 0);
         if (!jp) {
             log_err("cannot register JACK port %s:%s", sd->cfg.jack_name, name);
             return -EIO;
         }
-        if (p < nin)
-            e->in[p] = jp;
-        else
-            e->out[p - nin] = jp;
+        *port_slot(sd, p) = jp;
     }
     return 0;
 }
@@ -76,7 +93,17 @@ unsigned ports_set_metadata(struct stemd *sd)
     static const char *const int_type = "http://www.w3.org/2001/XMLSchema#integer";
     unsigned nin = 2 * sd->cfg.nstems;
     char pretty[64], group[48], order[16];
-    for (unsigned p = 0; p < nin + 2; p++) {
+    for (unsigned p = 0; p < NPORTS(sd); p++) {
+        if (p >= nin + 2) {
+            /* The MIDI pair: their own group, first of their direction among MIDI ports. */
+            jack_port_t *jp = our_port(sd, p);
+            failed += set_prop(sd, jp, JACK_METADATA_PRETTY_NAME,
+                               p == MIDI_IN_PORT(sd) ? "Control surface in" : "Control surface out",
+                               "text/plain");
+            failed += set_prop(sd, jp, JACK_METADATA_PORT_GROUP, "MIDI", "text/plain");
+            failed += set_prop(sd, jp, JACK_METADATA_ORDER, "1", int_type);
+            continue;
+        }
         const char *stem = p < nin ? sd->cfg.names[p / 2] : "master";
         snprintf(group, sizeof group, "%c%s", toupper((unsigned char)stem[0]), stem + 1);
         snprintf(pretty, sizeof pretty, "%s %c", group, p % 2 ? 'R' : 'L');
@@ -105,8 +132,7 @@ void ports_tick(struct stemd *sd, int64_t now_ms)
 
 void ports_clear_metadata(struct stemd *sd)
 {
-    unsigned nin = 2 * sd->cfg.nstems;
-    for (unsigned p = 0; p < nin + 2; p++)
+    for (unsigned p = 0; p < NPORTS(sd); p++)
         if (our_port(sd, p))
             jack_remove_properties(sd->eng.client, jack_port_uuid(our_port(sd, p)));
 }
@@ -114,9 +140,8 @@ void ports_clear_metadata(struct stemd *sd)
 void ports_unregister(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
-    unsigned nin = 2 * sd->cfg.nstems;
-    for (unsigned p = 0; p < nin + 2; p++) {
-        jack_port_t **slot = p < nin ? &e->in[p] : &e->out[p - nin];
+    for (unsigned p = 0; p < NPORTS(sd); p++) {
+        jack_port_t **slot = port_slot(sd, p);
         if (*slot) jack_port_unregister(e->client, *slot);
         *slot = NULL;
     }
@@ -154,13 +179,16 @@ void ports_remember_config(struct stemd *sd)
             add_conn(sd, 2 * c->connect[i].stem + ch, c->connect[i].src[ch], 1);
     for (unsigned ch = 0; ch < 2; ch++)
         if (c->connect_out[ch][0]) add_conn(sd, 2 * c->nstems + ch, c->connect_out[ch], 1);
+    for (unsigned d = 0; d < 2; d++)
+        for (unsigned i = 0; i < c->nconnect_midi[d]; i++)
+            add_conn(sd, d ? MIDI_OUT_PORT(sd) : MIDI_IN_PORT(sd), c->connect_midi[d][i], 1);
 }
 
 void ports_snapshot(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
     struct ports *pm = &sd->ports;
-    unsigned nports = 2 * sd->cfg.nstems + 2, kept = 0;
+    unsigned nports = NPORTS(sd), kept = 0;
 
     pthread_mutex_lock(&e->lock);
     if (!e->client || atomic_load(&e->shutdown)) {
@@ -193,14 +221,14 @@ void ports_restore(struct stemd *sd, int verbose)
 {
     struct engine *e = &sd->eng;
     struct ports *pm = &sd->ports;
-    unsigned nin = 2 * sd->cfg.nstems, ok = 0, failed = 0;
+    unsigned ok = 0, failed = 0;
 
     pthread_mutex_lock(&e->lock);
     for (unsigned i = 0; e->client && i < pm->nconns; i++) {
         struct conn *c = &pm->conns[i];
         const char *ours = jack_port_name(our_port(sd, c->port));
-        const char *src = c->port < nin ? c->other : ours;
-        const char *dst = c->port < nin ? ours : c->other;
+        const char *src = port_is_input(sd, c->port) ? c->other : ours;
+        const char *dst = port_is_input(sd, c->port) ? ours : c->other;
         int rc = jack_connect(e->client, src, dst);
         c->live = rc == 0 || rc == EEXIST;
         if (rc == 0) {

@@ -43,6 +43,9 @@ struct stemd {
      * settings); NULL for none. */
     void (*on_reload)(struct stemd *sd, void *ctx);
     void *on_reload_ctx;
+    /* Another layer's line family in the state file and presets (stemd_add_lines, before
+     * stemd_init: the state is read there); NULL for none. */
+    const struct stemd_lines *lines;
 };
 
 /* server.c: stemd's life */

@@ -1,6 +1,7 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch, record, preset, undo, redo, ab, and tablet layouts (tools/layout.h). Exit status 0
- * on success; 1 on an /error or no answer in time (the reason on stderr); 2 on a usage error. */
+ * status, watch, record, preset, undo, redo, ab, midi (learn, list, map, unmap, clear), and tablet
+ * layouts (tools/layout.h). Exit status 0 on success; 1 on an /error or no answer in time (the
+ * reason on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -64,6 +65,11 @@ static void usage(FILE *f)
            "                                  is one step); list the steps\n"
            "  ab | ab select A|B | ab copy A>B|B>A\n"
            "                                  the two live slots: which is live, switch, copy\n"
+           "  midi learn PATH                 bind the next MIDI control moved to PATH (waits up\n"
+           "                                  to 60 s for the move)\n"
+           "  midi list | midi unmap PATH | midi clear | midi map PATH CONTROL...\n"
+           "                                  MIDI mappings: list them (as state-file lines),\n"
+           "                                  remove, or make one (e.g. cc14 7 ch 1 pickup)\n"
            "  layout touchosc|openstage [--stems LIST] [--host H] [--port P]\n"
            "         [--reply-port N] -o FILE a tablet layout (.tosc, .json) for stemd's stems\n"
            "                                  (asked with /info unless --stems a,b,c); --host\n"
@@ -605,6 +611,69 @@ static int cmd_preset(struct ctl *x, int argc, char **argv, int timeout)
     fprintf(stderr, "stemctl: preset save NAME [PREFIX] | load NAME | list | delete NAME | "
                     "rename OLD NEW\n");
     return 2;
+/* --- midi ----------------------------------------------------------------------------------- */
+
+/* A /midi/ verb's answers: the learned control, each mapping, the confirmations. */
+static void on_midi(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    lo_arg **a = lo_message_get_argv(m);
+    const char *t = lo_message_get_types(m);
+    if (on_error(x, path, m)) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/midi/learn/armed") && !strcmp(t, "s")) {
+        fprintf(stderr, "move a control on the surface for %s ...\n", (const char *)a[0]);
+    } else if (!strcmp(path, "/midi/learned") && !strcmp(t, "ss")) {
+        printf("%s <- %s\n", (const char *)a[0], (const char *)a[1]);
+        x->done = 1;
+    } else if (!strcmp(path, "/midi/map") && !strcmp(t, "sss")) {
+        printf("/midi/map %s %s  # %s\n", (const char *)a[0], (const char *)a[1],
+               (const char *)a[2]);
+    } else if (!strcmp(path, "/midi/mapped") && !strcmp(t, "sss")) {
+        printf("/midi/map %s %s  # %s\n", (const char *)a[0], (const char *)a[1],
+               (const char *)a[2]);
+        x->done = 1;
+    } else if (!strcmp(path, "/midi/list/end") || !strcmp(path, "/midi/cleared") ||
+               !strcmp(path, "/midi/unmapped")) {
+        if (!strcmp(path, "/midi/unmapped") && !strcmp(t, "ss"))
+            printf("unmapped %s %s\n", (const char *)a[0], (const char *)a[1]);
+        else if (!strcmp(path, "/midi/cleared") && !strcmp(t, "s"))
+            printf("cleared %s\n", (const char *)a[0]);
+        x->done = 1;
+    }
+}
+
+static int cmd_midi(struct ctl *x, int argc, char **argv, int timeout)
+{
+    const char *verb = argc ? argv[0] : "";
+    char addr[64];
+    int rc, n = argc - 1;
+    if ((!strcmp(verb, "learn") || !strcmp(verb, "unmap")) && n == 1) {
+        snprintf(addr, sizeof addr, "/midi/%s", verb);
+        rc = send_msg(x, addr, "s", argv + 1, 1);
+    } else if ((!strcmp(verb, "list") || !strcmp(verb, "clear")) && n == 0) {
+        snprintf(addr, sizeof addr, "/midi/%s", verb);
+        rc = send_msg(x, addr, "", NULL, 0);
+    } else if (!strcmp(verb, "map") && n >= 2 && n <= 16) {
+        char types[17];
+        memset(types, 's', (size_t)n);
+        types[n] = 0;
+        rc = send_msg(x, "/midi/map", types, argv + 1, n);
+    } else {
+        fprintf(stderr, "stemctl: midi learn PATH | midi list | midi unmap PATH | midi clear | "
+                        "midi map PATH CONTROL...\n");
+        return 2;
+    }
+    /* Learn waits for a person to move a control. */
+    int wait = !strcmp(verb, "learn") ? (timeout > 60000 ? timeout : 60000) : timeout;
+    if (rc < 0) return 1;
+    if (pump(x, on_midi, wait) < 0) {
+        if (!strcmp(verb, "learn")) send_msg(x, "/midi/learn/cancel", "", NULL, 0);
+        return 1;
+    }
+    return x->errors ? 1 : 0;
 }
 
 /* --- layout --------------------------------------------------------------------------------- */
@@ -828,6 +897,8 @@ int main(int argc, char **argv)
         rc = session_cmd(x, "/undo/list", NULL, 0, timeout);
     else if ((!strcmp(cmd, "undo") || !strcmp(cmd, "redo")) && n == 0)
         rc = session_cmd(x, cmd[0] == 'u' ? "/undo" : "/redo", NULL, 0, timeout);
+    else if (!strcmp(cmd, "midi"))
+        rc = cmd_midi(x, n, argv + i, timeout);
     else {
         usage(stderr);
         rc = 2;

@@ -19,14 +19,15 @@ check_stems() { # check_stems SPEC NAME1 NAME2 ...
     # No JACK client may close while stemd broadcasts its port metadata: jack2 1.9.21 then
     # deadlocks (the server blocks notifying the closing client). Wait for stemd's word first.
     wait_for grep -q "running on JACK server" "$TMP/$name.log"
-    wait_for ports_are "$name" $((2 * n + 2)); ok $? "--stems $spec: $((2 * n + 2)) ports"
+    # 2 per stem, the master pair, midi_in and midi_out.
+    wait_for ports_are "$name" $((2 * n + 4)); ok $? "--stems $spec: $((2 * n + 4)) ports"
     local want="" k=1 w=2
     [ "$n" -gt 99 ] && w=3
     for s in "$@"; do
         want="$want$(printf "%s:in_%0${w}d_%s_L\n%s:in_%0${w}d_%s_R" "$name" $k "$s" "$name" $k "$s")"$'\n'
         k=$((k + 1))
     done
-    want="$want$name:master_L"$'\n'"$name:master_R"
+    want="$want$name:master_L"$'\n'"$name:master_R"$'\n'"$name:midi_in"$'\n'"$name:midi_out"
     wait_for names_are "$name" "$want"
     is "$(names_of "$name")" "$want" "--stems $spec: names in stem order when sorted"
     local first; first=$(jack_lsp -s "$JACK" | grep "^$name:in_" | LC_ALL=C sort | head -1)
@@ -65,7 +66,7 @@ META=0 check_stems 32 $(seq -f 'stem%g' 32)
 
 # Latency is added to what flows through: feed capture (64 frames) in, expect 64 + 96 out.
 start_stemd conn --connect drums=system:capture_1,system:capture_2 --connect-out system:playback_1,system:playback_2
-wait_for ports_are stemd 10
+wait_for ports_are stemd 12
 c=$(jack_lsp -s "$JACK" -c)
 grep -A2 "^stemd:in_01_drums_L" <<<"$c" | grep -q "system:capture_1" \
     && grep -A2 "^stemd:master_R" <<<"$c" | grep -q "system:playback_2"; ok $? "--connect and --connect-out made at start"
@@ -83,7 +84,7 @@ kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 printf '# test\nstems = alpha, beta\n' >"$TMP/a.conf"
 printf 'stems = alpha,beta\njack-name = fromfile\nlog-level = debug\n' >"$TMP/a.conf"
 start_stemd cfg --config "$TMP/a.conf" --jack-name fromcli
-wait_for ports_are fromcli 6; ok $? "--config stems = alpha,beta with --jack-name from the command line: 6 ports of 'fromcli'"
+wait_for ports_are fromcli 8; ok $? "--config stems = alpha,beta with --jack-name from the command line: 8 ports of 'fromcli'"
 is "$(port_count fromfile)" 0 "the file's jack-name lost to the command line"
 grep -q "^<7>" "$TMP/cfg.log"; ok $? "log-level = debug from the file"
 kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60

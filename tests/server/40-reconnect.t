@@ -8,7 +8,7 @@ mkdir -p "$TMP/state"
 printf '/stem/bass/fader -6.5\n/bus/limiter/ceiling -2\n' >"$TMP/start.preset"
 start_stemd s --state-dir "$TMP/state" --preset "$TMP/start.preset" \
     --connect drums=system:capture_1,system:capture_2 --connect-out system:playback_1,system:playback_2
-wait_for ports_are stemd 10; ok $? "stemd up with 10 ports"
+wait_for ports_are stemd 12; ok $? "stemd up with 12 ports"
 jack_connect system:capture_2 stemd:in_02_bass_L; ok $? "another client connects capture_2 -> bass L"
 sleep 1.5 # stemd re-reads its connections once they have been quiet for a second
 
@@ -16,7 +16,7 @@ connected() { # connected A B: A's connection list holds B
     jack_lsp -c "$1" 2>/dev/null | grep -q "^   $2$"
 }
 all_back() {
-    ports_are stemd 10 && connected stemd:in_01_drums_L system:capture_1 &&
+    ports_are stemd 12 && connected stemd:in_01_drums_L system:capture_1 &&
         connected stemd:in_01_drums_R system:capture_2 && connected stemd:master_L system:playback_1 &&
         connected stemd:master_R system:playback_2 && connected stemd:in_02_bass_L system:capture_2
 }

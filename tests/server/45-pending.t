@@ -12,7 +12,7 @@ RT_ENV=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=
     STEMD_JACKFAIL_FILE="$FAIL" STEMD_JACKFAIL_PORT=in_02_bass_L)
 start_jackd
 start_stemd s --connect drums=system:capture_1,system:capture_2
-wait_for ports_are stemd 10; ok $? "stemd up with 10 ports"
+wait_for ports_are stemd 12; ok $? "stemd up with 12 ports"
 connected() { jack_lsp -s "$JACK" -c "$1" 2>/dev/null | grep -q "^   $2$"; }
 jack_connect -s "$JACK" system:capture_2 stemd:in_02_bass_L; ok $? "another client connects capture_2 -> bass L"
 sleep 1.5 # stemd re-reads its connections once they have been quiet for a second

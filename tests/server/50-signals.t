@@ -24,7 +24,7 @@ NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 start_stemd s --config "$TMP
 wait_for grep -q "no JACK server '$JACK' yet" "$TMP/s.log"; ok $? "no server: waits and says so"
 sleep 1
 start_jackd
-wait_for ports_are stemd 6; ok $? "connects once the server appears (6 ports from the config file)"
+wait_for ports_are stemd 8; ok $? "connects once the server appears (8 ports from the config file)"
 wait_for grep -q "WATCHDOG=1" "$TMP/notify.log"; ok $? "sd_notify: WATCHDOG=1 sent"
 grep -q "READY=1" "$TMP/notify.log" && grep -q "STATUS=waiting for JACK server" "$TMP/notify.log" \
     && grep -q "STATUS=running: 2 stems" "$TMP/notify.log"; ok $? "sd_notify: READY=1 and STATUS while waiting and running"
@@ -34,7 +34,7 @@ printf 'stems = kick,bass,extra\nlog-level = debug\n' >"$TMP/s.conf"
 kill -HUP "$STEMD_PID"
 wait_for grep -q "configuration reloaded" "$TMP/s.log"; ok $? "SIGHUP: configuration reloaded"
 grep -q "change only on a restart" "$TMP/s.log"; ok $? "SIGHUP: a new stem list is refused with a reason"
-is "$(port_count stemd)" 6 "still 6 ports"
+is "$(port_count stemd)" 8 "still 8 ports"
 
 # SIGTERM: out promptly, exit 0, the state file complete and parseable.
 start=$(date +%s%N)
@@ -50,14 +50,14 @@ head -1 "$TMP/state/stemd.state" | grep -q "^# stemd .* preset"; ok $? "state fi
 printf '/stem/kick/pan 0.25\n' >>"$TMP/state/stemd.state"
 start_stemd s2 --stems kick,bass --state-dir "$TMP/state"
 wait_for grep -q "state loaded" "$TMP/s2.log"; ok $? "state loaded at start"
-wait_for ports_are stemd 6
+wait_for ports_are stemd 8
 kill -INT "$STEMD_PID"; wait_exit "$STEMD_PID" 60; ok $? "SIGINT: exit status 0"
 grep -q "^/stem/kick/pan 0.25$" "$TMP/state/stemd.state"; ok $? "loaded values saved again"
 
 # A state file that no longer fits (other stems) is set aside, not overwritten.
 start_stemd s3 --stems a,b --state-dir "$TMP/state"
 wait_for grep -q "saved state rejected" "$TMP/s3.log"; ok $? "state for other stems rejected with a reason"
-wait_for ports_are stemd 6
+wait_for ports_are stemd 8
 kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
 [ -e "$TMP/state/stemd.state.rejected" ]; ok $? "the old state kept as stemd.state.rejected"
 

@@ -14,7 +14,7 @@ start_jackd
 mkdir -p "$TMP/state"
 printf '/stem/bass/fader -7.5\n/bus/limiter/ceiling -1.5\n' >"$TMP/start.preset"
 start_stemd s --stems kick,bass --state-dir "$TMP/state" --preset "$TMP/start.preset"
-wait_for ports_are stemd 6; ok $? "stemd up with 6 ports"
+wait_for ports_are stemd 8; ok $? "stemd up with 8 ports"
 wait_for grep -q "running on JACK" "$TMP/s.log"; ok $? "running"
 
 kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60; rc=$?

@@ -8,7 +8,7 @@ if [ -z "$RTCHECK" ]; then
 fi
 start_jackd
 STEMD_RTCHECK_SELFTEST=1 start_stemd self
-wait_for ports_are stemd 10; ok $? "stemd running with the self-test"
+wait_for ports_are stemd 12; ok $? "stemd running with the self-test"
 # Running, then a second of callbacks: the first one makes the forbidden calls, however late a
 # loaded machine lets it run.
 wait_for grep -q "running on JACK server" "$TMP/self.log"

@@ -1,0 +1,65 @@
+#!/bin/bash
+# tests/midi/30-feedback.t: a change from OSC reaches midi_out in each control's own form (a
+# 14-bit pair MSB then LSB, pitch bend for a motor fader, the LED ring CC of an encoder); a
+# control's own move is not echoed to it, while another control of the same parameter follows.
+. "$(dirname "$0")/lib.sh"
+start_jackd -S # synchronous: see lib.sh
+start_stemd
+hex() { printf '%02x' "$@"; }
+# v14 NORM: the 14-bit value of a 0..1 position.
+v14() { awk -v n="$1" 'BEGIN { printf "%d", int(n * 16383 + 0.5) }'; }
+normof() { c -w 500 -n 1 send /get s "$1/norm" | awk '{print $3}'; }
+
+cmd /midi/map /stem/bass/width cc14 7 ch 1 >/dev/null
+cmd /midi/map /stem/drums/fader pb ch 1 >/dev/null
+cmd /midi/map /stem/drums/fader cc 11 ch 2 >/dev/null
+cmd /midi/map /stem/music/pan enc 16 twos >/dev/null
+midi -r 200 >/dev/null # what a new mapping sends (the current value) is not this test's
+
+# record: midi_out in the background, into $TMP/rec.txt, from when the recorder is connected (it
+# says so with a file) until record_end (0.5 s after it: the feedback of what came before).
+record() {
+    rm -f "$TMP/ready" "$TMP/stop"
+    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" 2>"$TMP/rec.err" &
+    REC=$!
+    for _ in $(seq 1200); do
+        [ -e "$TMP/ready" ] && return 0
+        kill -0 $REC 2>/dev/null || break
+        sleep 0.05
+    done
+    diag "$(tail -5 "$TMP/rec.err")"
+    bail "the MIDI recorder did not connect"
+}
+record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }
+record
+c -w 100 send /stem/bass/width f 50 >/dev/null
+c -w 100 send /stem/drums/fader f -6 >/dev/null
+c -w 100 send /stem/music/pan f 0.5 >/dev/null
+record_end
+n=$(normof /stem/drums/fader)
+v=$(v14 "$n")
+is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tr '\n' ' ')" "b00720 b02700 " "width 50 of 0..200 goes out as CC 7 = 32 then CC 39 = 0 (14-bit 4096, MSB first)"
+is "$(grep '^e0' "$TMP/rec.txt" | tail -1)" "e0$(hex $((v & 127)))$(hex $((v >> 7)))" "fader -6 dB goes out as pitch bend $v (its norm $n)"
+is "$(grep '^b10b' "$TMP/rec.txt" | tail -1)" "b10b$(hex $(awk -v n="$n" 'BEGIN { printf "%d", int(n * 127 + 0.5) }'))" "... and to the other control of the fader as CC 11 ch 2"
+is "$(grep '^b010' "$TMP/rec.txt" | tail -1)" "b0105f" "pan 0.5 lights the encoder's ring: CC 16 = 95 (0.75 of 127)"
+
+# The fader moved by its own pitch bend: nothing back to it; CC 11 ch 2 follows.
+record
+$MIDI -s "$JACK" -r 0 e00040 e00050 e07f7f >/dev/null
+record_end
+is "$(grep -c '^e0' "$TMP/rec.txt")" 0 "a motor fader's own moves are never echoed to it"
+is "$(grep '^b10b' "$TMP/rec.txt" | tail -1)" "b10b7f" "... the other control of the same parameter follows (CC 11 ch 2 = 127)"
+is "$(get /stem/drums/fader)" "12" "and the fader is at the top (pitch bend 16383 = +12 dB)"
+
+# A burst of changes: the last value wins on the control.
+record
+for x in 10 20 30 40 60 80 120 150; do c -w 0 send /stem/bass/width f $x >/dev/null; done
+record_end
+last=$(v14 "$(awk 'BEGIN { print 150 / 200 }')")
+is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tail -2 | tr '\n' ' ')" "b007$(hex $((last >> 7))) b027$(hex $((last & 127))) " "after a burst the control shows the last value (150)"
+pairs=$(grep -c '^b007' "$TMP/rec.txt")
+[ "$pairs" -ge 1 ] && [ "$pairs" -le 8 ]; ok $? "... in at most one pair per change ($pairs pairs for 8 changes)"
+
+stop_stemd; ok $? "stemd exits cleanly"
+rtcheck_verify
+done_testing

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""tests/midi/midiclient.py: the test JACK MIDI client: plays messages into stemd:midi_in and
+records what stemd:midi_out sends, printing each received message as hex bytes, one a line.
+
+midiclient.py -s SERVER [-c CLIENT] [-r RECORD_MS] [-g GAP_MS] [--ready FILE] [--until FILE]
+              ACTION...
+  ACTION: HEX (one message, e.g. b00740), +MS (a pause), junk:N:SEED (N random bytes in
+  events of 1-8 bytes), flood:SECONDS:RATE:SEED (random bytes, RATE events/s)
+Messages go out one per process cycle (GAP_MS apart when given); recording starts before the
+first one and lasts RECORD_MS after the last (default 300). Needs python3-jack-client (Debian).
+"""
+import argparse
+import os
+import queue
+import random
+import sys
+import threading
+import time
+
+import jack
+
+ap = argparse.ArgumentParser()
+ap.add_argument("-s", "--server", required=True)
+ap.add_argument("-c", "--client", default="stemd")
+ap.add_argument("-r", "--record", type=int, default=300)
+ap.add_argument("-g", "--gap", type=int, default=0)
+ap.add_argument("--ready", help="create this file once connected (recording from then on)")
+ap.add_argument("--until", help="record until this file exists (at most -r ms after the last action)")
+ap.add_argument("actions", nargs="*")
+a = ap.parse_args()
+
+client = jack.Client("miditest", servername=a.server, no_start_server=True)
+out = client.midi_outports.register("out")
+inp = client.midi_inports.register("in")
+todo = queue.Queue()
+got = []
+lock = threading.Lock()
+
+
+@client.set_process_callback
+def process(frames):
+    out.clear_buffer()
+    n = 0
+    while n < 64:
+        try:
+            msg = todo.get_nowait()
+        except queue.Empty:
+            break
+        out.write_midi_event(0, msg)
+        n += 1
+    for _off, data in inp.incoming_midi_events():
+        with lock:
+            got.append(bytes(data))
+
+
+with client:
+    client.connect(out, f"{a.client}:midi_in")
+    client.connect(f"{a.client}:midi_out", inp)
+    # A new connection carries events once the server has rebuilt its graph: wait until both
+    # are listed, then some periods more (a loaded machine is slow to get there).
+    for _ in range(200):
+        if client.get_all_connections(out) and client.get_all_connections(inp):
+            break
+        time.sleep(0.01)
+    time.sleep(0.3)
+    if a.ready:
+        open(a.ready, "w").close()
+    period = client.blocksize / client.samplerate
+    for act in a.actions:
+        if act.startswith("+"):
+            time.sleep(int(act[1:]) / 1000)
+        elif act.startswith("junk:"):
+            _, n, seed = act.split(":")
+            rnd = random.Random(int(seed))
+            left = int(n)
+            while left > 0:
+                k = min(left, rnd.randint(1, 8))
+                todo.put(bytes(rnd.randrange(256) for _ in range(k)))
+                left -= k
+                if todo.qsize() > 512:
+                    time.sleep(period * 4)
+        elif act.startswith("flood:"):
+            _, secs, rate, seed = act.split(":")
+            rnd = random.Random(int(seed))
+            end = time.monotonic() + float(secs)
+            per_tick = max(1, int(int(rate) * 0.005))
+            sent = 0
+            while time.monotonic() < end:
+                for _ in range(per_tick):
+                    k = rnd.randint(1, 3)
+                    todo.put(bytes(rnd.randrange(256) for _ in range(k)))
+                sent += per_tick
+                time.sleep(0.005)
+            print(f"# flood sent {sent}", file=sys.stderr)
+        else:
+            todo.put(bytes.fromhex(act))
+            time.sleep(max(a.gap / 1000, period * 2))
+    while not todo.empty():
+        time.sleep(period)
+    end = time.monotonic() + a.record / 1000
+    while time.monotonic() < end:
+        if a.until and os.path.exists(a.until):
+            break
+        time.sleep(0.01)
+    with lock:
+        for m in got:
+            print(m.hex())
