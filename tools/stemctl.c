@@ -611,6 +611,8 @@ static int cmd_preset(struct ctl *x, int argc, char **argv, int timeout)
     fprintf(stderr, "stemctl: preset save NAME [PREFIX] | load NAME | list | delete NAME | "
                     "rename OLD NEW\n");
     return 2;
+}
+
 /* --- midi ----------------------------------------------------------------------------------- */
 
 /* A /midi/ verb's answers: the learned control, each mapping, the confirmations. */

@@ -16,21 +16,6 @@ cmd /midi/map /stem/drums/fader cc 11 ch 2 >/dev/null
 cmd /midi/map /stem/music/pan enc 16 twos >/dev/null
 midi -r 200 >/dev/null # what a new mapping sends (the current value) is not this test's
 
-# record: midi_out in the background, into $TMP/rec.txt, from when the recorder is connected (it
-# says so with a file) until record_end (0.5 s after it: the feedback of what came before).
-record() {
-    rm -f "$TMP/ready" "$TMP/stop"
-    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" 2>"$TMP/rec.err" &
-    REC=$!
-    for _ in $(seq 1200); do
-        [ -e "$TMP/ready" ] && return 0
-        kill -0 $REC 2>/dev/null || break
-        sleep 0.05
-    done
-    diag "$(tail -5 "$TMP/rec.err")"
-    bail "the MIDI recorder did not connect"
-}
-record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }
 record
 c -w 100 send /stem/bass/width f 50 >/dev/null
 c -w 100 send /stem/drums/fader f -6 >/dev/null

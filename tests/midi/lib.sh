@@ -51,3 +51,19 @@ cmd() {
 }
 # near A B [TOL]: |A-B| <= TOL (default 0.0005)
 near() { awk -v a="$1" -v b="$2" -v t="${3:-0.0005}" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# record: midi_out in the background, into $TMP/rec.txt, from when the recorder is connected (it
+# says so with a file) until record_end (0.5 s after it: the feedback of what came before).
+record() {
+    rm -f "$TMP/ready" "$TMP/stop"
+    midi --ready "$TMP/ready" --until "$TMP/stop" -r 60000 >"$TMP/rec.txt" 2>"$TMP/rec.err" &
+    REC=$!
+    for _ in $(seq 1200); do
+        [ -e "$TMP/ready" ] && return 0
+        kill -0 $REC 2>/dev/null || break
+        sleep 0.05
+    done
+    diag "$(tail -5 "$TMP/rec.err")"
+    bail "the MIDI recorder did not connect"
+}
+record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }
