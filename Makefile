@@ -114,6 +114,8 @@ bench: deps
 	tools/bench-jack.sh build
 	@$(MAKE) --no-print-directory B=build server
 	tools/bench-storm.sh build
+	@$(MAKE) --no-print-directory B=build build/stemd build/tests/osc/osc-client
+	tools/bench-midi.sh build
 	@$(MAKE) --no-print-directory B=build build/stemd-bench-control && build/stemd-bench-control
 
 # Installs whatever was built: every program in $(B) whose name starts with stemd, plus the
