@@ -363,3 +363,26 @@ void engine_seen(struct engine *e, uint64_t *seq, uint64_t *frame)
     *seq = atomic_load_explicit(&e->seen_seq, memory_order_acquire);
     *frame = atomic_load_explicit(&e->seen_frame, memory_order_relaxed);
 }
+
+jack_port_t **engine_port_slot(struct engine *e, unsigned nstems, unsigned p)
+{
+    if (p == ENGINE_MIDI_IN(nstems)) return &e->midi_in;
+    if (p == ENGINE_MIDI_OUT(nstems)) return &e->midi_out;
+    return p < 2 * nstems ? &e->in[p] : &e->out[p - 2 * nstems];
+}
+
+jack_client_t *engine_client(struct engine *e)
+{
+    return e->client;
+}
+
+jack_client_t *engine_lock_client(struct engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    return e->client;
+}
+
+void engine_unlock_client(struct engine *e)
+{
+    pthread_mutex_unlock(&e->lock);
+}

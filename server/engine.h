@@ -122,6 +122,22 @@ static inline int engine_lost(struct engine *e)
 void engine_status(struct engine *e, struct stemd_status *o);
 /* The last snapshot the callback used and the frame it started at (stemd_seen). */
 void engine_seen(struct engine *e, uint64_t *seq, uint64_t *frame);
+/* The client and its ports, for the port bookkeeping (server/ports.c holds no JACK state of its
+ * own and reads none of this struct). Our ports, numbered: 2 * nstems stem inputs (L, R of stem
+ * 1, then 2, ...), the master's L and R, midi_in, midi_out. */
+#define ENGINE_NPORTS(nstems)   (2 * (nstems) + 4)
+#define ENGINE_MIDI_IN(nstems)  (2 * (nstems) + 2)
+#define ENGINE_MIDI_OUT(nstems) (2 * (nstems) + 3)
+/* The slot that holds port p (NULL while unregistered): register and unregister fill it. */
+jack_port_t **engine_port_slot(struct engine *e, unsigned nstems, unsigned p);
+/* The client, for the main thread (which opens and closes it): NULL while there is none. */
+jack_client_t *engine_client(struct engine *e);
+/* For any control thread: the engine's lock taken, and the client under it (NULL while there is
+ * none; engine_lost says whether the server shut it down). engine_unlock_client ends it. Never
+ * from the process thread. */
+jack_client_t *engine_lock_client(struct engine *e);
+void engine_unlock_client(struct engine *e);
+
 /* The run loop counts its reconnections here (reported by stemd_status). */
 static inline void engine_count_reconnect(struct engine *e)
 {

@@ -22,16 +22,13 @@ struct conn {
     char other[CONFIG_PORT_MAX];
 };
 
-#define NPORTS(sd)        (2 * (sd)->cfg.nstems + 4)
-#define MIDI_IN_PORT(sd)  (2 * (sd)->cfg.nstems + 2)
-#define MIDI_OUT_PORT(sd) (2 * (sd)->cfg.nstems + 3)
+#define NPORTS(sd)        ENGINE_NPORTS((sd)->cfg.nstems)
+#define MIDI_IN_PORT(sd)  ENGINE_MIDI_IN((sd)->cfg.nstems)
+#define MIDI_OUT_PORT(sd) ENGINE_MIDI_OUT((sd)->cfg.nstems)
 
 static jack_port_t **port_slot(struct stemd *sd, unsigned port)
 {
-    unsigned nin = 2 * sd->cfg.nstems;
-    if (port == MIDI_IN_PORT(sd)) return &sd->eng.midi_in;
-    if (port == MIDI_OUT_PORT(sd)) return &sd->eng.midi_out;
-    return port < nin ? &sd->eng.in[port] : &sd->eng.out[port - nin];
+    return engine_port_slot(&sd->eng, sd->cfg.nstems, port);
 }
 
 static jack_port_t *our_port(struct stemd *sd, unsigned port)
@@ -60,14 +57,14 @@ static void port_short_name(struct stemd *sd, unsigned port, char *buf, size_t l
 
 int ports_register(struct stemd *sd)
 {
-    struct engine *e = &sd->eng;
+    jack_client_t *client = engine_client(&sd->eng);
     unsigned nin = 2 * sd->cfg.nstems;
     char name[128];
     for (unsigned p = 0; p < NPORTS(sd); p++) {
         port_short_name(sd, p, name, sizeof name);
         const char *type = p >= nin + 2 ? JACK_DEFAULT_MIDI_TYPE : JACK_DEFAULT_AUDIO_TYPE;
         jack_port_t *jp = jack_port_register(
-            e->client, name, type, port_is_input(sd, p) ? JackPortIsInput : JackPortIsOutput, 0);
+            client, name, type, port_is_input(sd, p) ? JackPortIsInput : JackPortIsOutput, 0);
         if (!jp) {
             log_err("cannot register JACK port %s:%s", sd->cfg.jack_name, name);
             return -EIO;
@@ -81,7 +78,7 @@ static unsigned set_prop(struct stemd *sd, jack_port_t *port, const char *key, c
                          const char *type)
 {
     jack_uuid_t uuid = jack_port_uuid(port);
-    if (jack_set_property(sd->eng.client, uuid, key, value, type) == 0) return 0;
+    if (jack_set_property(engine_client(&sd->eng), uuid, key, value, type) == 0) return 0;
     log_debug("JACK metadata %s of %s not set (the server has no metadata store, or it is busy)",
               key, jack_port_short_name(port));
     return 1;
@@ -134,15 +131,15 @@ void ports_clear_metadata(struct stemd *sd)
 {
     for (unsigned p = 0; p < NPORTS(sd); p++)
         if (our_port(sd, p))
-            jack_remove_properties(sd->eng.client, jack_port_uuid(our_port(sd, p)));
+            jack_remove_properties(engine_client(&sd->eng), jack_port_uuid(our_port(sd, p)));
 }
 
 void ports_unregister(struct stemd *sd)
 {
-    struct engine *e = &sd->eng;
+    jack_client_t *client = engine_client(&sd->eng);
     for (unsigned p = 0; p < NPORTS(sd); p++) {
         jack_port_t **slot = port_slot(sd, p);
-        if (*slot) jack_port_unregister(e->client, *slot);
+        if (*slot) jack_port_unregister(client, *slot);
         *slot = NULL;
     }
 }
@@ -186,13 +183,12 @@ void ports_remember_config(struct stemd *sd)
 
 void ports_snapshot(struct stemd *sd)
 {
-    struct engine *e = &sd->eng;
     struct ports *pm = &sd->ports;
     unsigned nports = NPORTS(sd), kept = 0;
 
-    pthread_mutex_lock(&e->lock);
-    if (!e->client || atomic_load(&e->shutdown)) {
-        pthread_mutex_unlock(&e->lock);
+    jack_client_t *client = engine_lock_client(&sd->eng);
+    if (!client || engine_lost(&sd->eng)) {
+        engine_unlock_client(&sd->eng);
         return;
     }
     /* Keep the --connect ones, those whose other port has vanished (its client quit, or the
@@ -203,33 +199,32 @@ void ports_snapshot(struct stemd *sd)
      * someone undid on purpose. */
     for (unsigned i = 0; i < pm->nconns; i++) {
         struct conn *c = &pm->conns[i];
-        if (c->permanent || !c->live || !jack_port_by_name(e->client, c->other))
+        if (c->permanent || !c->live || !jack_port_by_name(client, c->other))
             pm->conns[kept++] = *c;
     }
     pm->nconns = kept;
     for (unsigned p = 0; p < nports; p++) {
-        const char **list = jack_port_get_all_connections(e->client, our_port(sd, p));
+        const char **list = jack_port_get_all_connections(client, our_port(sd, p));
         for (unsigned j = 0; list && list[j]; j++)
             add_conn(sd, p, list[j], 0);
         jack_free(list);
     }
-    pthread_mutex_unlock(&e->lock);
+    engine_unlock_client(&sd->eng);
     log_debug("remembering %u connections", pm->nconns);
 }
 
 void ports_restore(struct stemd *sd, int verbose)
 {
-    struct engine *e = &sd->eng;
     struct ports *pm = &sd->ports;
     unsigned ok = 0, failed = 0;
 
-    pthread_mutex_lock(&e->lock);
-    for (unsigned i = 0; e->client && i < pm->nconns; i++) {
+    jack_client_t *client = engine_lock_client(&sd->eng);
+    for (unsigned i = 0; client && i < pm->nconns; i++) {
         struct conn *c = &pm->conns[i];
         const char *ours = jack_port_name(our_port(sd, c->port));
         const char *src = port_is_input(sd, c->port) ? c->other : ours;
         const char *dst = port_is_input(sd, c->port) ? ours : c->other;
-        int rc = jack_connect(e->client, src, dst);
+        int rc = jack_connect(client, src, dst);
         c->live = rc == 0 || rc == EEXIST;
         if (rc == 0) {
             ok++;
@@ -244,7 +239,7 @@ void ports_restore(struct stemd *sd, int verbose)
                          src, dst);
         }
     }
-    pthread_mutex_unlock(&e->lock);
+    engine_unlock_client(&sd->eng);
     pm->pending = failed;
     if (verbose && (ok || failed)) log_notice("connections: %u restored, %u pending", ok, failed);
 }
