@@ -111,6 +111,22 @@ static inline uint64_t engine_cycles(struct engine *e)
 {
     return atomic_load(&e->cycles);
 }
+/* 1 while the process callback runs (an acquire load: the grace period's side, publish.c). */
+static inline int engine_in_callback(struct engine *e)
+{
+    return atomic_load_explicit(&e->in_callback, memory_order_acquire);
+}
+/* The ring of K-weighted 100 ms energies the callback writes (doubles; one control-thread reader).
+ */
+static inline jack_ringbuffer_t *engine_loudness_ring(struct engine *e)
+{
+    return e->loud_rb;
+}
+/* The callback's meter accumulators (server/meters.h: meters_rt_take reads them). */
+static inline struct meters_rt *engine_meters(struct engine *e)
+{
+    return e->meters;
+}
 /* JACK shut the client down (the server went away): engine_close, then engine_open again. */
 static inline int engine_lost(struct engine *e)
 {

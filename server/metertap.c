@@ -61,7 +61,7 @@ static void hand_out(struct mix_meters *a, unsigned *takes, const float *last_rm
 static void take_all(struct stemd *sd)
 {
     struct control *c = &sd->ctl;
-    meters_rt_take(sd->eng.meters, c->mscratch);
+    meters_rt_take(engine_meters(&sd->eng), c->mscratch);
     merge(c->mprimary, c->mprimary_rms, c->mscratch);
     c->mprimary_takes++;
     for (struct stemd_meter_tap *t = c->taps; t; t = t->next) {
@@ -74,7 +74,8 @@ void metertap_take_primary(struct stemd *sd, struct mix_meters *out)
 {
     struct control *c = &sd->ctl;
     if (!c->taps && !c->mprimary_takes) {
-        meters_rt_take(sd->eng.meters, out); /* the only reader: straight from the atomics */
+        meters_rt_take(engine_meters(&sd->eng),
+                       out); /* the only reader: straight from the atomics */
         return;
     }
     take_all(sd);

@@ -93,7 +93,7 @@ static void sleep_us(long us)
 int grace_now(struct stemd *sd)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    return !atomic_load_explicit(&sd->eng.in_callback, memory_order_acquire);
+    return !engine_in_callback(&sd->eng);
 }
 
 /* A grace period: returns once the process thread can hold no pointer that was unpublished
@@ -107,9 +107,8 @@ void grace_wait(struct stemd *sd)
 {
     struct engine *e = &sd->eng;
     if (grace_now(sd)) return;
-    uint64_t c0 = atomic_load_explicit(&e->cycles, memory_order_acquire);
-    while (atomic_load_explicit(&e->in_callback, memory_order_acquire) &&
-           atomic_load_explicit(&e->cycles, memory_order_acquire) == c0)
+    uint64_t c0 = engine_cycles(e);
+    while (engine_in_callback(e) && engine_cycles(e) == c0)
         sleep_us(50);
 }
 
@@ -130,10 +129,10 @@ void snap_release(struct stemd *sd, struct snap *old)
 
 static void drain_loudness(struct stemd *sd)
 {
-    struct engine *e = &sd->eng;
+    jack_ringbuffer_t *rb = engine_loudness_ring(&sd->eng);
     double q[64];
     size_t bytes;
-    while ((bytes = ring_take(e->loud_rb, q, sizeof q, sizeof q[0])) > 0) {
+    while ((bytes = ring_take(rb, q, sizeof q, sizeof q[0])) > 0) {
         size_t n = bytes / sizeof q[0];
         pthread_mutex_lock(&sd->ctl.llock);
         loudness_add(sd->ctl.loud, q, (unsigned)n);

@@ -1,5 +1,6 @@
-/* server/midi.c: the control side of the MIDI rings (server/midi_rt.c is the process thread's):
- * one event out of midi_in's ring, one message into midi_out's. One control thread uses both. */
+/* server/engine_midi.c: the engine's control side of the MIDI rings (server/midi_rt.c is the
+ * process thread's): one event out of midi_in's ring, one message into midi_out's. One control
+ * thread uses both. */
 #include <errno.h>
 #include <string.h>
 
