@@ -64,6 +64,6 @@ record() {
         sleep 0.05
     done
     diag "$(tail -5 "$TMP/rec.err")"
-    bail "the MIDI recorder did not connect"
+    bail "the MIDI recorder did not connect: $(tail -1 "$TMP/rec.err")"
 }
 record_end() { sleep 0.5; touch "$TMP/stop"; wait $REC; }

@@ -10,6 +10,7 @@ Messages go out one per process cycle (GAP_MS apart when given); recording start
 first one and lasts RECORD_MS after the last (default 300). Needs python3-jack-client (Debian).
 """
 import argparse
+import errno
 import os
 import queue
 import random
@@ -29,7 +30,14 @@ ap.add_argument("--until", help="record until this file exists (at most -r ms af
 ap.add_argument("actions", nargs="*")
 a = ap.parse_args()
 
-client = jack.Client("miditest", servername=a.server, no_start_server=True)
+for attempt in range(40):  # a loaded server can time the open out too: 10 s of tries
+    try:
+        client = jack.Client("miditest", servername=a.server, no_start_server=True)
+        break
+    except jack.JackOpenError:
+        if attempt == 39:
+            raise
+        time.sleep(0.25)
 out = client.midi_outports.register("out")
 inp = client.midi_inports.register("in")
 todo = queue.Queue()
@@ -53,9 +61,27 @@ def process(frames):
             got.append(bytes(data))
 
 
+def connect(src, dst):
+    """A loaded server can time a request out (jack_connect fails, and nothing is connected):
+    try again for up to 30 s; an existing connection is what was asked for."""
+    for attempt in range(120):
+        try:
+            client.connect(src, dst)
+            return
+        except jack.JackErrorCode as e:
+            if e.code == errno.EEXIST:
+                return
+            if attempt == 119:
+                raise
+        except jack.JackError:
+            if attempt == 119:
+                raise
+        time.sleep(0.25)
+
+
 with client:
-    client.connect(out, f"{a.client}:midi_in")
-    client.connect(f"{a.client}:midi_out", inp)
+    connect(out, f"{a.client}:midi_in")
+    connect(f"{a.client}:midi_out", inp)
     # A new connection carries events once the server has rebuilt its graph: wait until both
     # are listed, then some periods more (a loaded machine is slow to get there).
     for _ in range(200):
