@@ -69,6 +69,16 @@ bail() { echo "Bail out! $*"; exit 255; }
 
 # rt_sched: the jackd options for real-time scheduling when the machine allows it (chrt works),
 # else nothing. With it, CPU load from other processes cannot starve the process callbacks.
+# Every JACK tool a test runs is a JACK client of its own, and jack2 can wedge on one: a jack_lsp
+# that closes while the server is still pushing it notifications (stemd registering ports and
+# their metadata) stops reading them, the server's thread blocks writing to its full socket, and
+# jack_lsp waits for the server's answer: both hang for good, and stemd with them (seen in a
+# loaded CI run, 40-reconnect.t, 18 minutes until killed; killing the tool frees the server). So
+# the tools run under a bound: a hung one is killed and the caller's retry loop goes on.
+jack_lsp() { timeout -k 2 15 /usr/bin/jack_lsp "$@"; }
+jack_connect() { timeout -k 2 15 /usr/bin/jack_connect "$@"; }
+jack_disconnect() { timeout -k 2 15 /usr/bin/jack_disconnect "$@"; }
+
 rt_sched() { chrt -f 10 true 2>/dev/null && echo "-R -P 70"; }
 
 # start_jackd [JACKD-OPTIONS] [PERIOD]: jackd on the dummy backend under our private name

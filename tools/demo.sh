@@ -158,7 +158,7 @@ if [ "$have_stemd" = 1 ]; then
     up=0
     for _ in $(seq 100); do # ports within 10 s
         if ! kill -0 "$stemd_pid" 2>/dev/null; then break; fi
-        if jack_lsp 2>/dev/null | grep -qx "$client:master_R"; then
+        if timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx "$client:master_R"; then
             up=1
             break
         fi

@@ -82,7 +82,7 @@ wait_server() { # wait_server WHO: its JACK server answers (10 s at most)
 }
 wait_port() { # wait_port WHO PORT: PORT exists on WHO's server (20 s at most)
     for _ in $(seq 200); do
-        in_ns "$1" jack_lsp 2>/dev/null | grep -qx "$2" && return 0
+        in_ns "$1" timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx "$2" && return 0
         sleep 0.1
     done
     return 1
@@ -277,7 +277,7 @@ master) cmd_master "$@" ;;
 status)
     load_state
     cat "$DIR/state"
-    for w in daw rack; do echo "--- $w:"; in_ns "$w" jack_lsp 2>/dev/null; done
+    for w in daw rack; do echo "--- $w:"; in_ns "$w" timeout -k 2 15 jack_lsp 2>/dev/null; done
     ;;
 *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; [ -z "$cmd" ] || [ "$cmd" = help ] || exit 2 ;;
 esac

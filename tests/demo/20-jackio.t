@@ -101,7 +101,7 @@ ok $? "no such JACK server: non-zero exit and how to start one" || diag_file "$T
 "$B/stemd-jackio" -r "$T/x.wav" >/dev/null 2>"$T/err7"
 [ $? -eq 2 ] && grep -q -- "--record and --from go together" "$T/err7"
 ok $? "--record without --from: exit 2 and the right usage"
-! jack_lsp 2>/dev/null | grep -q "^$io-"
+! timeout -k 2 15 jack_lsp 2>/dev/null | grep -q "^$io-"
 ok $? "no stemd-jackio client is left on the server"
 
 # 5. Record only, for an exact duration.

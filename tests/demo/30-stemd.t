@@ -28,7 +28,7 @@ for period in 64 256 1024; do
     pids+=("$stemd_pid")
     up=1
     for _ in $(seq 100); do
-        jack_lsp 2>/dev/null | grep -qx "stemd:master_R" && { up=0; break; }
+        timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx "stemd:master_R" && { up=0; break; }
         kill -0 "$stemd_pid" 2>/dev/null || break
         sleep 0.1
     done

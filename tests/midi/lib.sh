@@ -4,7 +4,7 @@
 SUITE=midi
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 CLIENT=$B/tests/osc/osc-client
-MIDI="/usr/bin/python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/midiclient.py"
+MIDI="timeout -k 5 150 /usr/bin/python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/midiclient.py"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=8:detect_leaks=1}
 PORT=$((20000 + ($$ * 7) % 20000))
 STEMD_PID=""

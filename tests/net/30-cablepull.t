@@ -40,9 +40,9 @@ t_up=$(date +%s.%N)
 # connections on the rack are made.
 back=1
 for _ in $(seq 300); do
-    if on daw jack_lsp 2>/dev/null | grep -qx rack:from_slave_2 &&
-        on rack jack_lsp -c 2>/dev/null | grep -A1 -x 'stemd:master_R' | grep -qx '   system:playback_2' &&
-        on rack jack_lsp -c 2>/dev/null | grep -A1 -x 'system:capture_8' | grep -qx '   stemd:in_04_vocal_R'; then
+    if on daw timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx rack:from_slave_2 &&
+        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'stemd:master_R' | grep -qx '   system:playback_2' &&
+        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'system:capture_8' | grep -qx '   stemd:in_04_vocal_R'; then
         back=0; break
     fi
     sleep 0.1
@@ -50,7 +50,7 @@ done
 ok $back "after the pull the rack is a slave of the DAW again and stemd's connections are made"
 # Figures for the README, not judged: how long the rejoin took; the DAW-side connection.
 diag "back $(awk -v a="$t_up" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the cable was plugged in"
-if on daw jack_lsp -c 2>/dev/null | grep -A1 -x system:capture_1 | grep -qx '   rack:to_slave_1'; then
+if on daw timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x system:capture_1 | grep -qx '   rack:to_slave_1'; then
     diag "the DAW's connection system:capture_1 -> rack:to_slave_1 survived the pull"
 else
     diag "the DAW's connection system:capture_1 -> rack:to_slave_1 is gone after the pull (the DAW must reconnect)"

@@ -30,8 +30,8 @@ ok $? "the slave runs at the master's new rate and period (got $rate/$size)"
 back=1
 for _ in $(seq 300); do
     grep -q 'mix ready: 4 stems at 44100 Hz' "$T/stemd.log" &&
-        on rack jack_lsp -c 2>/dev/null | grep -A1 -x 'stemd:master_R' | grep -qx '   system:playback_2' &&
-        on rack jack_lsp -c 2>/dev/null | grep -A1 -x 'system:capture_8' | grep -qx '   stemd:in_04_vocal_R' &&
+        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'stemd:master_R' | grep -qx '   system:playback_2' &&
+        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'system:capture_8' | grep -qx '   stemd:in_04_vocal_R' &&
         { back=0; break; }
     sleep 0.1
 done

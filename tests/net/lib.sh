@@ -86,7 +86,7 @@ start_stemd_rack() {
     STEMD_PID=$!
     pids+=("$STEMD_PID")
     for _ in $(seq 200); do
-        on rack jack_lsp -c 2>/dev/null | grep -qx "   ${out#*,}" && return 0
+        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -qx "   ${out#*,}" && return 0
         kill -0 "$STEMD_PID" 2>/dev/null || break
         sleep 0.1
     done

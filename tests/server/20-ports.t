@@ -71,8 +71,8 @@ c=$(jack_lsp -s "$JACK" -c)
 grep -A2 "^stemd:in_01_drums_L" <<<"$c" | grep -q "system:capture_1" \
     && grep -A2 "^stemd:master_R" <<<"$c" | grep -q "system:playback_2"; ok $? "--connect and --connect-out made at start"
 # The range spans every input: unconnected ones add 0 + 96, the one fed by capture 64 + 96.
-wait_for sh -c "jack_lsp -s $JACK -l stemd:master_L | grep -q 'capture latency = \[ 96 160 \]'"; ok $? "master capture latency range [96, 160]: capture's 64 + the mix's 96"
-wait_for sh -c "jack_lsp -s $JACK -l stemd:in_01_drums_L | grep -q 'playback latency = \[ 224 224 \]'"; ok $? "input playback latency = playback's 128 + 96"
+wait_for sh -c "timeout -k 2 15 jack_lsp -s $JACK -l stemd:master_L | grep -q 'capture latency = \[ 96 160 \]'"; ok $? "master capture latency range [96, 160]: capture's 64 + the mix's 96"
+wait_for sh -c "timeout -k 2 15 jack_lsp -s $JACK -l stemd:in_01_drums_L | grep -q 'playback latency = \[ 224 224 \]'"; ok $? "input playback latency = playback's 128 + 96"
 
 # A second stemd with the same JACK name is refused with a clear error.
 out=$(rt_env timeout 10 "$STEMD" --jack-server "$JACK" 2>&1); rc=$?
