@@ -176,7 +176,7 @@ if [ "$have_stemd" = 1 ]; then
     done
     say "Playing the stems into stemd and recording its master; stemd's own meters over OSC"
     say "(and in a browser meanwhile: http://127.0.0.1:$((osc_port + 1000))/status.html)"
-    say "(stemctl watch: per-stem peaks and compressor gain reduction, master LUFS, true peak, limiter and band gain reduction)"
+    say "(stemctl watch: per-stem peaks, compressor, de-esser and dynamic EQ gain, master LUFS, true peak, limiter and band gain reduction)"
     # The meters come from stemd itself, through OSC; the player records quietly.
     watch_pid=""
     if [ -x "$B/stemctl" ]; then

@@ -24,7 +24,7 @@ else
 fi
 if [ -x "$B/stemd" ] && [ -x "$B/stemctl" ]; then
     grep -q "LUFS M .* S .* I .*LRA" "$T/out" && grep -q "GR limiter .* dB  bands" "$T/out" &&
-        grep -q "^bass .* [0-9.]*$" "$T/out"
+        grep -q '^bass  *[#.]\{30\}  *-\{0,1\}[0-9][0-9.]*  ' "$T/out" # a stem's bar, then its rms
     ok $? "it shows stemd's live meters (LUFS, true peak, gain reduction) through stemctl watch"
 else
     grep -q "M .*LUFS.*S .*LUFS.*TP .*dBTP" "$T/out"
