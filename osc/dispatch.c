@@ -378,7 +378,8 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         static const char usage[] = "use /loudness/learn f:TARGET_LUFS|s:PLATFORM [f:SECONDS]";
         double target = NAN, ceiling = NAN, seconds = 0;
         char why[400], names[256];
-        if (argc < 1 || argc > 2 || (argc == 2 && osc_arg_number(types[1], argv[1], &seconds) < 0)) {
+        if (argc < 1 || argc > 2 ||
+            (argc == 2 && osc_arg_number(types[1], argv[1], &seconds) < 0)) {
             fail(r, ep, usage);
             return;
         }
@@ -401,8 +402,9 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
             return;
         }
         if (!(seconds >= 0 && seconds <= 600)) {
-            fail(r, ep, "SECONDS is 0 to 600 (0 or none: what the meter measured since "
-                        "/loudness/reset)");
+            fail(r, ep,
+                 "SECONDS is 0 to 600 (0 or none: what the meter measured since "
+                 "/loudness/reset)");
             return;
         }
         if (r->in_bundle) {
@@ -485,7 +487,8 @@ parameter:
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
-             "/meters /loudness/reset /loudness/learn /loudness/learn/cancel /record/start /record/stop /record/status /preset/part "
+             "/meters /loudness/reset /loudness/learn /loudness/learn/cancel /record/start "
+             "/record/stop /record/status /preset/part "
              "/preset/save /preset/load /preset/list /preset/delete /preset/rename /undo /redo "
              "/undo/list /ab /ab/select /ab/copy");
         return;

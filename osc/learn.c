@@ -19,12 +19,13 @@
 #include "osc/internal.h"
 #include "server/targets.h"
 
-#define LEARN_TOL_LU    0.3  /* the promise */
-#define LEARN_AIM_LU    0.1  /* what a step aims for: the windows differ, leave room */
-#define LEARN_STEPS     8    /* corrections at most */
-#define LEARN_SETTLE_MS 400  /* after a change: the limiter's lookahead, JACK's period and the
-                                meter's 100 ms blocks, so no block mixes old and new gain */
-#define LEARN_WAIT_MS   20000 /* a window still without a loudness this much later: give up */
+#define LEARN_TOL_LU 0.3 /* the promise */
+#define LEARN_AIM_LU 0.1 /* what a step aims for: the windows differ, leave room */
+#define LEARN_STEPS  8   /* corrections at most */
+#define LEARN_SETTLE_MS                                                                            \
+    400                     /* after a change: the limiter's lookahead, JACK's period and the      \
+                               meter's 100 ms blocks, so no block mixes old and new gain */
+#define LEARN_WAIT_MS 20000 /* a window still without a loudness this much later: give up */
 
 static double clampd(double x, double lo, double hi)
 {
@@ -70,8 +71,8 @@ static void say(struct osc *o, const char *fmt, ...)
     out_flush(&out);
 }
 
-static void reply_to(struct osc *o, const struct osc_addr *to, const char *addr, int step,
-                     double a, double b, double c, double d)
+static void reply_to(struct osc *o, const struct osc_addr *to, const char *addr, int step, double a,
+                     double b, double c, double d)
 {
     struct osc_out out;
     out_init(&out, o, to);
@@ -84,8 +85,7 @@ static void reply_to(struct osc *o, const struct osc_addr *to, const char *addr,
 
 /* To the caller and every subscriber (a surface showing the chain sees what the learn did):
  * step < 0: "ffff" a b c d, else "ifff" step b c d. */
-static void reply(struct osc *o, const char *addr, int step, double a, double b, double c,
-                  double d)
+static void reply(struct osc *o, const char *addr, int step, double a, double b, double c, double d)
 {
     int caller_done = 0;
     for (unsigned k = 0; k < OSC_MAX_CLIENTS; k++) {
@@ -154,9 +154,10 @@ static int correct(struct osc *o, int64_t now, double lufs)
     int need_ceiling = l->has_ceiling && !l->ceiling_set; /* it changes the loudness too */
     if (need_ceiling) {
         /* nothing: measure again at the platform's ceiling whatever the error */
-    } else if (fabs(err) <= LEARN_AIM_LU || (l->steps == LEARN_STEPS && fabs(err) <= LEARN_TOL_LU)) {
-        reply(o, "/loudness/learned", -1, (double)l->target, lufs,
-              (double)get(o, BUS_LIM_DRIVE), (double)get(o, BUS_OUTPUT));
+    } else if (fabs(err) <= LEARN_AIM_LU ||
+               (l->steps == LEARN_STEPS && fabs(err) <= LEARN_TOL_LU)) {
+        reply(o, "/loudness/learned", -1, (double)l->target, lufs, (double)get(o, BUS_LIM_DRIVE),
+              (double)get(o, BUS_OUTPUT));
         return 1;
     } else if (l->steps == LEARN_STEPS) {
         say(o,

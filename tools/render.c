@@ -76,21 +76,20 @@ static void usage(FILE *f)
             "  -t, --target-lufs X   set the master gain so the output integrates to X LUFS\n"
             "      --target NAME     a platform's loudness and ceiling (/bus/limiter/ceiling):\n");
 #define PLATFORM_ROW(n, l, t, w)                                                                   \
-    fprintf(f, "                          %-14s %3.0f LUFS, %2.0f dBTP  %s\n", n, (double)(l),      \
+    fprintf(f, "                          %-14s %3.0f LUFS, %2.0f dBTP  %s\n", n, (double)(l),     \
             (double)(t), w);
     STEMD_TARGETS(PLATFORM_ROW)
 #undef PLATFORM_ROW
-    fprintf(f,
-            "      --float           write 32-bit float (WAV, W64, CAF)\n"
-            "      --bits 16|24      integer word length (default 24)\n"
-            "      --no-dither       no TPDF dither when writing integer samples\n"
-            "  -j, --json            print the loudness report as one JSON object\n"
-            "  -a, --analyze FILE    meter FILE without processing\n"
-            "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
-            "                        and the master bus, more also share the stems\n"
-            "  -q, --quiet           no progress\n"
-            "  -h, --help            this text\n"
-            "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
+    fprintf(f, "      --float           write 32-bit float (WAV, W64, CAF)\n"
+               "      --bits 16|24      integer word length (default 24)\n"
+               "      --no-dither       no TPDF dither when writing integer samples\n"
+               "  -j, --json            print the loudness report as one JSON object\n"
+               "  -a, --analyze FILE    meter FILE without processing\n"
+               "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
+               "                        and the master bus, more also share the stems\n"
+               "  -q, --quiet           no progress\n"
+               "  -h, --help            this text\n"
+               "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
 }
 
 /* Dither modes are the table's /bus/dither names ("off|16bit|24bit"): a mode's word length is
@@ -610,20 +609,14 @@ static int find_target(struct render *rd, struct params *p, const struct params 
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                         {"preset", required_argument, 0, 'p'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"target-lufs", required_argument, 0, 't'},
-                                         {"target", required_argument, 0, 'P'},
-                                         {"float", no_argument, 0, 'F'},
-                                         {"bits", required_argument, 0, 'b'},
-                                         {"no-dither", no_argument, 0, 'D'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"analyze", required_argument, 0, 'a'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"threads", required_argument, 0, 'T'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"preset", required_argument, 0, 'p'},
+        {"set", required_argument, 0, 's'},    {"target-lufs", required_argument, 0, 't'},
+        {"target", required_argument, 0, 'P'}, {"float", no_argument, 0, 'F'},
+        {"bits", required_argument, 0, 'b'},   {"no-dither", no_argument, 0, 'D'},
+        {"json", no_argument, 0, 'j'},         {"analyze", required_argument, 0, 'a'},
+        {"quiet", no_argument, 0, 'q'},        {"threads", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *out_path = NULL, *preset = NULL, *analyze_path = NULL;
     const char *sets[256];
     unsigned nsets = 0;

@@ -13,7 +13,19 @@ start_jackd
 # player on a loaded machine can fall behind JACK's deadlines and play silence).
 EQ=${B%/*san}
 [ -x "$EQ/stemd-jackio" ] || EQ=$B
-"$EQ/stemd-synth" -d 100 "$TMP/stems" >/dev/null || bail "stemd-synth failed"
+# One second of the synthesised stems (two beats), looped for 100 s: every window of a few
+# seconds then holds the same loudness, so what the learn measured is what a later recording
+# measures (a whole arrangement's sections would differ by several LU between windows).
+"$EQ/stemd-synth" -d 1 "$TMP/one" >/dev/null || bail "stemd-synth failed"
+mkdir -p "$TMP/stems"
+/usr/bin/python3 - "$TMP/one" "$TMP/stems" <<'PY' || bail "looping the stems failed"
+import sys, wave
+for s in ("drums", "bass", "keys", "vocal"):
+    r = wave.open(f"{sys.argv[1]}/{s}.wav", "rb")
+    w = wave.open(f"{sys.argv[2]}/{s}.wav", "wb")
+    w.setparams(r.getparams())
+    w.writeframes(r.readframes(r.getnframes()) * 100)
+PY
 METER=$EQ/tests/osc/ebur128-wav
 [ -x "$METER" ] || METER=$B/tests/osc/ebur128-wav
 [ -x "$METER" ] || bail "no $METER (make osc-tests builds it)"
@@ -41,8 +53,9 @@ ok $? "cancel without a learn: an error"
 is "$(c send /dump | sort | md5sum)" "$before" "bad input changed nothing"
 
 ports=()
+i=0
 for s in drums bass keys vocal; do
-    i=$(( ${#ports[@]} + 1 ))
+    i=$((i + 1))
     ports+=(-p "$TMP/stems/$s.wav=stemdlearn:in_0${i}_${s}_L,stemdlearn:in_0${i}_${s}_R")
 done
 "$EQ/stemd-jackio" -s "$JACK" -n play "${ports[@]}" -d 100 >"$TMP/play.log" 2>&1 &
@@ -79,7 +92,8 @@ awk -v p="$tp" 'BEGIN { exit !(p <= -1.0 + 0.05) }'; ok $? "true peak $tp dBTP <
 
 # A platform: ebu-r128 is -23 LUFS at -1 dBTP; over OSC, its reply checked.
 c send /bus/limiter/ceiling f -3 >/dev/null
-out=$(c -w 30000 -n 30 send /loudness/learn s ebu-r128 f 4 | grep -v "^/loudness/learn/step\|^/bus/" | head -2)
+out=$(c -w 30000 -n 30 send /loudness/learn sf ebu-r128 4 | grep -v "^/loudness/learn/step\|^/bus/" | head -2)
+diag "$(tr '\n' '|' <<<"$out")"
 grep -q "^/loudness/learn/started ,fff -23 -1 4" <<<"$out"; ok $? "ebu-r128: started at -23 LUFS, ceiling -1"
 learned=$(grep "^/loudness/learned" <<<"$out")
 [ -n "$learned" ]; ok $? "ebu-r128: $learned"
@@ -102,7 +116,7 @@ is "$(get /bus/limiter/drive)" "24" "... with the drive at its maximum"
 # A learn while one runs is refused; cancel stops it and keeps what it set.
 c send /bus/limiter/ceiling f -1 >/dev/null
 c send /bus/limiter/drive f 0 >/dev/null
-c -w 500 send /loudness/learn f -10 f 5 | grep -q "^/loudness/learn/started"; ok $? "a learn starts"
+c -w 500 send /loudness/learn ff -10 5 | grep -q "^/loudness/learn/started"; ok $? "a learn starts"
 c -w 300 send /loudness/learn f -12 | grep -q "^/error ,ss /loudness/learn a learn is running"
 ok $? "a second learn while one runs: refused"
 c -w 300 send /loudness/learn/cancel | grep -q "^/loudness/learn/cancelled ,ff"; ok $? "cancel stops it"
