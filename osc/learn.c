@@ -8,9 +8,9 @@
  * correction is one stemd_apply with the caller's source (one undo step; subscribers hear it).
  *
  * The gain g the learn moves is drive + output: g >= 0 is all drive (output 0 dB), g < 0 is
- * all output attenuation (drive 0 dB). Louder goes into the limiter, which compresses, so the
- * loudness rises by less than g: the next g is a secant step through the last two
- * measurements. */
+ * all output attenuation (drive 0 dB). The output gain follows the limiter, so below 0 dB a
+ * step is exact (slope 1); louder goes into the limiter, which compresses, so the loudness
+ * rises by less than g: there the next g is a secant step through the last two measurements. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,7 +170,8 @@ static int correct(struct osc *o, int64_t now, double lufs)
     double slope = 1;
     if (l->have_prev && fabs(l->g - l->g0) > 1e-3) slope = (lufs - l->l0) / (l->g - l->g0);
     if (!(slope > 0.05)) slope = 0.05; /* deep in the limiter the loudness barely moves */
-    if (slope > 1.5) slope = 1.5;      /* noise between windows, not the chain */
+    if (slope > 1) slope = 1;          /* a gain never gives more loudness: window noise */
+    if (l->g <= 0 && l->g + err <= 0) slope = 1; /* the output gain follows the limiter: exact */
     double next = clampd(l->g + err / slope, gmin, gmax);
     if (!need_ceiling && fabs(next - l->g) < 1e-3) { /* at a limit of the chain: how far */
         if (err > 0)
