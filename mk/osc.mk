@@ -79,7 +79,7 @@ $(B)/tests/enospc.so: tests/enospc.c
 
 # 70-reload.t and 80-record.t run the daemon; 80-record.t plays through the demo's player and
 # reads its file with stemd-render.
-osc-tests: osc $(B)/stemd $(B)/stemd-jackio $(B)/stemd-render $(B)/stemd-params
+osc-tests: osc $(B)/stemd $(B)/tests/osc/ebur128-wav $(B)/stemd-synth $(B)/stemd-jackio $(B)/stemd-render $(B)/stemd-params
 	STEMD_BUILD=$(B) STEMD_RTCHECK=$(if $(SANITIZE),,$(abspath $(B)/tests/rtcheck.so)) \
 	prove -f tests/osc/*.t
 

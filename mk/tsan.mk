@@ -32,6 +32,7 @@ tsan-tests:
 	@tools/install-deps tsan
 	@$(MAKE) --no-print-directory B=$(TSAN_B) SANITIZE=thread server osc $(TSAN_B)/stemd-render \
 		$(TSAN_B)/stemd-params
-	@$(MAKE) --no-print-directory B=build build/stemd-jackio build/tests/osc/osc-client
+	@$(MAKE) --no-print-directory B=build build/stemd-jackio build/tests/osc/osc-client \
+		build/stemd-synth build/tests/osc/ebur128-wav
 	STEMD_BUILD=$(TSAN_B) STEMD_TSAN=1 STEMD_RTCHECK= prove -f $(TSAN_SERVER_TESTS) $(TSAN_OSC_TESTS) \
 		$(TSAN_MIDI_TESTS)

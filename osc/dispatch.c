@@ -10,6 +10,7 @@
 
 #include "osc/internal.h"
 #include "server/presetlib.h"
+#include "server/targets.h"
 
 enum act_kind {
     A_QUERY,
@@ -27,6 +28,8 @@ enum act_kind {
     A_REC_STATUS,
     A_PART,
     A_SESSION,
+    A_LEARN,
+    A_LEARN_CANCEL,
     A_EXT
 };
 
@@ -44,6 +47,7 @@ struct osc_action {
     int32_t part[3];        /* A_PART: id, index, count */
     enum osc_session_op op; /* A_SESSION: with name and name2 */
     const char *name2;
+    double learn[3]; /* A_LEARN: target LUFS, ceiling dBTP (NAN: keep), seconds (0: the meter's) */
 };
 
 struct osc_req {
@@ -370,6 +374,57 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         new_act(r, A_METERS, m)->hz = hz;
         return;
     }
+    if (strcmp(addr, "/loudness/learn") == 0) {
+        static const char usage[] = "use /loudness/learn f:TARGET_LUFS|s:PLATFORM [f:SECONDS]";
+        double target = NAN, ceiling = NAN, seconds = 0;
+        char why[400], names[256];
+        if (argc < 1 || argc > 2 ||
+            (argc == 2 && osc_arg_number(types[1], argv[1], &seconds) < 0)) {
+            fail(r, ep, usage);
+            return;
+        }
+        if (types[0] == LO_STRING || types[0] == LO_SYMBOL) {
+            const struct stemd_target *t = stemd_target_find((const char *)argv[0]);
+            if (!t) {
+                snprintf(why, sizeof why, "unknown platform '%.64s': one of %s, or a number",
+                         (const char *)argv[0], stemd_target_names(names, sizeof names));
+                fail(r, ep, why);
+                return;
+            }
+            target = t->lufs;
+            ceiling = t->dbtp;
+        } else if (osc_arg_number(types[0], argv[0], &target) < 0) {
+            fail(r, ep, usage);
+            return;
+        }
+        if (!(target >= -70 && target <= 0)) {
+            fail(r, ep, "the target is an integrated loudness from -70 to 0 LUFS");
+            return;
+        }
+        if (!(seconds >= 0 && seconds <= 600)) {
+            fail(r, ep,
+                 "SECONDS is 0 to 600 (0 or none: what the meter measured since "
+                 "/loudness/reset)");
+            return;
+        }
+        if (r->in_bundle) {
+            fail(r, ep, "send /loudness/learn on its own, not in a bundle");
+            return;
+        }
+        struct osc_action *a = new_act(r, A_LEARN, m);
+        a->learn[0] = target;
+        a->learn[1] = ceiling;
+        a->learn[2] = seconds;
+        return;
+    }
+    if (strcmp(addr, "/loudness/learn/cancel") == 0) {
+        if (argc) {
+            fail(r, ep, "use /loudness/learn/cancel (no arguments)");
+            return;
+        }
+        new_act(r, A_LEARN_CANCEL, m);
+        return;
+    }
     if (strcmp(addr, "/loudness/reset") == 0) {
         new_act(r, A_LRESET, m);
         return;
@@ -432,7 +487,8 @@ parameter:
         fail(r, ep,
              "unknown address: parameters are under /bus/ and /stem/ (send /list); "
              "commands: /get /list /dump /info /status /ping /subscribe /unsubscribe "
-             "/meters /loudness/reset /record/start /record/stop /record/status /preset/part "
+             "/meters /loudness/reset /loudness/learn /loudness/learn/cancel /record/start "
+             "/record/stop /record/status /preset/part "
              "/preset/save /preset/load /preset/list /preset/delete /preset/rename /undo /redo "
              "/undo/list /ab /ab/select /ab/copy");
         return;
@@ -711,6 +767,12 @@ static void run_action(struct osc_req *r, struct osc_action *a)
         break;
     case A_SESSION:
         r->nerr += osc_session_run(o, &r->out, a->op, r->source, a->name, a->name2);
+        break;
+    case A_LEARN:
+        osc_learn_start(o, r->from, r->source, a->learn[0], a->learn[1], a->learn[2], r->now);
+        break;
+    case A_LEARN_CANCEL:
+        osc_learn_cancel(o, &r->out);
         break;
     case A_EXT:
         ext_action(r, a);

@@ -111,6 +111,21 @@ struct osc_change {
     const char *addr; /* the address the client used (NULL for a pattern match) */
 };
 
+/* The live loudness learn (learn.c): one at a time, on the OSC thread. */
+enum osc_learn_state { LEARN_IDLE, LEARN_MEASURE, LEARN_SETTLE };
+struct osc_learn {
+    enum osc_learn_state state;
+    struct osc_addr to; /* the caller: replies and errors */
+    int source;         /* the caller's change source: its undo steps */
+    float target, ceiling;
+    int has_ceiling, ceiling_set; /* a platform's ceiling, and whether it is applied yet */
+    double window_s;              /* the windows after a correction */
+    int64_t until_ms, give_up_ms; /* the state's end; a window's last chance for a loudness */
+    int steps;                    /* corrections made */
+    double g, g0, l0;             /* the gain now (drive + output), the previous and its LUFS */
+    int have_prev;
+};
+
 typedef void (*osc_send_fn)(void *ctx, const struct osc_addr *to, const void *data, size_t len);
 
 struct osc {
@@ -173,6 +188,8 @@ struct osc {
         int has_b;
     } notices[16];
     unsigned nnotices;
+
+    struct osc_learn learn;
 
     /* Meters. */
     struct mix_meters *mtake;
@@ -318,6 +335,13 @@ unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op
                          const char *a, const char *b);
 /* notice.c: osc_notice's queue, sent by the tick. */
 void osc_notices_flush(struct osc *o);
+
+/* learn.c: /loudness/learn (arguments checked by dispatch.c; ceiling NAN keeps the current
+ * one, seconds 0 uses what the meter holds) and /loudness/learn/cancel; the tick runs it. */
+void osc_learn_start(struct osc *o, const struct osc_addr *to, int source, double target,
+                     double ceiling, double seconds, int64_t now);
+void osc_learn_cancel(struct osc *o, struct osc_out *out);
+void osc_learn_tick(struct osc *o, int64_t now);
 
 /* meters.c */
 void osc_meters_tick(struct osc *o, int64_t now);

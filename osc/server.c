@@ -319,6 +319,7 @@ void osc_tick(struct osc *o, int64_t now)
     osc_feedback_flush(o, now);
     osc_notices_flush(o);
     osc_meters_tick(o, now);
+    osc_learn_tick(o, now);
     if (now >= o->next_pub_ms) {
         osc_clients_publish(o, now);
         o->next_pub_ms = now + OSC_PUB_PERIOD_MS;

@@ -186,6 +186,25 @@ int main(void)
         free(x);
     }
 
+    /* a platform: --target amazon is -14 LUFS at a -2 dBTP ceiling (server/targets.h), over a
+     * preset's -1; a name not in the table or both targets at once are refused */
+    rc = run("--float --target amazon --set /bus/limiter/ceiling=-1 -o p.wav loud.wav", out,
+             sizeof out);
+    n = read_wav("p.wav", &x, &info);
+    {
+        double tp = NAN, lufs = n > 0 ? ebu_measure(x, n, info.samplerate, &tp) : NAN;
+        ok(rc == 0 && fabs(lufs - -14.0) <= 0.1 && tp <= -2.0,
+           "--target amazon: libebur128 measures %.2f LUFS (-14), true peak %.2f dBTP (ceiling "
+           "-2)",
+           lufs, tp);
+    }
+    free(x);
+    rc = run("--target netflix -o q.wav loud.wav", out, sizeof out);
+    ok(rc == 2 && strstr(out, "unknown platform 'netflix' (one of spotify,") && !exists("q.wav"),
+       "--target netflix: refused with the platforms named");
+    rc = run("--target spotify --target-lufs -14 -o q.wav loud.wav", out, sizeof out);
+    ok(rc == 2 && !exists("q.wav"), "--target and --target-lufs together: refused");
+
     /* out of reach: refused, with the loudest the chain does reach, which libebur128 confirms
      * on the render at full drive */
     rc = run("--float --target-lufs 0 --set /bus/limiter/ceiling=-6 -o u.wav loud.wav", out,

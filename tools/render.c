@@ -16,6 +16,7 @@
 #include "dsp/dsp.h"
 #include "dsp/mix.h"
 #include "dsp/preset.h"
+#include "server/targets.h"
 #include "tools/pipeline.h"
 #include "tools/pool.h"
 #include "tools/report.h"
@@ -73,16 +74,22 @@ static void usage(FILE *f)
             "  -p, --preset FILE     a preset: 'path value' lines (stemctl dump writes one)\n"
             "  -s, --set PATH=VALUE  set one parameter (repeatable), e.g. /bus/limiter/ceiling=-1\n"
             "  -t, --target-lufs X   set the master gain so the output integrates to X LUFS\n"
-            "      --float           write 32-bit float (WAV, W64, CAF)\n"
-            "      --bits 16|24      integer word length (default 24)\n"
-            "      --no-dither       no TPDF dither when writing integer samples\n"
-            "  -j, --json            print the loudness report as one JSON object\n"
-            "  -a, --analyze FILE    meter FILE without processing\n"
-            "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
-            "                        and the master bus, more also share the stems\n"
-            "  -q, --quiet           no progress\n"
-            "  -h, --help            this text\n"
-            "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
+            "      --target NAME     a platform's loudness and ceiling (/bus/limiter/ceiling):\n");
+#define PLATFORM_ROW(n, l, t, w)                                                                   \
+    fprintf(f, "                          %-14s %3.0f LUFS, %2.0f dBTP  %s\n", n, (double)(l),     \
+            (double)(t), w);
+    STEMD_TARGETS(PLATFORM_ROW)
+#undef PLATFORM_ROW
+    fprintf(f, "      --float           write 32-bit float (WAV, W64, CAF)\n"
+               "      --bits 16|24      integer word length (default 24)\n"
+               "      --no-dither       no TPDF dither when writing integer samples\n"
+               "  -j, --json            print the loudness report as one JSON object\n"
+               "  -a, --analyze FILE    meter FILE without processing\n"
+               "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
+               "                        and the master bus, more also share the stems\n"
+               "  -q, --quiet           no progress\n"
+               "  -h, --help            this text\n"
+               "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
 }
 
 /* Dither modes are the table's /bus/dither names ("off|16bit|24bit"): a mode's word length is
@@ -602,19 +609,14 @@ static int find_target(struct render *rd, struct params *p, const struct params 
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                         {"preset", required_argument, 0, 'p'},
-                                         {"set", required_argument, 0, 's'},
-                                         {"target-lufs", required_argument, 0, 't'},
-                                         {"float", no_argument, 0, 'F'},
-                                         {"bits", required_argument, 0, 'b'},
-                                         {"no-dither", no_argument, 0, 'D'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"analyze", required_argument, 0, 'a'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"threads", required_argument, 0, 'T'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"preset", required_argument, 0, 'p'},
+        {"set", required_argument, 0, 's'},    {"target-lufs", required_argument, 0, 't'},
+        {"target", required_argument, 0, 'P'}, {"float", no_argument, 0, 'F'},
+        {"bits", required_argument, 0, 'b'},   {"no-dither", no_argument, 0, 'D'},
+        {"json", no_argument, 0, 'j'},         {"analyze", required_argument, 0, 'a'},
+        {"quiet", no_argument, 0, 'q'},        {"threads", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *out_path = NULL, *preset = NULL, *analyze_path = NULL;
     const char *sets[256];
     unsigned nsets = 0;
@@ -622,6 +624,7 @@ int main(int argc, char **argv)
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     struct pool *pool = NULL;
     double target = NAN;
+    const struct stemd_target *platform = NULL;
     struct render rd = {0};
     struct params *p = NULL, *user = NULL;
     SNDFILE *out = NULL;
@@ -647,6 +650,15 @@ int main(int argc, char **argv)
             target = strtod(optarg, &end);
             if (*end || !isfinite(target) || target < -70 || target > 0) {
                 fprintf(stderr, "stemd-render: --target-lufs takes a number from -70 to 0\n");
+                return 2;
+            }
+            break;
+        }
+        case 'P': {
+            char names[256];
+            if (!(platform = stemd_target_find(optarg))) {
+                fprintf(stderr, "stemd-render: --target: unknown platform '%s' (one of %s)\n",
+                        optarg, stemd_target_names(names, sizeof names));
                 return 2;
             }
             break;
@@ -700,6 +712,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     if (analyze_path) return analyze(analyze_path, json);
+    if (platform && isfinite(target)) {
+        fprintf(stderr, "stemd-render: give --target NAME or --target-lufs X, not both\n");
+        return 2;
+    }
+    if (platform) target = platform->lufs;
     if (!out_path || optind >= argc) {
         usage(stderr);
         return 2;
@@ -738,6 +755,8 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    /* A platform is a loudness and a ceiling: its ceiling wins over the preset's and --set's. */
+    if (platform) user->bus[BUS_LIM_CEILING] = platform->dbtp;
     p = params_dup(user);
     int fmt;
     if (!p || out_format(out_path, is_float, bits, &fmt) < 0) goto done;

@@ -58,6 +58,11 @@ static void usage(FILE *f)
            "  watch                           live meters (Ctrl-C ends it)\n"
            "  record start [NAME]|stop|status record the master into stemd's --record-dir\n"
            "                                  (NAME.wav; default a timestamp)\n"
+           "  loudness learn TARGET|PLATFORM [SECONDS]  set the limiter drive (and output\n"
+           "                                  gain) so the master integrates to TARGET LUFS\n"
+           "                                  or a platform's loudness and ceiling (the names:\n"
+           "                                  stemd-render --help, or an unknown one's error)\n"
+           "  loudness cancel | reset         stop a learn; restart the integrated meter\n"
            "  preset save NAME [PREFIX]|load NAME|list|delete NAME|rename OLD NEW\n"
            "                                  stemd's preset library (--preset-dir); a save\n"
            "                                  with PREFIX (/bus, /stem/vocals) keeps that part\n"
@@ -541,6 +546,66 @@ static int cmd_record(struct ctl *x, int argc, char **argv, int timeout)
     return x->errors ? 1 : 0;
 }
 
+/* loudness learn: /loudness/learn/started, a /loudness/learn/step per correction, then
+ * /loudness/learned f:TARGET f:MEASURED f:DRIVE f:OUTPUT, or an /error (out of reach: how far
+ * it got). A learn takes seconds: the wait is for the next message, not the whole learn. */
+static void on_loudness(void *ctx, const char *path, lo_message m)
+{
+    struct ctl *x = ctx;
+    const char *t = lo_message_get_types(m);
+    if (on_error(x, path, m)) {
+        x->done = 1;
+        return;
+    }
+    if (!strcmp(path, "/loudness/learn/started") && !strcmp(t, "fff")) {
+        printf("learning %.1f LUFS at ceiling %.1f dBTP", oscc_num(m, 0), oscc_num(m, 1));
+        if (oscc_num(m, 2) > 0)
+            printf(", measuring %.1f s\n", oscc_num(m, 2));
+        else
+            printf(", from what the meter measured since the last reset\n");
+    } else if (!strcmp(path, "/loudness/learn/step") && !strcmp(t, "ifff")) {
+        printf("step %d: measured %.2f LUFS, drive %+.2f dB, output %+.2f dB\n",
+               (int)oscc_num(m, 0), oscc_num(m, 1), oscc_num(m, 2), oscc_num(m, 3));
+    } else if (!strcmp(path, "/loudness/learned") && !strcmp(t, "ffff")) {
+        printf("learned %.1f LUFS: measured %.2f LUFS with limiter drive %+.2f dB, output %+.2f "
+               "dB\n",
+               oscc_num(m, 0), oscc_num(m, 1), oscc_num(m, 2), oscc_num(m, 3));
+        x->done = 1;
+    } else if (!strcmp(path, "/loudness/learn/cancelled") && !strcmp(t, "ff")) {
+        printf("cancelled: limiter drive %+.2f dB, output %+.2f dB stay\n", oscc_num(m, 0),
+               oscc_num(m, 1));
+        x->done = 1;
+    }
+}
+
+static int cmd_loudness(struct ctl *x, int argc, char **argv, int timeout)
+{
+    int rc;
+    if (argc >= 2 && argc <= 3 && !strcmp(argv[0], "learn")) {
+        char types[3] = {looks_numeric(argv[1]) ? 'f' : 's', 'f', 0};
+        if (argc == 3 && !looks_numeric(argv[2])) {
+            fprintf(stderr, "stemctl: loudness learn: SECONDS is a number\n");
+            return 2;
+        }
+        types[argc - 1] = 0;
+        rc = send_msg(x, "/loudness/learn", types, argv + 1, argc - 1);
+        /* Each correction measures for seconds: wait at least 30 s for the next message. */
+        if (timeout < 30000) timeout = 30000;
+        if (argc == 3 && timeout < atof(argv[2]) * 1000 + 30000)
+            timeout = (int)(atof(argv[2]) * 1000) + 30000;
+    } else if (argc == 1 && !strcmp(argv[0], "cancel")) {
+        rc = send_msg(x, "/loudness/learn/cancel", "", NULL, 0);
+    } else if (argc == 1 && !strcmp(argv[0], "reset")) {
+        return send_msg(x, "/loudness/reset", "", NULL, 0) < 0 ? 1 : finish(x, timeout);
+    } else {
+        fprintf(stderr, "stemctl: loudness learn TARGET_LUFS|PLATFORM [SECONDS] | loudness "
+                        "cancel | loudness reset\n");
+        return 2;
+    }
+    if (rc < 0 || pump(x, on_loudness, timeout) < 0) return 1;
+    return x->errors ? 1 : 0;
+}
+
 /* preset and undo: print what answers (a reply line each, in stemctl's words), until the end
  * of the answer; /error sets the exit status. */
 struct session {
@@ -889,6 +954,8 @@ int main(int argc, char **argv)
         rc = cmd_record(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "preset"))
         rc = cmd_preset(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "loudness"))
+        rc = cmd_loudness(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "ab") && n == 0)
         rc = session_cmd(x, "/ab", NULL, 0, timeout);
     else if (!strcmp(cmd, "ab") && n == 2 && !strcmp(argv[i], "select"))
