@@ -80,8 +80,8 @@ struct stemd_loudness {
     double momentary_lufs, short_term_lufs, integrated_lufs, lra_lu;
     uint64_t dropped_blocks; /* 100 ms blocks lost because the control side fell behind */
 };
-/* out->nstems must equal the stem count (mix_meters_new(stemd_nstems(sd))). Returns 0 or
- * -EINVAL. */
+/* out->nstems must equal the stem count (mix_meters_new(stemd_nstems(sd))). Either may be NULL:
+ * with out NULL only the loudness is read and no peak is taken. Returns 0 or -EINVAL. */
 int stemd_take_meters(struct stemd *sd, struct mix_meters *out, struct stemd_loudness *loud);
 /* More readers of the meters (the HTTP status page beside the OSC meter sender): each tap sees
  * every peak and reduction since its own last take, whoever else takes. stemd_take_meters stays
