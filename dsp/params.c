@@ -39,6 +39,15 @@ const struct param_def *params_rows(enum param_scope scope, unsigned *n)
     return bus_rows;
 }
 
+const struct param_def *params_row(enum param_scope scope, int id)
+{
+    unsigned n;
+    const struct param_def *r = params_rows(scope, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].id == id) return &r[i];
+    return NULL;
+}
+
 size_t params_size(unsigned nstems)
 {
     return sizeof(struct params) + (size_t)nstems * sizeof(float[STEM_NPARAMS]);

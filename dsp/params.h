@@ -34,6 +34,8 @@ struct param_def {
 
 /* The rows of one scope, in table order; *n gets their number. Never fails. */
 const struct param_def *params_rows(enum param_scope scope, unsigned *n);
+/* The row of parameter id (a STEM_* or BUS_* enumerator of that scope), NULL for none. */
+const struct param_def *params_row(enum param_scope scope, int id);
 
 /* A parameter snapshot: every value of a mix with nstems stems. One allocation, plain data, so
  * copying it (memcpy of params_size()) is how a writer builds the next snapshot. */

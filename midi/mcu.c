@@ -141,15 +141,6 @@ static void on_change(void *ctx, const struct param_ref *ref, float value, int s
     pthread_mutex_unlock(&m->lock);
 }
 
-static const struct param_def *stem_row(int id)
-{
-    unsigned n;
-    const struct param_def *rows = params_rows(SCOPE_STEM, &n);
-    for (unsigned r = 0; r < n; r++)
-        if (rows[r].id == id) return &rows[r];
-    return NULL;
-}
-
 int mcu_new(struct stemd *sd, struct mcu **out, char *err, size_t errlen)
 {
     int rc = -ENOMEM;
@@ -160,7 +151,7 @@ int mcu_new(struct stemd *sd, struct mcu **out, char *err, size_t errlen)
     m->selected = -1;
     m->refresh = 1;
     for (int e = 0; e < EL_N; e++)
-        m->rows[e] = stem_row(el_ids[e]);
+        m->rows[e] = params_row(SCOPE_STEM, el_ids[e]);
     m->dirty = calloc(m->nstems ? m->nstems : 1, 1);
     m->meters = mix_meters_new(m->nstems);
     if (!m->dirty || !m->meters || pthread_mutex_init(&m->lock, NULL) != 0) goto fail_mem;

@@ -32,19 +32,10 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-static const struct param_def *bus_row(int id)
-{
-    unsigned n;
-    const struct param_def *r = params_rows(SCOPE_BUS, &n);
-    for (unsigned i = 0; i < n; i++)
-        if (r[i].id == id) return &r[i];
-    return NULL;
-}
-
 static void ref_of(int id, struct param_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
-    ref->def = bus_row(id);
+    ref->def = params_row(SCOPE_BUS, id);
     ref->index = 0;
     ref->stem = -1;
 }
@@ -149,7 +140,8 @@ static void measure_from(struct osc *o, int64_t now, double seconds)
 static int correct(struct osc *o, int64_t now, double lufs)
 {
     struct osc_learn *l = &o->learn;
-    double gmax = bus_row(BUS_LIM_DRIVE)->max, gmin = bus_row(BUS_OUTPUT)->min;
+    double gmax = params_row(SCOPE_BUS, BUS_LIM_DRIVE)->max,
+           gmin = params_row(SCOPE_BUS, BUS_OUTPUT)->min;
     double err = l->target - lufs;
     int need_ceiling = l->has_ceiling && !l->ceiling_set; /* it changes the loudness too */
     if (need_ceiling) {

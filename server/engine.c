@@ -13,7 +13,6 @@
 #include "server/log.h"
 #include "server/ports.h"
 #include "server/server.h"
-#include "server/tsan.h"
 
 void graph_free(void *ptr)
 {

@@ -24,12 +24,9 @@
 
 static const struct param_def *row(enum param_scope scope, int id)
 {
-    unsigned n;
-    const struct param_def *r = params_rows(scope, &n);
-    for (unsigned i = 0; i < n; i++)
-        if (r[i].id == id) return &r[i];
-    bail("no such row");
-    return NULL;
+    const struct param_def *r = params_row(scope, id);
+    if (!r) bail("no such row");
+    return r;
 }
 
 /* One enum of a unit against its row: value v must be the row's name `name`. */

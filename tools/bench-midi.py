@@ -33,8 +33,8 @@ LAT = round(0.002 * rate)  # stemd's constant latency (the limiter's 2 ms)
 AMP, FREQ = 0.25, 1000.0
 
 lock = threading.Lock()
-state = {"frame": 0, "pending": [], "sent": [], "flood": 0.0, "flood_carry": 0.0, "sent_n": 0,
-         "muted": False, "change": None, "watch": None, "expect_muted": False}
+state = {"pending": [], "sent": [], "flood": 0.0, "flood_carry": 0.0, "sent_n": 0,
+         "change": None, "watch": None}
 
 
 def tone(frame0, n):

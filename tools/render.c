@@ -96,11 +96,7 @@ static void usage(FILE *f)
  * the number its name starts with (0 for "off"), and --bits takes the lengths that have a mode. */
 static const struct param_def *dither_row(void)
 {
-    unsigned n;
-    const struct param_def *r = params_rows(SCOPE_BUS, &n);
-    for (unsigned i = 0; i < n; i++)
-        if (r[i].id == BUS_DITHER) return &r[i];
-    return NULL;
+    return params_row(SCOPE_BUS, BUS_DITHER);
 }
 
 static int dither_mode_bits(unsigned mode)
@@ -499,20 +495,10 @@ static void apply_boost(struct params *p, const struct params *user, float boost
     }
 }
 
-/* The table's row of a bus parameter: the ranges of the drive and the output gain. */
-static const struct param_def *bus_row(int id)
-{
-    unsigned n;
-    const struct param_def *r = params_rows(SCOPE_BUS, &n);
-    for (unsigned i = 0; i < n; i++)
-        if (r[i].id == id) return &r[i];
-    return NULL;
-}
-
 static int boost_ok(const struct params *p)
 {
-    return p->bus[BUS_LIM_DRIVE] <= bus_row(BUS_LIM_DRIVE)->max &&
-           p->bus[BUS_OUTPUT] >= bus_row(BUS_OUTPUT)->min;
+    return p->bus[BUS_LIM_DRIVE] <= params_row(SCOPE_BUS, BUS_LIM_DRIVE)->max &&
+           p->bus[BUS_OUTPUT] >= params_row(SCOPE_BUS, BUS_OUTPUT)->min;
 }
 
 static int measure(struct render *rd, const struct params *p, int bits, double *lufs)
@@ -533,7 +519,8 @@ static int measure(struct render *rd, const struct params *p, int bits, double *
 static void say_reachable(struct render *rd, struct params *p, const struct params *user,
                           int louder, int bits)
 {
-    const struct param_def *drive = bus_row(BUS_LIM_DRIVE), *out = bus_row(BUS_OUTPUT);
+    const struct param_def *drive = params_row(SCOPE_BUS, BUS_LIM_DRIVE),
+                           *out = params_row(SCOPE_BUS, BUS_OUTPUT);
     double lufs;
     memcpy(p->bus, user->bus, sizeof p->bus);
     if (louder) {
@@ -579,14 +566,14 @@ static int find_target(struct render *rd, struct params *p, const struct params 
                 fprintf(stderr,
                         "stemd-render: %.1f LUFS needs %+.1f dB, more than the limiter's drive "
                         "(%+.0f dB) or the output gain (%+.0f dB) gives\n",
-                        target, b1, (double)bus_row(BUS_LIM_DRIVE)->max,
-                        (double)bus_row(BUS_OUTPUT)->min);
+                        target, b1, (double)params_row(SCOPE_BUS, BUS_LIM_DRIVE)->max,
+                        (double)params_row(SCOPE_BUS, BUS_OUTPUT)->min);
             else
                 fprintf(stderr,
                         "stemd-render: %.1f LUFS is out of reach: the limiter's drive (%+.0f dB) "
                         "or the output gain (%+.0f dB) ends first\n",
-                        target, (double)bus_row(BUS_LIM_DRIVE)->max,
-                        (double)bus_row(BUS_OUTPUT)->min);
+                        target, (double)params_row(SCOPE_BUS, BUS_LIM_DRIVE)->max,
+                        (double)params_row(SCOPE_BUS, BUS_OUTPUT)->min);
             say_reachable(rd, p, user, b1 > 0, bits);
             return -1;
         }
