@@ -199,6 +199,8 @@ struct osc {
      * a sender uses ever new source ports. */
     int64_t global_win_ms;
     unsigned global_count;
+    uint64_t churn_dropped; /* packets from senders not taken in, told at most once a second */
+    int64_t churn_told_ms;
 
     /* Counters and rate-limited logging. */
     uint64_t rx_packets, denied, not_osc, flood_dropped;

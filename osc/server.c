@@ -250,6 +250,16 @@ void osc_input(struct osc *o, const unsigned char *data, size_t len, const struc
     struct osc_client *c = osc_client_get(o, from, now, may_create);
     if (!c) {
         o->flood_dropped++;
+        o->churn_dropped++;
+        if (now - o->churn_told_ms >= 1000) {
+            char who[80];
+            osc_addr_str(from, who, sizeof who);
+            log_warn("OSC: more than %u new senders a second: %llu packet(s) dropped (latest from "
+                     "%s); a surface should send from one port, a script reuse its socket",
+                     OSC_NEW_CLIENTS, (unsigned long long)o->churn_dropped, who);
+            o->churn_dropped = 0;
+            o->churn_told_ms = now;
+        }
         return;
     }
     if (!osc_client_admit(o, c, count_msgs(data, len), now)) return;

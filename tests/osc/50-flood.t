@@ -47,6 +47,16 @@ diag "xruns during the 10 s flood: $((x1 - x0)) (the machine's figure, not judge
 grep -q "sent more than $RATE messages/s" "$TMP/host.log"; ok $? "flooding clients were rate-limited ($RATE/s) and logged"
 kill $SUB 2>/dev/null; wait $SUB 2>/dev/null
 grep -q '^/bus/meter/lufs_i' "$TMP/sub.txt"; ok $? "a subscriber kept getting meters during the flood"
+# A sender churning its source ports (a new one per message) is taken in at OSC_NEW_CLIENTS a
+# second: the rest is dropped and logged, and a new sender the next second is answered.
+lim=$(sed -n 's/^#define OSC_NEW_CLIENTS *\([0-9]*\).*/\1/p' "$(dirname "$0")/../../osc/internal.h")
+sleep 1.1
+read -r _ opened _ got < <("$FLOODER" -p "$PORT" -w 2000 churn $((3 * lim)))
+[ "$opened" = $((3 * lim)) ] && [ "$got" -ge "$lim" ] && [ "$got" -le $((2 * lim)) ]
+ok $? "$opened new senders at once: $got answered (at least $lim, at most $lim a second for the two seconds it may span)"
+grep -q "more than $lim new senders a second" "$TMP/host.log"; ok $? "... the rest dropped and logged"
+sleep 1.1
+c -w 2000 ping | grep -q '^pong'; ok $? "... and a new sender the next second is answered"
 host_alive; ok $? "the host still runs"
 stop_host; ok $? "the host stops cleanly"
 # The process callback's CPU time over the host's life (flood included), from the RT check.

@@ -457,8 +457,12 @@ def actions(acts, client, port):
 
 
 def roundtrip(sets, params, client, port, sample):
+    # From one port, as the layout's app sends: a new port per message is a sender churning
+    # its source ports, which the server takes in at OSC_NEW_CLIENTS a second (a fast machine
+    # reached that, and a set was dropped).
     def osc(*args, n=0, w=600):
-        cmd = [client, "-p", str(port), "-w", str(w)] + (["-n", str(n)] if n else []) + list(args)
+        cmd = [client, "-p", str(port), "-l", str(int(port) + 6), "-w", str(w)] + \
+            (["-n", str(n)] if n else []) + list(args)
         return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
 
     def query(path):

@@ -10,7 +10,9 @@
  *   ping                               "pong MS": the round trip of /ping
  *   roundtrip SEED                     every /list parameter: random value set then queried, in
  *                                      units and /norm, /text read; "roundtrip N bad M"
- *   flood SECONDS                      send sets, queries and pings as fast as possible */
+ *   flood SECONDS                      send sets, queries and pings as fast as possible
+ *   churn N                            a /ping from each of N new sockets at once; "churn N
+ *                                      answered M" (a sender churning its source ports) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +338,48 @@ static int feedback2(const struct opts *o, const char *path)
     return 0;
 }
 
+/* A /ping from each of n sockets of their own (n new senders within a fraction of a second),
+ * then the pongs: how many of them the server took in. Sent in batches of 64, each batch's last
+ * pong awaited (at most 200 ms), so the server's socket buffer never overflows: what is not
+ * answered was refused by the server, not lost by the kernel (once a batch goes unanswered the
+ * rest go at once, within the server's second). */
+static int churn(const struct opts *o, unsigned n)
+{
+    struct oscc *s = calloc(n, sizeof *s);
+    unsigned char *got = calloc(n, 1);
+    unsigned char m[64], buf[512];
+    char err[256];
+    unsigned opened = 0, answered = 0;
+    int refused = 0;
+    int len = oscw_message(m, sizeof m, "/ping", "");
+    for (; s && got && opened < n; opened++) {
+        if (oscc_open(&s[opened], o->host, o->port, NULL, 0, err, sizeof err) < 0) {
+            fprintf(stderr, "osc-client: socket %u: %s\n", opened, err);
+            break;
+        }
+        oscc_send(&s[opened], m, (size_t)len);
+        if (opened % 64 == 63 && !refused) {
+            ssize_t l = oscc_recv(&s[opened], buf, sizeof buf, 200);
+            got[opened] = l >= 5 && !memcmp(buf, "/pong", 5);
+            refused = !got[opened]; /* the server refuses now: the rest at once */
+        }
+    }
+    struct timespec ts = {0, 200000000};
+    nanosleep(&ts, NULL);
+    for (unsigned i = 0; i < opened; i++) {
+        if (!got[i]) {
+            ssize_t l = oscc_recv(&s[i], buf, sizeof buf, 0);
+            got[i] = l >= 5 && !memcmp(buf, "/pong", 5);
+        }
+        answered += got[i];
+        oscc_close(&s[i]);
+    }
+    free(s);
+    free(got);
+    printf("churn %u answered %u\n", opened, answered);
+    return opened == n ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o = {"127.0.0.1", NULL, 7770, 0, 300, 0, 0};
@@ -429,6 +473,8 @@ int main(int argc, char **argv)
         return roundtrip(&c, (unsigned)atoi(argv[1]));
     } else if (!strcmp(cmd, "feedback2") && argc == 2) {
         return feedback2(&o, argv[1]);
+    } else if (!strcmp(cmd, "churn") && argc == 2) {
+        return churn(&o, (unsigned)atoi(argv[1]));
     } else if (!strcmp(cmd, "flood") && argc == 2) {
         return flood(&c, atof(argv[1]));
     } else {
