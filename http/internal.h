@@ -83,6 +83,7 @@ struct http_status_src {
     uint64_t http_requests;
     const struct osc_client_info *osc_clients; /* osc_clients_snapshot's copy */
     unsigned nosc_clients;
+    const struct stemd_midi_conns *midi; /* stemd_midi_connections' copy */
 };
 void http_status_json(const struct http_status_src *s, struct jbuf *out);
 /* The meters as the namespace shows them (oscq_meter_name's order), in dB/LUFS. */

@@ -77,6 +77,10 @@ struct http {
     pthread_mutex_t osc_lock;
     struct osc *osc;
     struct osc_client_info clients[OSC_MAX_CLIENTS];
+    /* midi_in's and midi_out's connections, read from JACK's graph once a second (not at every
+     * 20 Hz frame: it takes the engine's lock). */
+    struct stemd_midi_conns midi;
+    int64_t midi_read_ms;
 
     unsigned char wbuf[LWS_PRE + CHUNK];
     uint64_t denied, dropped_ws, too_big;
@@ -214,10 +218,15 @@ static void status_json(struct http *h, struct jbuf *out)
     pthread_mutex_lock(&h->osc_lock);
     unsigned nclients = osc_clients_snapshot(h->osc, h->clients, OSC_MAX_CLIENTS);
     pthread_mutex_unlock(&h->osc_lock);
+    int64_t now = now_ms();
+    if (!h->midi_read_ms || now - h->midi_read_ms >= 1000) {
+        stemd_midi_connections(h->sd, &h->midi);
+        h->midi_read_ms = now;
+    }
     struct http_status_src src = {
         h->sd,         h->m,        &h->loud, h->q.host_name, stemd_jack_server(h->sd),
         h->q.osc_port, h->cfg.port, h->nws,   h->nrequests,   h->clients,
-        nclients};
+        nclients,      &h->midi};
     http_status_json(&src, out);
 }
 

@@ -1,6 +1,7 @@
 /* http/status.c: the figures of the status page (/status.json and the "stemd-status"
  * WebSocket): the server's status, each stem's meters, the master's loudness, the recorder,
- * the control clients (OSC's senders, osc_clients_snapshot). */
+ * the control clients (OSC's senders, osc_clients_snapshot; the MIDI ports connected to
+ * midi_in and midi_out, stemd_midi_connections) and the MIDI ports' counters. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,12 +99,32 @@ void http_status_json(const struct http_status_src *s, struct jbuf *o)
     kv_num(o, "dropped_frames", (double)rec.dropped);
     jb_puts(o, "\"error\":");
     jb_str(o, rec.error);
+    struct stemd_midi_counters mc;
+    stemd_midi_counters(s->sd, &mc);
+    jb_puts(o, "},\"midi\":{");
+    kv_num(o, "in_connections", s->midi->nin);
+    kv_num(o, "out_connections", s->midi->nout);
+    kv_num(o, "rx_events", (double)mc.rx_events);
+    kv_num(o, "rx_dropped", (double)mc.rx_dropped);
+    kv_num(o, "tx_events", (double)mc.tx_events);
+    jb_puts(o, "\"tx_dropped\":");
+    jb_num(o, (double)mc.tx_dropped);
     jb_puts(o, "},\"clients\":[");
-    /* Every control client by its kind: "osc" now; MIDI's would join here as "midi" with the
-     * fields that fit it (the page shows the kind beside the address). */
+    /* Every control client by its kind: "midi", a JACK port connected to midi_in ("in": stemd
+     * hears it) or from midi_out ("out": stemd drives it, feedback and motors), then "osc", the
+     * senders the OSC layer remembers. The page shows the kind beside the address. */
+    unsigned nc = 0;
+    for (unsigned d = 0; d < 2; d++) {
+        unsigned n = d ? s->midi->nout : s->midi->nin;
+        for (unsigned i = 0; i < n && i < STEMD_MIDI_CONNS_MAX; i++) {
+            jb_puts(o, nc++ ? ",{\"kind\":\"midi\",\"address\":" : "{\"kind\":\"midi\",\"address\":");
+            jb_str(o, d ? s->midi->out[i] : s->midi->in[i]);
+            jb_printf(o, ",\"direction\":\"%s\"}", d ? "out" : "in");
+        }
+    }
     for (unsigned i = 0; i < s->nosc_clients; i++) {
         const struct osc_client_info *c = &s->osc_clients[i];
-        jb_puts(o, i ? ",{\"kind\":\"osc\",\"address\":" : "{\"kind\":\"osc\",\"address\":");
+        jb_puts(o, nc++ ? ",{\"kind\":\"osc\",\"address\":" : "{\"kind\":\"osc\",\"address\":");
         jb_str(o, c->addr);
         jb_puts(o, ",");
         kv_num(o, "idle_s", c->idle_s);

@@ -163,6 +163,18 @@ struct stemd_midi_counters {
     uint64_t tx_events, tx_dropped; /* midi_out: sent, and lost (ring or port buffer full) */
 };
 void stemd_midi_counters(struct stemd *sd, struct stemd_midi_counters *out);
+/* The JACK ports connected to midi_in (the controllers stemd hears) and to midi_out (those it
+ * drives), as JACK names them ("a2j:nanoKONTROL2 [20] (capture): nanoKONTROL2 MIDI 1"), the
+ * first STEMD_MIDI_CONNS_MAX of each; n* count them all. None while no JACK server is there.
+ * Any control thread (takes the engine's lock for JACK's graph); never the process thread. */
+#define STEMD_MIDI_CONNS_MAX 8
+#define STEMD_PORT_NAME_MAX  320 /* jack_port_name_size() of jack2 */
+struct stemd_midi_conns {
+    unsigned nin, nout;
+    char in[STEMD_MIDI_CONNS_MAX][STEMD_PORT_NAME_MAX];
+    char out[STEMD_MIDI_CONNS_MAX][STEMD_PORT_NAME_MAX];
+};
+void stemd_midi_connections(struct stemd *sd, struct stemd_midi_conns *out);
 
 /* Called for every parameter a call changed, in the thread that made it, with the writer lock
  * held (the lock is recursive: the listener may call stemd_get or even stemd_set). No text: ref

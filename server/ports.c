@@ -1,4 +1,5 @@
-/* server/ports.c: port names and metadata, and the connections stemd remembers and restores. */
+/* server/ports.c: port names and metadata, and the connections stemd remembers and restores
+ * (main thread); and stemd_midi_connections (control.h: any control thread). */
 #include "server/ports.h"
 
 #include <ctype.h>
@@ -254,4 +255,29 @@ void ports_forget(struct stemd *sd)
 unsigned ports_remembered(const struct stemd *sd)
 {
     return sd->ports.nconns;
+}
+
+/* One port's connections into names (max of them; all are counted). */
+static unsigned list_conns(jack_client_t *client, jack_port_t *port,
+                           char (*names)[STEMD_PORT_NAME_MAX], unsigned max)
+{
+    const char **list = port ? jack_port_get_all_connections(client, port) : NULL;
+    unsigned n = 0;
+    for (; list && list[n]; n++)
+        if (n < max) snprintf(names[n], STEMD_PORT_NAME_MAX, "%s", list[n]);
+    jack_free(list);
+    return n;
+}
+
+void stemd_midi_connections(struct stemd *sd, struct stemd_midi_conns *out)
+{
+    out->nin = out->nout = 0;
+    jack_client_t *client = engine_lock_client(&sd->eng);
+    if (client && !engine_lost(&sd->eng)) {
+        out->nin = list_conns(client, our_port(sd, MIDI_IN_PORT(sd)), out->in,
+                              STEMD_MIDI_CONNS_MAX);
+        out->nout = list_conns(client, our_port(sd, MIDI_OUT_PORT(sd)), out->out,
+                               STEMD_MIDI_CONNS_MAX);
+    }
+    engine_unlock_client(&sd->eng);
 }

@@ -2,8 +2,9 @@
 # tests/osc/96-status-page.t: the status page in a real browser: headless Chromium loads
 # /status.html from a live stemd at a phone's width (390 px) while two stems play; its DOM holds
 # the stem names, a master loudness that is a number, updates that came over the WebSocket, a
-# subscribed OSC surface in the client table (not subscribed after /unsubscribe), and nothing is
-# wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The
+# subscribed OSC surface and a JACK MIDI controller's two ports in the client table (not
+# subscribed after /unsubscribe; the MIDI rows gone with the controller), MIDI's event counts,
+# and nothing is wider than the screen. A 390 px screenshot goes to $STEMD_BUILD/status-page.png. The
 # page changes nothing (the parameters are the same before and after), and the process callback
 # stays free of forbidden calls while it loads and streams.
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +69,19 @@ c -l "$LP" -n 1 send /subscribe >/dev/null # (-n 1: meters would keep it from ev
 listed() { status "int(any(x['address'] == '127.0.0.1:$LP' and x['subscribed'] == $1 for x in d['clients']))"; }
 for _ in $(seq 100); do [ "$(listed True)" = 1 ] && break; sleep 0.05; done
 
+# A MIDI controller (the test's JACK MIDI client) connected both ways, one event sent: the
+# page lists its two ports and counts the event (the connections are read once a second).
+MIDI_STOP=$TMP/midi.stop
+"$PY" "$(dirname "$0")/../midi/midiclient.py" -s "$JACK" -c stemdpage -r 120000 \
+    --ready "$TMP/midi.ready" --until "$MIDI_STOP" fe >"$TMP/midi.out" 2>"$TMP/midi.err" &
+MIDI=$!
+PIDS="$PIDS $MIDI"
+for _ in $(seq 600); do [ -e "$TMP/midi.ready" ] && break; sleep 0.05; done
+midi_listed() { status "','.join(x['direction'] + '=' + x['address'] for x in d['clients'] if x['kind'] == 'midi') + ' ' + str(d['midi']['rx_events'])"; }
+for _ in $(seq 100); do [ "$(midi_listed)" = "in=miditest:out,out=miditest:in 1" ] && break; sleep 0.05; done
+is "$(midi_listed)" "in=miditest:out,out=miditest:in 1" \
+    "/status.json lists the MIDI controller's ports (midi_in's, midi_out's) and its one event"
+
 CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
 "${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom.html" 2>"$TMP/chrome.log"
@@ -114,6 +128,10 @@ row=$(dom clients | grep "^OSC 127.0.0.1:$LP|")
 diag "the client's row: $row"
 [[ "$row" == "OSC 127.0.0.1:$LP|subscribed → 127.0.0.1:$LP (units, lease "*" s)|20 Hz" ]]
 ok $? "the client table lists the subscribed surface: its port, feedback, lease, meters"
+is "$(dom clients | grep '^MIDI ' | tr '\n' ';')" \
+    "MIDI miditest:out|→ midi_in (controls stemd)|;MIDI miditest:in|← midi_out (feedback)|;" \
+    "... and the MIDI controller's two ports, which way each goes"
+is "$(dom midi)" "1 / 0" "the page counts MIDI events in and out"
 # Headless Chromium lays the DOM dump out at its smallest window (500 px) whatever the
 # window size asked; the page must fit that without scrolling sideways. The screenshot below is
 # taken at 390 px.
@@ -132,6 +150,10 @@ for _ in $(seq 100); do [ "$(listed False)" = 1 ] && break; sleep 0.05; done
 "${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom2.html" 2>>"$TMP/chrome.log"
 row=$(dom "$TMP/dom2.html" clients | grep "^OSC 127.0.0.1:$LP|")
 is "$row" "OSC 127.0.0.1:$LP|not subscribed|" "after /unsubscribe its row says not subscribed"
+touch "$MIDI_STOP"
+wait_exit "$MIDI" 30 >/dev/null
+for _ in $(seq 100); do [ "$(midi_listed)" = " 1" ] && break; sleep 0.05; done
+is "$(midi_listed)" " 1" "the MIDI client gone, /status.json lists no MIDI port"
 is "$(c send /dump | sort)" "$before" "the page changed no parameter"
 kill -0 "$SPID"; ok $? "stemd still runs"
 kill -TERM "$PLAY" "$SPID"
