@@ -12,6 +12,7 @@
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
+#include "server/undo.h"
 #include "server/metertap.h"
 #include "server/server.h"
 #include "server/state.h"
@@ -184,22 +185,21 @@ int stemd_get(struct stemd *sd, const char *path, float *value, char *err, size_
     return 0;
 }
 
+/* A preset's bad lines: counted (n), each told to fn (a line family's lines are checked before
+ * the parameters'); first and first_line are first_err's. */
 struct preset_errs {
     char *first;
     size_t len;
     unsigned n, first_line;
+    preset_error_fn fn;
+    void *ctx;
 };
 
-/* Every bad line is logged; err gets the first by line number (a line family's lines are
- * checked before the parameters'). */
 static void preset_err(void *ctx, const char *file, unsigned line, const char *reason)
 {
     struct preset_errs *e = ctx;
-    log_err("%s:%u: %s", file, line, reason);
-    if (e->n++ == 0 || line < e->first_line) {
-        snprintf(e->first, e->len, "%s:%u: %s", file, line, reason);
-        e->first_line = line;
-    }
+    e->n++;
+    e->fn(e->ctx, file, line, reason);
 }
 
 /* The line family's lines of text (the installed one's prefix as a line's first word) go to
@@ -251,10 +251,11 @@ static void *split_lines(const struct stemd_lines *l, const char *text, const ch
     return h;
 }
 
-int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
-                       int source, char *err, size_t errlen)
+int stemd_apply_preset_each(struct stemd *sd, const char *text, const char *fname, int reset_first,
+                            int source, const char *label, preset_error_fn bad_fn, void *ctx,
+                            size_t *nchanges, char *err, size_t errlen)
 {
-    struct preset_errs pe = {err, errlen, 0, 0};
+    struct preset_errs pe = {NULL, 0, 0, 0, bad_fn, ctx};
     struct param_change *c;
     size_t n;
     const struct stemd_lines *l = sd->lines;
@@ -275,11 +276,37 @@ int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, in
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    /* The values are in range (a file must hold them so): nothing here is clamped or refused. */
+    /* The values are in range (a file must hold them so): nothing here is clamped or refused.
+     * The label and the apply under one hold of the (recursive) writer lock: the undo step the
+     * listener opens for this batch is the one the label names. */
+    pthread_mutex_lock(&sd->ctl.wlock);
+    if (label) undo_label_next(sd, label);
     int rc = apply(sd, c, n, source, reset_first, NULL, NULL, err, errlen);
+    if (label) undo_label_next(sd, NULL);
+    pthread_mutex_unlock(&sd->ctl.wlock);
     free(c);
     if (h) l->end(l->ctx, h, rc == 0, nlines);
+    if (rc == 0 && nchanges) *nchanges = n;
     return rc;
+}
+
+/* stemd_apply_preset's error sink: the first bad line by number into err, each one logged. */
+static void first_err(void *ctx, const char *file, unsigned line, const char *reason)
+{
+    struct preset_errs *e = ctx;
+    log_err("%s:%u: %s", file, line, reason);
+    if (e->n++ == 0 || line < e->first_line) {
+        snprintf(e->first, e->len, "%s:%u: %s", file, line, reason);
+        e->first_line = line;
+    }
+}
+
+int stemd_apply_preset(struct stemd *sd, const char *text, const char *fname, int reset_first,
+                       int source, char *err, size_t errlen)
+{
+    struct preset_errs first = {err, errlen, 0, 0, NULL, NULL};
+    return stemd_apply_preset_each(sd, text, fname, reset_first, source, NULL, first_err, &first,
+                                   NULL, err, errlen);
 }
 
 int stemd_apply_preset_file(struct stemd *sd, const char *path, int reset_first, int source,

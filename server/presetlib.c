@@ -16,7 +16,6 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/state.h"
-#include "server/undo.h"
 
 int presetlib_name_check(const char *name, char *err, size_t errlen)
 {
@@ -286,30 +285,17 @@ int stemd_preset_load(struct stemd *sd, const char *name, int source, unsigned *
     int rc = ready(sd, name, err, errlen);
     if (rc < 0 || (rc = read_preset(sd, name, &text, err, errlen)) < 0) return rc;
     struct bad_lines bl = {err, errlen, 0, 0};
-    struct param_change *c = NULL;
-    size_t n = 0;
-    err[0] = 0;
-    int bad = preset_parse_lookup(text, name, stemd_lookup(sd), bad_line, &bl, &c, &n);
-    free(text);
-    if (bad < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
-    }
-    if (bad > 0) {
-        log_err("preset '%s' not loaded: %u bad line%s", name, bl.n, bl.n == 1 ? "" : "s");
-        return -EINVAL;
-    }
-    /* The label and the apply under one hold of the (recursive) writer lock: the undo step the
-     * listener opens for this batch is the one the label names. */
     char label[PRESETLIB_NAME_MAX + 16];
     snprintf(label, sizeof label, "preset %s", name);
-    pthread_mutex_lock(&sd->ctl.wlock);
-    undo_label_next(sd, label);
-    size_t which;
-    rc = stemd_apply(sd, c, n, source, NULL, &which, err, errlen);
-    undo_label_next(sd, NULL);
-    pthread_mutex_unlock(&sd->ctl.wlock);
-    free(c);
+    size_t n = 0;
+    err[0] = 0;
+    /* Its MIDI lines too (a preset saved with mappings holds them: they replace the mappings). */
+    rc = stemd_apply_preset_each(sd, text, name, 0, source, label, bad_line, &bl, &n, err, errlen);
+    free(text);
+    if (rc == -EINVAL && bl.n) {
+        log_err("preset '%s' not loaded: %u bad line%s", name, bl.n, bl.n == 1 ? "" : "s");
+        return rc;
+    }
     if (rc < 0) return rc;
     if (count) *count = (unsigned)n;
     log_info("preset '%s' loaded (%zu values)", name, n);

@@ -11,6 +11,7 @@
 
 #include "dsp/mix.h"
 #include "dsp/params.h"
+#include "dsp/preset.h"
 #include "server/ab.h"
 #include "server/config.h"
 #include "server/control.h"
@@ -47,6 +48,15 @@ struct stemd {
      * stemd_init: the state is read there); NULL for none. */
     const struct stemd_lines *lines;
 };
+
+/* control.c: stemd_apply_preset with every bad line (a line family's and the parameters') told
+ * to bad(ctx, file, line, reason) and nothing else said: for the preset library, which answers
+ * each bad line. label (NULL: none) names the undo step of the changes; the changes applied are
+ * counted in *nchanges (may be NULL). The line family's end runs after the writer lock is let go
+ * (the MIDI thread takes its own lock, then the writer's). */
+int stemd_apply_preset_each(struct stemd *sd, const char *text, const char *fname, int reset_first,
+                            int source, const char *label, preset_error_fn bad, void *ctx,
+                            size_t *nchanges, char *err, size_t errlen);
 
 /* server.c: stemd's life */
 int64_t stemd_now_ms(void); /* CLOCK_MONOTONIC_COARSE, in ms */

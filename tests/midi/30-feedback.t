@@ -1,10 +1,12 @@
 #!/bin/bash
 # tests/midi/30-feedback.t: a change from OSC reaches midi_out in each control's own form (a
 # 14-bit pair MSB then LSB, pitch bend for a motor fader, the LED ring CC of an encoder); a
-# control's own move is not echoed to it, while another control of the same parameter follows.
+# control's own move is not echoed to it, while another control of the same parameter follows;
+# a preset load, an undo and an A/B recall move the motor fader too; a dense burst of changes
+# is coalesced (at most one message per control per 10 ms) and ends on the last value.
 . "$(dirname "$0")/lib.sh"
 start_jackd -S # synchronous: see lib.sh
-start_stemd
+start_stemd --preset-dir "$TMP/presets"
 hex() { printf '%02x' "$@"; }
 # v14 NORM: the 14-bit value of a 0..1 position.
 v14() { awk -v n="$1" 'BEGIN { printf "%d", int(n * 16383 + 0.5) }'; }
@@ -44,6 +46,66 @@ last=$(v14 "$(awk 'BEGIN { print 150 / 200 }')")
 is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tail -2 | tr '\n' ' ')" "b007$(hex $((last >> 7))) b027$(hex $((last & 127))) " "after a burst the control shows the last value (150)"
 pairs=$(grep -c '^b007' "$TMP/rec.txt")
 [ "$pairs" -ge 1 ] && [ "$pairs" -le 8 ]; ok $? "... in at most one pair per change ($pairs pairs for 8 changes)"
+
+# Not only OSC moves the motors: a preset load, an undo and an A/B recall do (the server's
+# listener sees every change, whatever made it).
+fader_pb() { local v; v=$(v14 "$(normof /stem/drums/fader)"); echo "e0$(hex $((v & 127)))$(hex $((v >> 7)))"; }
+c -w 100 send /stem/drums/fader f -9 >/dev/null
+want_m9=$(fader_pb)
+c -w 300 send /preset/save s motors >/dev/null
+c -w 100 send /stem/drums/fader f -3 >/dev/null
+cmd /midi/unmap /stem/music/pan >/dev/null
+record
+out=$(c -w 300 send /preset/load s motors)
+record_end
+grep -q '^/preset/loaded ,si motors ' <<<"$out"; ok $? "a preset saved with MIDI mappings loads ($out)"
+is "$(get /stem/drums/fader)" "-9" "... it sets the fader back to -9 dB"
+grep -q '^/midi/map ,sss /stem/music/pan enc 16 ' <<<"$(cmd /midi/list)"
+ok $? "... and its /midi/map lines replace the mappings (the encoder unmapped since is back)"
+is "$(grep '^e0' "$TMP/rec.txt" | tail -1)" "$want_m9" "... and the motor fader follows ($want_m9)"
+record
+c -w 300 send /undo >/dev/null
+record_end
+is "$(get /stem/drums/fader)" "-3" "/undo takes the preset load back (-3 dB)"
+is "$(grep '^e0' "$TMP/rec.txt" | tail -1)" "$(fader_pb)" "... and the motor fader follows"
+c -w 300 send /ab/copy s 'A>B' >/dev/null
+c -w 100 send /stem/drums/fader f -15 >/dev/null
+want_a=$(fader_pb)
+record
+c -w 300 send /ab/select s B >/dev/null
+record_end
+is "$(get /stem/drums/fader)" "-3" "/ab/select B recalls B's fader (-3 dB)"
+is "$(grep '^e0' "$TMP/rec.txt" | tail -1)" "$(fader_pb)" "... and the motor fader follows"
+record
+c -w 300 send /ab/select s A >/dev/null
+record_end
+is "$(grep '^e0' "$TMP/rec.txt" | tail -1)" "$want_a" "... and back to A's -15 dB"
+
+# A dense burst from one surface: 300 changes 1 ms apart. Coalesced to one message per control
+# per 10 ms, the pairs on midi_out are at most (the burst's span + 200 ms of the MIDI thread's
+# lag on a busy machine) / 10 ms + 1; uncoalesced they would be 300. The last value wins.
+record
+span=$(/usr/bin/python3 - "$PORT" <<'PYEOF'
+import socket, struct, sys, time
+def osc(addr, v):
+    pad = lambda b: b + b"\0" * (4 - len(b) % 4)
+    return pad(addr.encode()) + pad(b",f") + struct.pack(">f", v)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t0 = time.monotonic()
+for i in range(300):
+    s.sendto(osc("/stem/bass/width", 10 + (i * 37) % 180), ("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.001)
+s.sendto(osc("/stem/bass/width", 150), ("127.0.0.1", int(sys.argv[1])))
+print(int((time.monotonic() - t0) * 1000))
+PYEOF
+)
+record_end
+pairs=$(grep -c '^b007' "$TMP/rec.txt")
+bound=$(((span + 200) / 10 + 1))
+diag "the burst: 301 changes in $span ms, $pairs CC 7/39 pairs on midi_out"
+[ "$pairs" -ge 1 ] && [ "$pairs" -le "$bound" ]
+ok $? "a 1 ms burst is coalesced: $pairs pairs for 301 changes (at most $bound in $span ms)"
+is "$(grep '^b0\(07\|27\)' "$TMP/rec.txt" | tail -2 | tr '\n' ' ')" "b007$(hex $((last >> 7))) b027$(hex $((last & 127))) " "... and the control ends on the last value (150)"
 
 stop_stemd; ok $? "stemd exits cleanly"
 rtcheck_verify
