@@ -21,6 +21,19 @@ B=${STEMD_BUILD:-build}
 RTCHECK=${STEMD_RTCHECK-}
 export JACK_NO_AUDIO_RESERVATION=1
 TMP=$(mktemp -d "/tmp/stemd-$SUITE.XXXXXX")
+
+# test_port K: this script's base port (its tests use up to 10 above it), below the kernel's
+# ephemeral range (32768 up here): a port in that range may be held by another program's
+# outgoing connection, or by its TIME_WAIT for 60 s after (97-http-bad-input.t makes 10^4), and
+# stemd could not bind it (a CI run lost 98-mdns.t so). K spreads the suites apart.
+test_port() {
+    local lo
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    lo=${lo:-32768}
+    local span=$((lo - 10000 - 16))
+    [ "$span" -ge 1000 ] || span=1000
+    echo $((10000 + ($$ * $1) % span))
+}
 JACK=stemd$SUITE$$
 export JACK_DEFAULT_SERVER=$JACK
 TAP_N=0

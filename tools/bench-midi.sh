@@ -7,7 +7,7 @@ set -u
 B=${1:-build}
 secs=${2:-5}
 name=stemd-bmidi-$$
-port=$((30000 + $$ % 20000))
+port=$((20000 + $$ % 10000)) # below the ephemeral range (32768 up)
 tmp=$(mktemp -d)
 export JACK_NO_AUDIO_RESERVATION=1
 cleanup() {

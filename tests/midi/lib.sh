@@ -6,7 +6,7 @@ SUITE=midi
 CLIENT=$B/tests/osc/osc-client
 MIDI="timeout -k 5 150 /usr/bin/python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/midiclient.py"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=8:detect_leaks=1}
-PORT=$((20000 + ($$ * 7) % 20000))
+PORT=$(test_port 7)
 STEMD_PID=""
 /usr/bin/python3 -c 'import jack' 2>/dev/null ||
     bail "python3-jack-client is missing (tools/install-deps test installs it)"

@@ -19,6 +19,7 @@ run() { # run LOG ARGS...: stemd in the background, waits for /ping; sets SPID
     SPID=$!
     PIDS="$PIDS $SPID"
     for _ in $(seq 100); do c -w 200 ping >/dev/null 2>&1 && break; sleep 0.05; done
+    kill -0 "$SPID" 2>/dev/null || diag "stemd exited at start: $(tail -3 "$TMP/$log.log")"
 }
 finish() { kill -TERM "$SPID"; wait "$SPID"; ok $? "stemd exits cleanly"; }
 

@@ -9,7 +9,7 @@ STEMCTL=$B/stemctl
 # Under ASan, freed memory waits in a quarantine (256 MB by default) and would read as growth in
 # the RSS checks: keep it small. No effect on builds without ASan.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=8:detect_leaks=1}
-PORT=$((20000 + $$ % 20000))
+PORT=$(test_port 1)
 HOST_PID=""
 
 # start_host ARGS...: the host on $PORT with stdin from a FIFO ($TMP/host.in, write with

@@ -340,7 +340,7 @@ static int feedback2(const struct opts *o, const char *path)
 
 /* A /ping from each of n sockets of their own (n new senders within a fraction of a second),
  * then the pongs: how many of them the server took in. Sent in batches of 64, each batch's last
- * pong awaited (at most 200 ms), so the server's socket buffer never overflows: what is not
+ * pong awaited (at most -w ms), so the server's socket buffer never overflows: what is not
  * answered was refused by the server, not lost by the kernel (once a batch goes unanswered the
  * rest go at once, within the server's second). */
 static int churn(const struct opts *o, unsigned n)
@@ -359,7 +359,7 @@ static int churn(const struct opts *o, unsigned n)
         }
         oscc_send(&s[opened], m, (size_t)len);
         if (opened % 64 == 63 && !refused) {
-            ssize_t l = oscc_recv(&s[opened], buf, sizeof buf, 200);
+            ssize_t l = oscc_recv(&s[opened], buf, sizeof buf, o->wait_ms);
             got[opened] = l >= 5 && !memcmp(buf, "/pong", 5);
             refused = !got[opened]; /* the server refuses now: the rest at once */
         }
