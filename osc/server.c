@@ -254,9 +254,15 @@ void osc_input(struct osc *o, const unsigned char *data, size_t len, const struc
         if (now - o->churn_told_ms >= 1000) {
             char who[80];
             osc_addr_str(from, who, sizeof who);
-            log_warn("OSC: more than %u new senders a second: %llu packet(s) dropped (latest from "
-                     "%s); a surface should send from one port, a script reuse its socket",
-                     OSC_NEW_CLIENTS, (unsigned long long)o->churn_dropped, who);
+            if (may_create)
+                log_warn("OSC: %u subscribed senders fill the client table: %llu packet(s) from "
+                         "new senders dropped (latest from %s); let some unsubscribe",
+                         OSC_MAX_CLIENTS, (unsigned long long)o->churn_dropped, who);
+            else
+                log_warn("OSC: more than %u new senders a second: %llu packet(s) dropped (latest "
+                         "from %s); a surface should send from one port, a script reuse its "
+                         "socket",
+                         OSC_NEW_CLIENTS, (unsigned long long)o->churn_dropped, who);
             o->churn_dropped = 0;
             o->churn_told_ms = now;
         }

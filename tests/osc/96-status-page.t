@@ -73,19 +73,20 @@ for _ in $(seq 100); do [ "$(listed True)" = 1 ] && break; sleep 0.05; done
 # page lists its two ports and counts the event (the connections are read once a second).
 MIDI_STOP=$TMP/midi.stop
 "$PY" "$(dirname "$0")/../midi/midiclient.py" -s "$JACK" -c stemdpage -r 120000 \
-    --ready "$TMP/midi.ready" --until "$MIDI_STOP" fe >"$TMP/midi.out" 2>"$TMP/midi.err" &
+    -g 50 --ready "$TMP/midi.ready" --until "$MIDI_STOP" fe fe fe >"$TMP/midi.out" 2>"$TMP/midi.err" &
 MIDI=$!
 PIDS="$PIDS $MIDI"
 for _ in $(seq 600); do [ -e "$TMP/midi.ready" ] && break; sleep 0.05; done
-midi_listed() { status "','.join(x['direction'] + '=' + x['address'] for x in d['clients'] if x['kind'] == 'midi') + ' ' + str(d['midi']['rx_events'])"; }
+# (jackd runs asynchronously here, so a late client's cycle may be lost: three events, at least
+# one counted.)
+midi_listed() { status "','.join(x['direction'] + '=' + x['address'] for x in d['clients'] if x['kind'] == 'midi') + ' ' + str(int(d['midi']['rx_events'] > 0))"; }
 for _ in $(seq 100); do [ "$(midi_listed)" = "in=miditest:out,out=miditest:in 1" ] && break; sleep 0.05; done
 is "$(midi_listed)" "in=miditest:out,out=miditest:in 1" \
-    "/status.json lists the MIDI controller's ports (midi_in's, midi_out's) and its one event"
+    "/status.json lists the MIDI controller's ports (midi_in's, midi_out's) and its events"
 
 CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
-"${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom.html" 2>"$TMP/chrome.log"
-ok $? "chromium loads /status.html and dumps its DOM"
+dump_page() { "${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$1" 2>>"$TMP/chrome.log"; }
 # dom [FILE] WHAT: an element's text by id; "stems": the stem names; "width"/"viewport": the
 # body's data; "clients": the client table's rows, one a line, "ADDRESS|FEEDBACK|METERS".
 dom() {
@@ -117,6 +118,14 @@ else:
     print(",".join(p.names) if what == "stems" else p.attrs.get("data-" + what, "") if what in ("width", "viewport") else p.ids.get(what, ""))
 PYEOF
 }
+# A busy machine may dump the page before its WebSocket brought a frame (Chromium's virtual time
+# runs ahead of a starved network thread): take it again, at most 3 times, each said.
+for take in 1 2 3; do
+    dump_page "$TMP/dom.html"; rc=$?
+    [ "$rc" = 0 ] && [ "$(dom live)" -gt 0 ] 2>/dev/null && break
+    diag "take $take: no WebSocket update in the dump yet (chromium exit $rc)"
+done
+ok $rc "chromium loads /status.html and dumps its DOM"
 is "$(dom stems)" "drums,bass,keys" "the page lists the stems"
 m=$(dom lufs_m)
 [[ "$m" =~ ^-?[0-9]+\.[0-9]$ ]]; ok $? "the master's momentary loudness is a number ($m LUFS)"
@@ -131,7 +140,7 @@ ok $? "the client table lists the subscribed surface: its port, feedback, lease,
 is "$(dom clients | grep '^MIDI ' | tr '\n' ';')" \
     "MIDI miditest:out|→ midi_in (controls stemd)|;MIDI miditest:in|← midi_out (feedback)|;" \
     "... and the MIDI controller's two ports, which way each goes"
-is "$(dom midi)" "1 / 0" "the page counts MIDI events in and out"
+[[ "$(dom midi)" =~ ^[1-3]\ /\ 0$ ]]; ok $? "the page counts MIDI events in and out ($(dom midi))"
 # Headless Chromium lays the DOM dump out at its smallest window (500 px) whatever the
 # window size asked; the page must fit that without scrolling sideways. The screenshot below is
 # taken at 390 px.
@@ -147,7 +156,7 @@ pw=$("$PY" -c "import struct,sys; print(struct.unpack('>I', open(sys.argv[1],'rb
 is "$pw" 390 "the screenshot is 390 px wide"
 c -l "$LP" -w 300 send /unsubscribe >/dev/null
 for _ in $(seq 100); do [ "$(listed False)" = 1 ] && break; sleep 0.05; done
-"${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$TMP/dom2.html" 2>>"$TMP/chrome.log"
+dump_page "$TMP/dom2.html"
 row=$(dom "$TMP/dom2.html" clients | grep "^OSC 127.0.0.1:$LP|")
 is "$row" "OSC 127.0.0.1:$LP|not subscribed|" "after /unsubscribe its row says not subscribed"
 touch "$MIDI_STOP"

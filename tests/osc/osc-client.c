@@ -12,7 +12,7 @@
  *                                      units and /norm, /text read; "roundtrip N bad M"
  *   flood SECONDS                      send sets, queries and pings as fast as possible
  *   churn N                            a /ping from each of N new sockets at once; "churn N
- *                                      answered M" (a sender churning its source ports) */
+ *                                      answered M ms T" (a sender churning its source ports) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +352,7 @@ static int churn(const struct opts *o, unsigned n)
     unsigned opened = 0, answered = 0;
     int refused = 0;
     int len = oscw_message(m, sizeof m, "/ping", "");
+    double t0 = now_ms();
     for (; s && got && opened < n; opened++) {
         if (oscc_open(&s[opened], o->host, o->port, NULL, 0, err, sizeof err) < 0) {
             fprintf(stderr, "osc-client: socket %u: %s\n", opened, err);
@@ -376,7 +377,8 @@ static int churn(const struct opts *o, unsigned n)
     }
     free(s);
     free(got);
-    printf("churn %u answered %u\n", opened, answered);
+    /* how long the sending took: the server's one-second windows it spans */
+    printf("churn %u answered %u ms %.0f\n", opened, answered, now_ms() - t0);
     return opened == n ? 0 : 2;
 }
 
