@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsp/bus.h"
+#include "dsp/compare.h"
 #include "dsp/loudness.h"
 #include "dsp/strip.h"
 
@@ -37,6 +38,7 @@ struct mix {
     const float *const *in_l, *const *in_r;
     unsigned in_off, len;
     struct bus bus;
+    struct compare cmp; /* the loudness-matched bypass, after the bus */
     struct loudness_kw kw;
     double lq[MIX_LOUDNESS_QUEUE];
     unsigned lq_head, lq_count, lq_dropped;
@@ -68,7 +70,7 @@ int mix_create(struct mix **out, unsigned nstems, double rate)
     m->audible = calloc(nstems, sizeof *m->audible);
     m->no_input = calloc(nstems, sizeof *m->no_input);
     if (!m->no_input || !m->strips || !m->pre || !m->post || !m->key || !m->dkey || !m->audible ||
-        bus_init(&m->bus, rate) < 0)
+        bus_init(&m->bus, rate) < 0 || compare_init(&m->cmp, rate, MIX_BLOCK) < 0)
         goto fail;
     for (unsigned k = 0; k < nstems; k++) {
         m->key[k] = k;
@@ -97,6 +99,7 @@ void mix_destroy(struct mix *m)
         for (unsigned k = 0; k < m->nstems; k++)
             strip_free(&m->strips[k]);
     bus_free(&m->bus);
+    compare_free(&m->cmp);
     free(m->strips);
     free(m->pre);
     free(m->post);
@@ -252,6 +255,7 @@ static void stems_block(struct mix *m, float *sum_l, float *sum_r)
 /* The bus stage over len <= MIX_BLOCK frames, in place, and the loudness blocks. */
 static void bus_block(struct mix *m, const struct params *p, float *l, float *r, unsigned len)
 {
+    compare_pre(&m->cmp, l, r, len);
     DSP_SUB_WALK (w, &m->bphase, len) {
         if (w.off == 0) bus_set(&m->bus, p->bus);
         bus_process(&m->bus, l + w.done, r + w.done, w.off, w.n);
@@ -261,6 +265,8 @@ static void bus_block(struct mix *m, const struct params *p, float *l, float *r,
         unsigned nq = loudness_kw_process(&m->kw, l, r, len, q, sizeof q / sizeof q[0]);
         push_quarters(m, q, nq);
     }
+    /* After the meters: they measure the processed master, the one the bypass is matched to. */
+    compare_post(&m->cmp, p->bus, l, r, len);
 }
 
 /* Both stages over one block, through the mix's own sum buffer. */
@@ -328,6 +334,7 @@ void mix_reset(struct mix *m, const struct params *p)
     for (unsigned k = 0; k < m->nstems; k++)
         strip_reset(&m->strips[k]);
     bus_reset(&m->bus);
+    compare_reset(&m->cmp);
     m->sphase = m->bphase = 0;
     if (p) {
         /* Let every smoothed parameter and crossfade reach p's values on silence (states stay
@@ -376,6 +383,7 @@ void mix_take_meters(struct mix *m, struct mix_meters *out)
     out->bus.gr_limiter_db = limiter_take_max_gr_db(&b->lim);
     for (unsigned i = 0; i < STEMD_MB_BANDS; i++)
         out->bus.gr_band_db[i] = multiband_take_gr_db(&b->mb, i);
+    out->bus.compare_gain_db = compare_gain_db(&m->cmp);
 }
 
 unsigned mix_take_loudness(struct mix *m, double *quarters, unsigned max, unsigned *dropped)

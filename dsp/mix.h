@@ -25,6 +25,7 @@ struct mix_bus_meters {
     float correlation;
     float gr_limiter_db;
     float gr_band_db[STEMD_MB_BANDS];
+    float compare_gain_db; /* the loudness-matched bypass's gain now (dsp/compare.h) */
 };
 struct mix_meters {
     unsigned nstems;

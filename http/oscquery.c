@@ -217,7 +217,9 @@ static int attr_json(const struct oscq *q, int node, enum attr a, const float *m
         jb_str(out, n->path);
         return 1;
     case A_CONTENTS:
-        if (n->kind != NODE_CONTAINER) return 0;
+        /* A parameter may hold others (/bus/compare and /bus/compare/match): the proposal lets
+         * a node have both a value and CONTENTS. */
+        if (n->kind != NODE_CONTAINER && n->first < 0) return 0;
         jb_puts(out, "{");
         for (int c = n->first; c >= 0; c = q->nodes[c].next) {
             jb_str(out, q->nodes[c].name);

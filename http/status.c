@@ -117,7 +117,8 @@ void http_status_json(const struct http_status_src *s, struct jbuf *o)
     for (unsigned d = 0; d < 2; d++) {
         unsigned n = d ? s->midi->nout : s->midi->nin;
         for (unsigned i = 0; i < n && i < STEMD_MIDI_CONNS_MAX; i++) {
-            jb_puts(o, nc++ ? ",{\"kind\":\"midi\",\"address\":" : "{\"kind\":\"midi\",\"address\":");
+            jb_puts(o,
+                    nc++ ? ",{\"kind\":\"midi\",\"address\":" : "{\"kind\":\"midi\",\"address\":");
             jb_str(o, d ? s->midi->out[i] : s->midi->in[i]);
             jb_printf(o, ",\"direction\":\"%s\"}", d ? "out" : "in");
         }

@@ -30,6 +30,8 @@ void meters_rt_take(struct meters_rt *m, struct mix_meters *out)
         out->bus.gr_band_db[b] = take_f(&m->bus_gr_band[b]);
     out->bus.correlation =
         meters_u2f(atomic_load_explicit(&m->bus_correlation, memory_order_relaxed));
+    out->bus.compare_gain_db =
+        meters_u2f(atomic_load_explicit(&m->bus_compare_gain, memory_order_relaxed));
     for (unsigned k = 0; k < m->nstems && k < out->nstems; k++) {
         struct meter_acc *a = &m->stem[k];
         out->stem[k].peak_l = take_f(&a->peak_l);

@@ -27,7 +27,8 @@ struct meters_rt {
     unsigned nstems;
     _Atomic uint32_t bus_peak_l, bus_peak_r, bus_true_peak, bus_gr_limiter;
     _Atomic uint32_t bus_gr_band[STEMD_MB_BANDS];
-    _Atomic uint32_t bus_correlation; /* the latest value */
+    _Atomic uint32_t bus_correlation;  /* the latest value */
+    _Atomic uint32_t bus_compare_gain; /* the latest value */
     struct meter_acc stem[];
 };
 

@@ -45,6 +45,8 @@ void meters_rt_push(struct meters_rt *m, const struct mix_meters *c, unsigned n)
         max_f(&m->bus_gr_band[b], c->bus.gr_band_db[b]);
     atomic_store_explicit(&m->bus_correlation, meters_f2u(c->bus.correlation),
                           memory_order_relaxed);
+    atomic_store_explicit(&m->bus_compare_gain, meters_f2u(c->bus.compare_gain_db),
+                          memory_order_relaxed);
     for (unsigned k = 0; k < m->nstems; k++) {
         struct meter_acc *a = &m->stem[k];
         max_f(&a->peak_l, c->stem[k].peak_l);

@@ -42,4 +42,5 @@ void meter_bus_values(const struct mix_bus_meters *b, const struct stemd_loudnes
     _Static_assert(BM_GR_BAND3 - BM_GR_BAND1 + 1 == STEMD_MB_BANDS, "a meter per band");
     for (unsigned k = 0; k < STEMD_MB_BANDS; k++)
         out[BM_GR_BAND1 + k] = b->gr_band_db[k];
+    out[BM_COMPARE_GAIN] = b->compare_gain_db;
 }

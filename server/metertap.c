@@ -28,6 +28,10 @@ static void merge(struct mix_meters *a, float *last_rms, const struct mix_meters
         a->stem[k].peak_l = maxf(a->stem[k].peak_l, t->stem[k].peak_l);
         a->stem[k].peak_r = maxf(a->stem[k].peak_r, t->stem[k].peak_r);
         a->stem[k].gr_db = maxf(a->stem[k].gr_db, t->stem[k].gr_db);
+        a->stem[k].deess_db = maxf(a->stem[k].deess_db, t->stem[k].deess_db);
+        for (unsigned d = 0; d < STEMD_DEQ_BANDS; d++) /* signed: the one farthest from 0 dB */
+            if (fabsf(t->stem[k].deq_db[d]) > fabsf(a->stem[k].deq_db[d]))
+                a->stem[k].deq_db[d] = t->stem[k].deq_db[d];
         a->stem[k].rms += t->stem[k].rms * t->stem[k].rms;
         last_rms[k] = t->stem[k].rms;
     }
@@ -39,6 +43,7 @@ static void merge(struct mix_meters *a, float *last_rms, const struct mix_meters
     for (int i = 0; i < STEMD_MB_BANDS; i++)
         b->gr_band_db[i] = maxf(b->gr_band_db[i], t->bus.gr_band_db[i]);
     b->correlation = t->bus.correlation; /* the latest value, as the process thread keeps it */
+    b->compare_gain_db = t->bus.compare_gain_db;
 }
 
 /* a's reading into out, and a restarts. One take is handed out as it was (no square root of a

@@ -274,10 +274,10 @@ void stemd_midi_connections(struct stemd *sd, struct stemd_midi_conns *out)
     out->nin = out->nout = 0;
     jack_client_t *client = engine_lock_client(&sd->eng);
     if (client && !engine_lost(&sd->eng)) {
-        out->nin = list_conns(client, our_port(sd, MIDI_IN_PORT(sd)), out->in,
-                              STEMD_MIDI_CONNS_MAX);
-        out->nout = list_conns(client, our_port(sd, MIDI_OUT_PORT(sd)), out->out,
-                               STEMD_MIDI_CONNS_MAX);
+        out->nin =
+            list_conns(client, our_port(sd, MIDI_IN_PORT(sd)), out->in, STEMD_MIDI_CONNS_MAX);
+        out->nout =
+            list_conns(client, our_port(sd, MIDI_OUT_PORT(sd)), out->out, STEMD_MIDI_CONNS_MAX);
     }
     engine_unlock_client(&sd->eng);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dsp/compare.h"
 #include "dsp/compressor.h"
 #include "dsp/crossover.h"
 #include "dsp/dither.h"
@@ -72,6 +73,10 @@ static void test_enums(void)
         {SCOPE_BUS, BUS_DITHER, DITHER_OFF, "off", "DITHER_OFF"},
         {SCOPE_BUS, BUS_DITHER, DITHER_16, "16bit", "DITHER_16"},
         {SCOPE_BUS, BUS_DITHER, DITHER_24, "24bit", "DITHER_24"},
+        {SCOPE_BUS, BUS_COMPARE, COMPARE_OFF, "off", "COMPARE_OFF"},
+        {SCOPE_BUS, BUS_COMPARE, COMPARE_BYPASS, "bypass", "COMPARE_BYPASS"},
+        {SCOPE_BUS, BUS_COMPARE_MATCH, COMPARE_SHORT_TERM, "short-term", "COMPARE_SHORT_TERM"},
+        {SCOPE_BUS, BUS_COMPARE_MATCH, COMPARE_INTEGRATED, "integrated", "COMPARE_INTEGRATED"},
     };
     for (unsigned i = 0; i < sizeof facts / sizeof facts[0]; i++) {
         const struct enum_fact *f = &facts[i];
@@ -98,6 +103,8 @@ static void test_enums(void)
         {SCOPE_STEM, STEM_DEQ_MODE, DYNEQ_BELOW + 1},
         {SCOPE_STEM, STEM_DEESS_MODE, DEESS_WIDE + 1},
         {SCOPE_BUS, BUS_DITHER, DITHER_24 + 1},
+        {SCOPE_BUS, BUS_COMPARE, COMPARE_BYPASS + 1},
+        {SCOPE_BUS, BUS_COMPARE_MATCH, COMPARE_INTEGRATED + 1},
     };
     for (unsigned i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         const struct param_def *d = row(counts[i].scope, counts[i].id);

@@ -49,6 +49,7 @@ static const struct meter_place meters[] = {
     {SCOPE_BUS, "limiter", NULL, "gr_limiter", LK_METER, 0},
     {SCOPE_BUS, "output", NULL, "peak_l", LK_METER, 0},
     {SCOPE_BUS, "output", NULL, "peak_r", LK_METER, 0},
+    {SCOPE_BUS, "compare", NULL, "compare_gain", LK_METER, 0},
     {SCOPE_BUS, "loudness", "loudness", "lufs_m", LK_READOUT, 0},
     {SCOPE_BUS, "loudness", "loudness", "lufs_s", LK_READOUT, 0},
     {SCOPE_BUS, "loudness", "loudness", "lufs_i", LK_READOUT, 0},

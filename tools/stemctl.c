@@ -494,11 +494,12 @@ static int cmd_watch(struct ctl *x, int timeout)
                num(n2, sizeof n2, 6, 1, 0, bm[BM_LUFS_S]),
                num(n3, sizeof n3, 6, 1, 0, bm[BM_LUFS_I]), num(n4, sizeof n4, 4, 1, 0, bm[BM_LRA]),
                num(n5, sizeof n5, 5, 2, 1, bm[BM_CORRELATION]));
-        printf("GR limiter %s dB  bands %s %s %s dB   (Ctrl-C ends)\033[K\n",
+        printf("GR limiter %s dB  bands %s %s %s dB  bypass %s dB  (Ctrl-C ends)\033[K\n",
                num(n1, sizeof n1, 5, 1, 0, bm[BM_GR_LIMITER]),
                num(n2, sizeof n2, 5, 1, 0, bm[BM_GR_BAND1]),
                num(n3, sizeof n3, 5, 1, 0, bm[BM_GR_BAND2]),
-               num(n4, sizeof n4, 5, 1, 0, bm[BM_GR_BAND3]));
+               num(n4, sizeof n4, 5, 1, 0, bm[BM_GR_BAND3]),
+               num(n5, sizeof n5, 5, 1, 1, bm[BM_COMPARE_GAIN]));
         fflush(stdout);
     }
     send_msg(x, "/unsubscribe", "", NULL, 0);

@@ -19,7 +19,10 @@ static void push(struct stemd *sd, struct mix_meters *c, unsigned k, float peak,
     c->stem[k].peak_l = c->stem[k].peak_r = peak;
     c->stem[k].rms = rms;
     c->stem[k].gr_db = peak * 10;
+    c->stem[k].deess_db = peak * 4;
+    c->stem[k].deq_db[2] = -peak * 6; /* a cut */
     c->bus.peak_l = c->bus.true_peak = peak;
+    c->bus.compare_gain_db = peak * 3;
     c->bus.gr_limiter_db = peak * 2;
     meters_rt_push(sd->eng.meters, c, 64);
 }
@@ -56,6 +59,13 @@ int main(void)
     ok(b->stem[1].peak_l == 0.9f && b->stem[1].gr_db == 9.0f && b->bus.gr_limiter_db == 1.8f,
        "and sees the peak the first reader took before it (%g, gr %g)", b->stem[1].peak_l,
        b->stem[1].gr_db);
+    /* Every meter goes through the taps: the de-esser's and dynamic EQ's largest, the compare
+     * gain's latest (before, a tap's readers got 0 for the de-esser and dynamic EQ). */
+    ok(b->stem[1].deess_db == 0.9f * 4 && b->stem[1].deq_db[2] == -0.9f * 6 &&
+           b->bus.compare_gain_db == 0.1f * 3,
+       "... the de-esser's largest (%g), the dynamic EQ's farthest from 0 (%g) and the compare "
+       "gain's latest (%g)",
+       b->stem[1].deess_db, b->stem[1].deq_db[2], b->bus.compare_gain_db);
     /* ... and the other way round. */
     push(sd, c, 0, 0.7f, 0.1f);
     stemd_meter_tap_take(sd, t1, b, NULL);

@@ -165,11 +165,14 @@ def hostinfo(hp, op):
 def walk(node, path, leaves):
     check(node.get("FULL_PATH") == path, "FULL_PATH %r at %r" % (node.get("FULL_PATH"), path))
     if "CONTENTS" in node:
-        check("TYPE" not in node, "container %s has no TYPE" % path)
+        # A node may be a value and hold others (the proposal allows both: /bus/compare holds
+        # /bus/compare/match); a plain container has no TYPE and no ACCESS but 0.
+        check("TYPE" not in node or node.get("ACCESS") in (1, 3),
+              "container %s has a TYPE only if it is a value (ACCESS %r)" % (path, node.get("ACCESS")))
         for k, child in node["CONTENTS"].items():
             check("/" not in k and k, "key %r of %s" % (k, path))
             walk(child, (path if path != "/" else "") + "/" + k, leaves)
-    else:
+    if "CONTENTS" not in node or "TYPE" in node:
         leaves[path] = node
 
 
