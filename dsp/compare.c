@@ -118,11 +118,16 @@ void compare_post(struct compare *c, const float *bp, float *l, float *r, unsign
     int want = (int)bp[BUS_COMPARE] == COMPARE_BYPASS;
     int active = !xfade_idle_off(&c->x) || c->warm;
     if (want && !active) {
-        /* Asked for: the limiter starts clean and runs its delay's worth (2 ms) before the fade
-         * begins, so the fade never mixes in the silence of an empty delay line. */
+        /* Asked for: the limiter starts clean on the master limiter's settings (set first: a
+         * reset lands its glides on what it was given last) and runs its delay's worth (2 ms)
+         * before the fade begins, so the fade never mixes in the silence of an empty delay line.
+         * The gain starts at its target, whatever the last fade-out left. */
+        limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING], bp[BUS_LIM_RELEASE],
+                    bp[BUS_LIM_LOOKAHEAD], 0.0f);
         limiter_reset(&c->lim);
         c->phase = 0;
         c->warm = limiter_latency(&c->lim);
+        c->gain = dsp_db_to_lin(c->target_db);
         active = 1;
     }
     /* In pieces that end where a quarter does, so a new target applies from the same frame
@@ -157,8 +162,8 @@ void compare_post(struct compare *c, const float *bp, float *l, float *r, unsign
     /* The raised sum through its own limiter, set at each sub-block start as the bus's. */
     DSP_SUB_WALK (w, &c->phase, n) {
         if (w.off == 0)
-            limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING],
-                        bp[BUS_LIM_RELEASE], bp[BUS_LIM_LOOKAHEAD], 0.0f);
+            limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING], bp[BUS_LIM_RELEASE],
+                        bp[BUS_LIM_LOOKAHEAD], 0.0f);
         limiter_process(&c->lim, dl + w.done, dr + w.done, w.n);
     }
     unsigned w0 = c->warm < n ? c->warm : n; /* frames still warming: the processed stays */
@@ -167,7 +172,8 @@ void compare_post(struct compare *c, const float *bp, float *l, float *r, unsign
     xfade_set(&c->x, want);
     if (xfade_idle_off(&c->x)) return;
     unsigned m = n - w0;
-    if (!xfade_full_on(&c->x)) xfade_mix2(&c->x, l + w0, r + w0, dl + w0, dr + w0, m); /* bypass "on" */
+    if (!xfade_full_on(&c->x))
+        xfade_mix2(&c->x, l + w0, r + w0, dl + w0, dr + w0, m); /* bypass "on" */
     memcpy(l + w0, dl + w0, m * sizeof(float));
     memcpy(r + w0, dr + w0, m * sizeof(float));
 }

@@ -35,8 +35,8 @@ enum compare_match { COMPARE_SHORT_TERM, COMPARE_INTEGRATED };
 struct compare {
     double rate;
     unsigned max_block;
-    float *dry[2]; /* this block's plain sum: max_block frames */
-    float *dd[2];  /* the same delayed by the latency, for its meter: max_block frames */
+    float *dry[2];  /* this block's plain sum: max_block frames */
+    float *dd[2];   /* the same delayed by the latency, for its meter: max_block frames */
     float *line[2]; /* the delay's ring: the latency's frames */
     unsigned delay, pos;
     struct loudness_kw kw_wet, kw_dry;
