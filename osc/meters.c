@@ -53,7 +53,8 @@ static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
     m->bus.gr_limiter_db = maxf(m->bus.gr_limiter_db, t->bus.gr_limiter_db);
     for (int b = 0; b < STEMD_MB_BANDS; b++)
         m->bus.gr_band_db[b] = maxf(m->bus.gr_band_db[b], t->bus.gr_band_db[b]);
-    m->bus.correlation = t->bus.correlation;
+    m->bus.correlation = t->bus.correlation;         /* the latest value */
+    m->bus.compare_gain_db = t->bus.compare_gain_db; /* the latest value */
     a->takes++;
 }
 

@@ -6,14 +6,15 @@
 # libebur128 (tests/osc/ebur128-wav): integrated within 0.3 LU of the target and true peak at
 # or under the ceiling. A target out of reach says how far it got; bad input changes nothing;
 # a learn while one runs is refused; cancel stops one; each correction is one undo step; the
-# process callback stays free of forbidden calls.
+# loudness-matched bypass (/bus/compare) plays the plain sum at the processed master's loudness;
+# the process callback stays free of forbidden calls.
 . "$(dirname "$0")/lib.sh"
 start_jackd
 # Test equipment, not the system under test: the plain build's when there is one (an ASan
 # player on a loaded machine can fall behind JACK's deadlines and play silence).
 EQ=${B%/*san}
 [ -x "$EQ/stemd-jackio" ] || EQ=$B
-# One second of the synthesised stems (two beats), looped for 100 s: every window of a few
+# One second of the synthesised stems (two beats), looped for 160 s: every window of a few
 # seconds then holds the same loudness, so what the learn measured is what a later recording
 # measures (a whole arrangement's sections would differ by several LU between windows).
 "$EQ/stemd-synth" -d 1 "$TMP/one" >/dev/null || bail "stemd-synth failed"
@@ -24,7 +25,7 @@ for s in ("drums", "bass", "keys", "vocal"):
     r = wave.open(f"{sys.argv[1]}/{s}.wav", "rb")
     w = wave.open(f"{sys.argv[2]}/{s}.wav", "wb")
     w.setparams(r.getparams())
-    w.writeframes(r.readframes(r.getnframes()) * 100)
+    w.writeframes(r.readframes(r.getnframes()) * 160)
 PY
 METER=$EQ/tests/osc/ebur128-wav
 [ -x "$METER" ] || METER=$B/tests/osc/ebur128-wav
@@ -58,7 +59,7 @@ for s in drums bass keys vocal; do
     i=$((i + 1))
     ports+=(-p "$TMP/stems/$s.wav=stemdlearn:in_0${i}_${s}_L,stemdlearn:in_0${i}_${s}_R")
 done
-"$EQ/stemd-jackio" -s "$JACK" -n play "${ports[@]}" -d 100 >"$TMP/play.log" 2>&1 &
+"$EQ/stemd-jackio" -s "$JACK" -n play "${ports[@]}" -d 160 >"$TMP/play.log" 2>&1 &
 PLAY=$!
 PIDS="$PIDS $PLAY"
 for _ in $(seq 200); do
@@ -90,6 +91,25 @@ read -r lufs tp <<<"$(record 8 a)"
 within "$lufs" -14 0.3; ok $? "libebur128 on the recorded master: $lufs LUFS (target -14 +- 0.3; drive $drive dB)"
 awk -v p="$tp" 'BEGIN { exit !(p <= -1.0 + 0.05) }'; ok $? "true peak $tp dBTP <= the ceiling, -1 dBTP (libebur128's 4x estimate, 0.05 dB of slack)"
 
+# The loudness-matched bypass, live, on this -14 LUFS master (the plain mix attenuated, so the
+# bypass's limiter has nothing to do): the plain sum at the processed master's loudness, the
+# gain shown by the compare_gain meter; off again afterwards.
+processed=$lufs
+c send /bus/compare s bypass >/dev/null
+is "$(c send /get s /bus/compare/text | awk '{print $3}')" "bypass" "/bus/compare bypass"
+sleep 1
+read -r lufs tp <<<"$(record 6 d)"
+within "$lufs" "$processed" 0.5; ok $? "libebur128: the bypass at $lufs LUFS, the processed master at $processed (within 0.5 LU)"
+awk -v p="$tp" 'BEGIN { exit !(p <= -1.0 + 0.05) }'; ok $? "... its true peak $tp dBTP <= -1 dBTP"
+LP=$((PORT + 8))
+c -l "$LP" -w 200 send /subscribe >/dev/null
+g=$(c -l "$LP" -w 2000 -n 100 send /meters i 10 | awk '$1 == "/bus/meter/compare_gain" {v = $3} END {print v}')
+o=$(get /bus/output)
+awk -v g="$g" 'BEGIN { exit !(g < -0.5 && g > -30) }'
+ok $? "the compare_gain meter over OSC: $g dB (the plain mix is louder than this master; output $o dB)"
+c -l "$LP" -w 200 send /unsubscribe >/dev/null
+c send /bus/compare s off >/dev/null
+
 # A platform: ebu-r128 is -23 LUFS at -1 dBTP; over OSC, its reply checked.
 c send /bus/limiter/ceiling f -3 >/dev/null
 out=$(c -w 30000 -n 30 send /loudness/learn sf ebu-r128 4 | grep -v "^/loudness/learn/step\|^/bus/" | head -2)
@@ -114,6 +134,16 @@ awk -v d="$drive" 'BEGIN { exit !(d > 0) }'; ok $? "louder than the mix: the lim
 read -r lufs tp <<<"$(record 8 c)"
 within "$lufs" -10 0.3; ok $? "libebur128 on the recorded master: $lufs LUFS (target -10 +- 0.3)"
 awk -v p="$tp" 'BEGIN { exit !(p <= -1.0 + 0.05) }'; ok $? "true peak $tp dBTP <= -1 dBTP with the limiter working"
+
+# The same bypass against this -10 LUFS master, whose plain mix peaks past the ceiling: the
+# bypass's own limiter takes loudness the open-loop match does not see. A figure, not judged.
+processed=$lufs
+c send /bus/compare s bypass >/dev/null
+sleep 1
+read -r lufs tp <<<"$(record 6 e)"
+diag "the bypass against the limited -10 LUFS master: $lufs LUFS against $processed (true peak $tp dBTP)"
+c send /bus/compare s off >/dev/null
+
 
 # Out of reach: -1 LUFS at a -6 dBTP ceiling; the error says how far the chain got.
 c send /bus/limiter/ceiling f -6 >/dev/null
