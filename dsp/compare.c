@@ -89,6 +89,13 @@ void compare_pre(struct compare *c, const float *l, const float *r, unsigned n)
     c->pos = (unsigned)((c->pos + n) % len);
 }
 
+/* The bypass's limiter on the master limiter's settings, with no drive. */
+static void set_limiter(struct compare *c, const float *bp)
+{
+    limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING], bp[BUS_LIM_RELEASE],
+                bp[BUS_LIM_LOOKAHEAD], 0.0f);
+}
+
 /* A quarter completed on both sides: the gain the loudness asks for. Silence on either side
  * (or nothing measured yet) says nothing: the gain stays. */
 static void update_target(struct compare *c)
@@ -122,8 +129,7 @@ void compare_post(struct compare *c, const float *bp, float *l, float *r, unsign
          * reset lands its glides on what it was given last) and runs its delay's worth (2 ms)
          * before the fade begins, so the fade never mixes in the silence of an empty delay line.
          * The gain starts at its target, whatever the last fade-out left. */
-        limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING], bp[BUS_LIM_RELEASE],
-                    bp[BUS_LIM_LOOKAHEAD], 0.0f);
+        set_limiter(c, bp);
         limiter_reset(&c->lim);
         c->phase = 0;
         c->warm = limiter_latency(&c->lim);
@@ -161,9 +167,7 @@ void compare_post(struct compare *c, const float *bp, float *l, float *r, unsign
     if (!active) return; /* not heard, not asked for: only the meters ran */
     /* The raised sum through its own limiter, set at each sub-block start as the bus's. */
     DSP_SUB_WALK (w, &c->phase, n) {
-        if (w.off == 0)
-            limiter_set(&c->lim, bp[BUS_LIM_ON] != 0.0f, bp[BUS_LIM_CEILING], bp[BUS_LIM_RELEASE],
-                        bp[BUS_LIM_LOOKAHEAD], 0.0f);
+        if (w.off == 0) set_limiter(c, bp);
         limiter_process(&c->lim, dl + w.done, dr + w.done, w.n);
     }
     unsigned w0 = c->warm < n ? c->warm : n; /* frames still warming: the processed stays */

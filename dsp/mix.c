@@ -51,6 +51,40 @@ struct mix_meters *mix_meters_new(unsigned nstems)
     return mm;
 }
 
+static float maxf(float a, float b)
+{
+    return a > b ? a : b;
+}
+
+static float farf(float a, float b)
+{
+    return fabsf(b) > fabsf(a) ? b : a;
+}
+
+void mix_meters_merge(struct mix_meters *acc, const struct mix_meters *t)
+{
+    for (unsigned k = 0; k < t->nstems && k < acc->nstems; k++) {
+        struct mix_stem_meters *a = &acc->stem[k];
+        const struct mix_stem_meters *s = &t->stem[k];
+        a->peak_l = maxf(a->peak_l, s->peak_l);
+        a->peak_r = maxf(a->peak_r, s->peak_r);
+        a->gr_db = maxf(a->gr_db, s->gr_db);
+        for (unsigned b = 0; b < STEMD_DEQ_BANDS; b++)
+            a->deq_db[b] = farf(a->deq_db[b], s->deq_db[b]);
+        a->deess_db = maxf(a->deess_db, s->deess_db);
+        a->rms += s->rms * s->rms;
+    }
+    struct mix_bus_meters *b = &acc->bus;
+    b->peak_l = maxf(b->peak_l, t->bus.peak_l);
+    b->peak_r = maxf(b->peak_r, t->bus.peak_r);
+    b->true_peak = maxf(b->true_peak, t->bus.true_peak);
+    b->gr_limiter_db = maxf(b->gr_limiter_db, t->bus.gr_limiter_db);
+    for (unsigned i = 0; i < STEMD_MB_BANDS; i++)
+        b->gr_band_db[i] = maxf(b->gr_band_db[i], t->bus.gr_band_db[i]);
+    b->correlation = t->bus.correlation; /* the latest value, as the process thread keeps it */
+    b->compare_gain_db = t->bus.compare_gain_db;
+}
+
 int mix_create(struct mix **out, unsigned nstems, double rate)
 {
     struct mix *m;

@@ -35,6 +35,12 @@ struct mix_meters {
 
 /* A meters record for nstems stems (calloc'd: free() it). NULL when out of memory. */
 struct mix_meters *mix_meters_new(unsigned nstems);
+/* Fold one reading t into an accumulation acc (the same stem count), for a reader that takes
+ * less often than the meters are taken: peaks and reductions their largest, a dynamic EQ gain
+ * the one farthest from 0 dB, correlation and the compare gain the latest, and rms the sum of
+ * the readings' squares (the reader divides by its count). The one list of how each meter
+ * accumulates. */
+void mix_meters_merge(struct mix_meters *acc, const struct mix_meters *t);
 
 /* Build a mix of nstems (1..STEMD_MAX_STEMS) stereo stems at rate Hz (44100..192000), every
  * unit at its default. Returns 0, -EINVAL (bad count or rate) or -ENOMEM. Not real-time. */

@@ -25,36 +25,9 @@ void osc_meter_acc_free(struct osc_meter_acc *a)
     a->takes = 0;
 }
 
-static float maxf(float a, float b)
-{
-    return a > b ? a : b;
-}
-
-static float farf(float a, float b)
-{
-    return fabsf(b) > fabsf(a) ? b : a;
-}
-
 static void merge(struct osc_meter_acc *a, const struct mix_meters *t)
 {
-    struct mix_meters *m = a->m;
-    for (unsigned k = 0; k < t->nstems; k++) {
-        m->stem[k].peak_l = maxf(m->stem[k].peak_l, t->stem[k].peak_l);
-        m->stem[k].peak_r = maxf(m->stem[k].peak_r, t->stem[k].peak_r);
-        m->stem[k].gr_db = maxf(m->stem[k].gr_db, t->stem[k].gr_db);
-        for (int b = 0; b < STEMD_DEQ_BANDS; b++)
-            m->stem[k].deq_db[b] = farf(m->stem[k].deq_db[b], t->stem[k].deq_db[b]);
-        m->stem[k].deess_db = maxf(m->stem[k].deess_db, t->stem[k].deess_db);
-        m->stem[k].rms += t->stem[k].rms * t->stem[k].rms; /* mean square over the takes */
-    }
-    m->bus.peak_l = maxf(m->bus.peak_l, t->bus.peak_l);
-    m->bus.peak_r = maxf(m->bus.peak_r, t->bus.peak_r);
-    m->bus.true_peak = maxf(m->bus.true_peak, t->bus.true_peak);
-    m->bus.gr_limiter_db = maxf(m->bus.gr_limiter_db, t->bus.gr_limiter_db);
-    for (int b = 0; b < STEMD_MB_BANDS; b++)
-        m->bus.gr_band_db[b] = maxf(m->bus.gr_band_db[b], t->bus.gr_band_db[b]);
-    m->bus.correlation = t->bus.correlation;         /* the latest value */
-    m->bus.compare_gain_db = t->bus.compare_gain_db; /* the latest value */
+    mix_meters_merge(a->m, t); /* rms: the mean square over the takes */
     a->takes++;
 }
 

@@ -17,33 +17,11 @@ struct stemd_meter_tap {
     float last_rms[STEMD_MAX_STEMS];
 };
 
-static float maxf(float a, float b)
-{
-    return a > b ? a : b;
-}
-
 static void merge(struct mix_meters *a, float *last_rms, const struct mix_meters *t)
 {
-    for (unsigned k = 0; k < t->nstems; k++) {
-        a->stem[k].peak_l = maxf(a->stem[k].peak_l, t->stem[k].peak_l);
-        a->stem[k].peak_r = maxf(a->stem[k].peak_r, t->stem[k].peak_r);
-        a->stem[k].gr_db = maxf(a->stem[k].gr_db, t->stem[k].gr_db);
-        a->stem[k].deess_db = maxf(a->stem[k].deess_db, t->stem[k].deess_db);
-        for (unsigned d = 0; d < STEMD_DEQ_BANDS; d++) /* signed: the one farthest from 0 dB */
-            if (fabsf(t->stem[k].deq_db[d]) > fabsf(a->stem[k].deq_db[d]))
-                a->stem[k].deq_db[d] = t->stem[k].deq_db[d];
-        a->stem[k].rms += t->stem[k].rms * t->stem[k].rms;
+    mix_meters_merge(a, t);
+    for (unsigned k = 0; k < t->nstems; k++)
         last_rms[k] = t->stem[k].rms;
-    }
-    struct mix_bus_meters *b = &a->bus;
-    b->peak_l = maxf(b->peak_l, t->bus.peak_l);
-    b->peak_r = maxf(b->peak_r, t->bus.peak_r);
-    b->true_peak = maxf(b->true_peak, t->bus.true_peak);
-    b->gr_limiter_db = maxf(b->gr_limiter_db, t->bus.gr_limiter_db);
-    for (int i = 0; i < STEMD_MB_BANDS; i++)
-        b->gr_band_db[i] = maxf(b->gr_band_db[i], t->bus.gr_band_db[i]);
-    b->correlation = t->bus.correlation; /* the latest value, as the process thread keeps it */
-    b->compare_gain_db = t->bus.compare_gain_db;
 }
 
 /* a's reading into out, and a restarts. One take is handed out as it was (no square root of a
