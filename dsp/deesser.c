@@ -116,65 +116,75 @@ static int fade_rests(const struct xfade *x)
 /* What a sub-block piece computes: while no fade moves, only the one output in use. */
 enum out { OUT_MIX, OUT_SPLIT, OUT_WIDE, OUT_LISTEN };
 
+/* Left and right in lanes 0 and 1 of one SSE register (2 and 3 ride along): half the
+ * instructions of two scalar channels, and few enough live values that the mean square's chain
+ * stays in a register (spilled, it waited on a store and a load every sample). Each lane does
+ * the scalar sequence, so the output is the same bit for bit. */
+typedef float v4 __attribute__((vector_size(16)));
+
 /* The split, the detector and the output; `what` is a constant in each call, so each loop is
  * specialised (the general one steps the three fades per sample). */
 static inline __attribute__((always_inline)) void run_as(struct deesser *d, float *restrict l,
                                                          float *restrict r, unsigned off,
                                                          unsigned m, enum out what)
 {
-    float a1 = d->a[0], a2 = d->a[1], a3 = d->a[2];
-    const float d1 = d->da[0], d2 = d->da[1], d3 = d->da[2];
-    const float k = K_SPLIT, k2 = 2.0f * K_SPLIT, bm = d->b_ms;
+    const v4 zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    v4 a1 = zero + d->a[0], a2 = zero + d->a[1], a3 = zero + d->a[2];
+    const v4 d1 = zero + d->da[0], d2 = zero + d->da[1], d3 = zero + d->da[2];
+    const v4 k = zero + K_SPLIT, k2 = zero + 2.0f * K_SPLIT, bm = zero + d->b_ms;
     /* the gain from the sample's place in the sub-block, never accumulated: the same value
      * however the sub-block is cut into calls */
     const float g0 = d->g0, dg = (d->g1 - d->g0) * (1.0f / DSP_SUB);
     const int ramp = d->ramp;
-    float s1l = d->s1[0], s1r = d->s1[1], s2l = d->s2[0], s2r = d->s2[1];
-    float t1l = d->t1[0], t1r = d->t1[1], t2l = d->t2[0], t2r = d->t2[1];
-    float ms = d->ms;
+    v4 s1 = {d->s1[0], d->s1[1]}, s2 = {d->s2[0], d->s2[1]};
+    v4 t1 = {d->t1[0], d->t1[1]}, t2 = {d->t2[0], d->t2[1]};
+    v4 ms = zero + d->ms;
 
     for (unsigned i = 0; i < m; i++) {
         if (ramp) a1 += d1, a2 += d2, a3 += d3;
-        const float g = g0 + dg * (float)(off + i + 1);
-        float xl = l[i], xr = r[i];
+        const v4 g = zero + (g0 + dg * (float)(off + i + 1));
+        v4 x = {l[i], r[i]};
         /* first section: HP2 and the allpass from the same states */
-        float v3l = xl - s2l, v3r = xr - s2r;
-        float v1l = a1 * s1l + a2 * v3l, v1r = a1 * s1r + a2 * v3r;
-        float v2l = s2l + a2 * s1l + a3 * v3l, v2r = s2r + a2 * s1r + a3 * v3r;
-        s1l = 2.0f * v1l - s1l, s1r = 2.0f * v1r - s1r;
-        s2l = 2.0f * v2l - s2l, s2r = 2.0f * v2r - s2r;
-        float hl = xl - k * v1l - v2l, hr = xr - k * v1r - v2r;
-        float apl = xl - k2 * v1l, apr = xr - k2 * v1r;
+        v4 v3 = x - s2;
+        v4 v1 = a1 * s1 + a2 * v3;
+        v4 v2 = s2 + a2 * s1 + a3 * v3;
+        s1 = 2.0f * v1 - s1;
+        s2 = 2.0f * v2 - s2;
+        v4 h = x - k * v1 - v2;
+        v4 ap = x - k2 * v1;
         /* second section: HP4 */
-        float u3l = hl - t2l, u3r = hr - t2r;
-        float u1l = a1 * t1l + a2 * u3l, u1r = a1 * t1r + a2 * u3r;
-        float u2l = t2l + a2 * t1l + a3 * u3l, u2r = t2r + a2 * t1r + a3 * u3r;
-        t1l = 2.0f * u1l - t1l, t1r = 2.0f * u1r - t1r;
-        t2l = 2.0f * u2l - t2l, t2r = 2.0f * u2r - t2r;
-        float h4l = hl - k * u1l - u2l, h4r = hr - k * u1r - u2r;
-        ms += bm * (0.5f * (h4l * h4l + h4r * h4r) - ms);
-        float yl, yr;
+        v4 u3 = h - t2;
+        v4 u1 = a1 * t1 + a2 * u3;
+        v4 u2 = t2 + a2 * t1 + a3 * u3;
+        t1 = 2.0f * u1 - t1;
+        t2 = 2.0f * u2 - t2;
+        v4 h4 = h - k * u1 - u2;
+        /* both channels' energy in both lanes (l^2 + r^2 and r^2 + l^2 are the same float) */
+        v4 e = h4 * h4;
+        e = (e + __builtin_shufflevector(e, e, 1, 0, 3, 2)) * 0.5f;
+        ms = ms + bm * (e - ms);
+        v4 y;
         if (what == OUT_SPLIT) {
-            yl = apl - (1.0f - g) * h4l, yr = apr - (1.0f - g) * h4r;
+            y = ap - (1.0f - g) * h4;
         } else if (what == OUT_WIDE) {
-            yl = g * apl, yr = g * apr;
+            y = g * ap;
         } else if (what == OUT_LISTEN) {
-            yl = h4l, yr = h4r;
+            y = h4;
         } else {
-            float won = fade_step(&d->on_x), ww = fade_step(&d->wide_x);
-            float wl = fade_step(&d->listen_x);
-            float sl = apl - (1.0f - g) * h4l, sr = apr - (1.0f - g) * h4r;
-            yl = sl + (g * apl - sl) * ww, yr = sr + (g * apr - sr) * ww;
-            yl += (h4l - yl) * wl, yr += (h4r - yr) * wl;
-            yl = xl + (yl - xl) * won, yr = xr + (yr - xr) * won;
+            v4 won = zero + fade_step(&d->on_x), ww = zero + fade_step(&d->wide_x);
+            v4 wl = zero + fade_step(&d->listen_x);
+            v4 sp = ap - (1.0f - g) * h4;
+            y = sp + (g * ap - sp) * ww;
+            y += (h4 - y) * wl;
+            y = x + (y - x) * won;
         }
-        l[i] = yl;
-        r[i] = yr;
+        l[i] = y[0];
+        r[i] = y[1];
     }
-    d->a[0] = a1, d->a[1] = a2, d->a[2] = a3;
-    d->s1[0] = s1l, d->s1[1] = s1r, d->s2[0] = s2l, d->s2[1] = s2r;
-    d->t1[0] = t1l, d->t1[1] = t1r, d->t2[0] = t2l, d->t2[1] = t2r;
-    d->ms = ms;
+    d->a[0] = a1[0], d->a[1] = a2[0], d->a[2] = a3[0];
+    d->s1[0] = s1[0], d->s1[1] = s1[1], d->s2[0] = s2[0], d->s2[1] = s2[1];
+    d->t1[0] = t1[0], d->t1[1] = t1[1], d->t2[0] = t2[0], d->t2[1] = t2[1];
+    d->ms = ms[0];
 }
 
 static void run(struct deesser *d, float *l, float *r, unsigned off, unsigned m)

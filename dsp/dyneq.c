@@ -155,53 +155,188 @@ static void band_control(struct dyneq *d, struct dyneq_band *b)
     if (fabsf(g) > fabsf(b->meter)) b->meter = g;
 }
 
-/* m frames of one running band: the key detector and, when it works, the audio section (two
- * independent recurrences the CPU overlaps). */
-static void run_band(const struct dyneq *d, struct dyneq_band *b, float *restrict l,
-                     float *restrict r, const float *restrict kl, const float *restrict kr,
-                     unsigned m)
-{
-    const struct eq_sect kk = b->key;
-    const float bm = d->b_ms;
-    float kp1[2] = {b->kp1[0], b->kp1[1]}, kp2[2] = {b->kp2[0], b->kp2[1]}, ms = b->ms;
-    struct eq_sect k = b->k;
-    const struct eq_sect dk = b->dk;
-    float p1[2] = {b->p1[0], b->p1[1]}, p2[2] = {b->p2[0], b->p2[1]};
+/* The bands' m frames as one wavefront. The bands run in series (band b filters band b-1's
+ * output), so one band's loop is as slow as its state recurrence's latency, and four of them
+ * four times that. Skewed by a frame a band, the four become independent: step i filters frame
+ * i in band 0, i-1 in band 1, ..., i-3 in band 3, each band's lanes take the lanes below them
+ * from step i-1, and every step is one SIMD pass over 8 lanes (band b's left and right are
+ * lanes 2b, 2b+1). The key detectors, which depend on nothing in the chain, run unskewed in the
+ * same steps. Each lane does what the one band's scalar loop did, in the same order (ISO C:
+ * no fused multiply-adds), so the output is the same bit for bit; a band that does not filter
+ * passes its lanes through unchanged, and the first and last 3 steps hold the bands that have
+ * no frame yet or any more. */
+#if DYNEQ_BANDS != 4
+#error "the wavefront is written for 4 bands (8 lanes)"
+#endif
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+#define SKEW (DYNEQ_BANDS - 1)
 
-    if (!b->audio) {
-        for (unsigned i = 0; i < m; i++) {
-            float x[2] = {kl[i], kr[i]};
-            eq_sect_tick(&kk, kp1, kp2, x);
-            ms += bm * (0.5f * (x[0] * x[0] + x[1] * x[1]) - ms);
-        }
-    } else if (b->ramp) {
-        for (unsigned i = 0; i < m; i++) {
-            float x[2] = {kl[i], kr[i]};
-            eq_sect_tick(&kk, kp1, kp2, x);
-            ms += bm * (0.5f * (x[0] * x[0] + x[1] * x[1]) - ms);
-            eq_sect_step(&k, &dk);
-            float y[2] = {l[i], r[i]};
-            eq_sect_tick(&k, p1, p2, y);
-            l[i] = y[0];
-            r[i] = y[1];
-        }
-    } else {
-        for (unsigned i = 0; i < m; i++) {
-            float x[2] = {kl[i], kr[i]};
-            eq_sect_tick(&kk, kp1, kp2, x);
-            ms += bm * (0.5f * (x[0] * x[0] + x[1] * x[1]) - ms);
-            float y[2] = {l[i], r[i]};
-            eq_sect_tick(&k, p1, p2, y);
-            l[i] = y[0];
-            r[i] = y[1];
-        }
+/* one filter per lane pair: eq_sect's coefficients, broadcast to the band's two lanes */
+struct lsect {
+    v8 c1, c2, c3, f0, f1, f2;
+};
+
+struct wave {
+    struct lsect k, dk, kk; /* audio (stepping by dk), key */
+    v8 p1, p2, kp1, kp2, ms;
+    v8 y;     /* the previous step's audio output */
+    v8i idle; /* lanes of bands that leave the audio alone */
+    v8 bm;
+};
+
+/* lanes of a where m is set, of b elsewhere (a macro: a v8 passed by value or returned would
+ * change the ABI of a function built without AVX, which -Wpsabi refuses) */
+#define SEL(m, a, b) ((v8)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
+
+/* The lanes from the 4 bands: PAIR8 one field of each band's struct in both its lanes, LR8
+ * each band's left/right pair. */
+#define PAIR8(p, f)                                                                                \
+    {                                                                                              \
+        p[0]->f, p[0]->f, p[1]->f, p[1]->f, p[2]->f, p[2]->f, p[3]->f, p[3]->f                     \
     }
-    memcpy(b->kp1, kp1, sizeof kp1);
-    memcpy(b->kp2, kp2, sizeof kp2);
-    b->ms = ms;
-    b->k = k;
-    memcpy(b->p1, p1, sizeof p1);
-    memcpy(b->p2, p2, sizeof p2);
+#define LR8(p)                                                                                     \
+    {                                                                                              \
+        p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1]                     \
+    }
+
+static inline __attribute__((always_inline)) void lsect_of(struct lsect *v,
+                                                           const struct eq_sect *const *s)
+{
+    v->c1 = (v8)PAIR8(s, c1), v->c2 = (v8)PAIR8(s, c2), v->c3 = (v8)PAIR8(s, c3);
+    v->f0 = (v8)PAIR8(s, f0), v->f1 = (v8)PAIR8(s, f1), v->f2 = (v8)PAIR8(s, f2);
+}
+
+static void lsect_get(const struct lsect *v, unsigned b, struct eq_sect *k)
+{
+    unsigned c = 2 * b;
+    *k = (struct eq_sect){v->c1[c], v->c2[c], v->c3[c], v->f0[c], v->f1[c], v->f2[c]};
+}
+
+/* eq_sect_tick on 8 lanes: *x in, filtered in place; the states move. */
+static inline __attribute__((always_inline)) void lsect_tick(const struct lsect *k, v8 *p1, v8 *p2,
+                                                             v8 *x)
+{
+    v8 s1 = *p1, s2 = *p2, t = *x - s2;
+    *x = k->f0 * *x + k->f1 * s1 + k->f2 * s2;
+    *p1 = s1 + (k->c1 * s1 + k->c2 * t);
+    *p2 = s2 + (k->c2 * s1 + k->c3 * t);
+}
+
+/* One step: the keys' frame i (when key is set), the audio's frame i - b in band b. masked: the
+ * steps where some band has no frame, act its lanes that do. */
+static inline __attribute__((always_inline)) void
+step(struct wave *w, float *restrict l, float *restrict r, const float *const *kl,
+     const float *const *kr, unsigned i, unsigned m, int key, int masked, const v8i *actp)
+{
+    if (key) {
+        v8 x = {kl[0][i], kr[0][i], kl[1][i], kr[1][i], kl[2][i], kr[2][i], kl[3][i], kr[3][i]};
+        lsect_tick(&w->kk, &w->kp1, &w->kp2, &x);
+        v8 e = x * x;
+        e = (e + __builtin_shufflevector(e, e, 1, 0, 3, 2, 5, 4, 7, 6)) * 0.5f;
+        w->ms = w->ms + w->bm * (e - w->ms);
+    }
+    v8 in = {i < m ? l[i] : 0.0f, i < m ? r[i] : 0.0f};
+    v8 x = __builtin_shufflevector(in, w->y, 0, 1, 8, 9, 10, 11, 12, 13);
+    struct lsect k = w->k;
+    k.c1 += w->dk.c1, k.c2 += w->dk.c2, k.c3 += w->dk.c3;
+    k.f0 += w->dk.f0, k.f1 += w->dk.f1, k.f2 += w->dk.f2;
+    v8 p1 = w->p1, p2 = w->p2;
+    v8 y = x;
+    lsect_tick(&k, &p1, &p2, &y);
+    y = SEL(w->idle, x, y);
+    if (masked) {
+        const v8i act = *actp;
+        w->p1 = SEL(act, p1, w->p1), w->p2 = SEL(act, p2, w->p2);
+        w->k.c1 = SEL(act, k.c1, w->k.c1), w->k.c2 = SEL(act, k.c2, w->k.c2);
+        w->k.c3 = SEL(act, k.c3, w->k.c3), w->k.f0 = SEL(act, k.f0, w->k.f0);
+        w->k.f1 = SEL(act, k.f1, w->k.f1), w->k.f2 = SEL(act, k.f2, w->k.f2);
+    } else {
+        w->p1 = p1, w->p2 = p2, w->k = k;
+    }
+    w->y = y;
+    if (!masked || (i >= SKEW && i - SKEW < m)) {
+        l[i - SKEW] = y[6];
+        r[i - SKEW] = y[7];
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+static void
+wave_run(struct wave *wp, float *restrict l, float *restrict r, const float *const *kl,
+         const float *const *kr, unsigned m)
+{
+    const v8i band = {0, 0, 1, 1, 2, 2, 3, 3}, all = {-1, -1, -1, -1, -1, -1, -1, -1};
+    struct wave wl = *wp, *w = &wl; /* a local copy the compiler keeps in registers */
+    unsigned i = 0;
+    for (; i < SKEW && i < m; i++) {
+        const v8i act = (int)i - band >= 0;
+        step(w, l, r, kl, kr, i, m, 1, 1, &act);
+    }
+    for (; i < m; i++)
+        step(w, l, r, kl, kr, i, m, 1, 0, &all);
+    for (; i < m + SKEW; i++) {
+        const v8i back = (int)i - band, act = (back >= 0) & (back < (int)m);
+        step(w, l, r, kl, kr, i, m, 0, 1, &act);
+    }
+    *wp = wl;
+}
+
+/* The piece of m frames through every running band; kl[b], kr[b] band b's key. */
+static void run_bands(struct dyneq *d, float *restrict l, float *restrict r, const float *const *kl,
+                      const float *const *kr, unsigned m)
+{
+    static const float silence[DSP_SUB]; /* a dormant band's key: read, never used */
+    static const float zero2[2] = {0.0f, 0.0f};
+    /* no band filters: a dormant one's lanes stay at zero, the audio passes untouched */
+    static const struct eq_sect rest_k = {0.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
+    /* -0 is the exact identity of addition: a band that does not ramp keeps its k */
+    static const struct eq_sect still = {-0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f};
+    const float *kl8[DYNEQ_BANDS], *kr8[DYNEQ_BANDS];
+    const struct eq_sect *kk[DYNEQ_BANDS], *ka[DYNEQ_BANDS], *kd[DYNEQ_BANDS];
+    const float *kp1[DYNEQ_BANDS], *kp2[DYNEQ_BANDS], *p1[DYNEQ_BANDS], *p2[DYNEQ_BANDS];
+    float ms[DYNEQ_BANDS];
+    int idle[DYNEQ_BANDS];
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        const struct dyneq_band *bd = &d->band[b];
+        int audio = bd->run && bd->audio;
+        kl8[b] = bd->run ? kl[b] : silence;
+        kr8[b] = bd->run ? kr[b] : silence;
+        kk[b] = &bd->key;
+        ka[b] = audio ? &bd->k : &rest_k;
+        kd[b] = audio && bd->ramp ? &bd->dk : &still;
+        kp1[b] = bd->run ? bd->kp1 : zero2;
+        kp2[b] = bd->run ? bd->kp2 : zero2;
+        ms[b] = bd->run ? bd->ms : 0.0f;
+        p1[b] = audio ? bd->p1 : zero2;
+        p2[b] = audio ? bd->p2 : zero2;
+        idle[b] = audio ? 0 : -1;
+    }
+    struct wave w;
+    lsect_of(&w.kk, kk);
+    lsect_of(&w.k, ka);
+    lsect_of(&w.dk, kd);
+    w.kp1 = (v8)LR8(kp1), w.kp2 = (v8)LR8(kp2), w.p1 = (v8)LR8(p1), w.p2 = (v8)LR8(p2);
+    w.ms = (v8){ms[0], ms[0], ms[1], ms[1], ms[2], ms[2], ms[3], ms[3]};
+    w.idle = (v8i){idle[0], idle[0], idle[1], idle[1], idle[2], idle[2], idle[3], idle[3]};
+    w.y = (v8){0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    w.bm = w.y + d->b_ms;
+    wave_run(&w, l, r, kl8, kr8, m);
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        struct dyneq_band *bd = &d->band[b];
+        if (!bd->run) continue;
+        unsigned c = 2 * b;
+        bd->kp1[0] = w.kp1[c], bd->kp1[1] = w.kp1[c + 1];
+        bd->kp2[0] = w.kp2[c], bd->kp2[1] = w.kp2[c + 1];
+        bd->ms = w.ms[c];
+        if (!bd->audio) continue;
+        lsect_get(&w.k, b, &bd->k);
+        bd->p1[0] = w.p1[c], bd->p1[1] = w.p1[c + 1];
+        bd->p2[0] = w.p2[c], bd->p2[1] = w.p2[c + 1];
+    }
 }
 
 void dyneq_process(struct dyneq *d, float *l, float *r, const float *const *key_l,
@@ -227,13 +362,12 @@ void dyneq_process(struct dyneq *d, float *l, float *r, const float *const *key_
             memcpy(in[0], xl, w.n * sizeof *xl);
             memcpy(in[1], xr, w.n * sizeof *xr);
         }
+        const float *kl[DYNEQ_BANDS], *kr[DYNEQ_BANDS];
         for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
-            struct dyneq_band *bd = &d->band[b];
-            if (!bd->run) continue;
-            const float *kl = key_l && key_l[b] ? key_l[b] + w.done : in[0];
-            const float *kr = key_r && key_r[b] ? key_r[b] + w.done : in[1];
-            run_band(d, bd, xl, xr, kl, kr, w.n);
+            kl[b] = key_l && key_l[b] ? key_l[b] + w.done : in[0];
+            kr[b] = key_r && key_r[b] ? key_r[b] + w.done : in[1];
         }
+        run_bands(d, xl, xr, kl, kr, w.n);
         if (dsp_sub_ends(&w))
             for (unsigned b = 0; b < DYNEQ_BANDS; b++)
                 if (d->band[b].ramp) d->band[b].k = d->band[b].kend; /* land exactly */

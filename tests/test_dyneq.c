@@ -218,6 +218,56 @@ static void test_neutral(void)
     free(l), free(r), free(il), free(ir), free(k);
 }
 
+/* The unit runs its bands as one skewed SIMD wavefront (dyneq.c): that must be exactly four
+ * bands in series. Four bands working at once, each keyed by its own signal, called in random
+ * sizes, against four units of one band each (the band in its own slot, the others off) run
+ * one after another on whole blocks. */
+static void test_series(void)
+{
+    const unsigned LEN = 24000;
+    float *l = malloc(LEN * 4), *r = malloc(LEN * 4), *sl = malloc(LEN * 4), *sr = malloc(LEN * 4);
+    float *k = malloc(DYNEQ_BANDS * LEN * 4);
+    static struct dyneq all, one[DYNEQ_BANDS];
+    static const float key_hz[DYNEQ_BANDS] = {60, 400, 2000, 6000};
+    dyneq_init(&all, RATE);
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        struct dyneq_band_params bp = band_defaults();
+        bp.type = (int)(b % 3);
+        bp.freq_hz = key_hz[b];
+        bp.range_db = b == 2 ? -6.0f : 9.0f;
+        bp.attack_ms = 1.0f + (float)b;
+        dyneq_set_band(&all, b, &bp);
+        dyneq_init(&one[b], RATE);
+        dyneq_set_band(&one[b], b, &bp);
+    }
+    for (unsigned i = 0; i < LEN; i++) {
+        sl[i] = l[i] = 0.5f * urand();
+        sr[i] = r[i] = 0.5f * urand();
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++) /* bursts, each band's in its own rhythm */
+            k[b * LEN + i] = (float)(0.5 * sin(2 * M_PI * key_hz[b] * i / RATE) *
+                                     (i % (3000 + 1100 * b) < 1500));
+    }
+    for (unsigned i = 0; i < LEN;) {
+        unsigned n = 1 + (unsigned)((urand() + 1) * 100);
+        n = n < LEN - i ? n : LEN - i;
+        const float *kp[DYNEQ_BANDS];
+        for (unsigned b = 0; b < DYNEQ_BANDS; b++)
+            kp[b] = k + b * LEN + i;
+        dyneq_process(&all, l + i, r + i, kp, kp, n);
+        i += n;
+    }
+    int moved = 1;
+    for (unsigned b = 0; b < DYNEQ_BANDS; b++) {
+        const float *kp[DYNEQ_BANDS] = {k, k + LEN, k + 2 * LEN, k + 3 * LEN};
+        float before = sl[LEN / 2];
+        dyneq_process(&one[b], sl, sr, kp, kp, LEN);
+        moved &= sl[LEN / 2] != before;
+    }
+    ok(moved && !memcmp(l, sl, LEN * 4) && !memcmp(r, sr, LEN * 4),
+       "4 bands working at once, in random call sizes: the samples of 4 one-band units in series");
+    free(l), free(r), free(sl), free(sr), free(k);
+}
+
 /* The amplitude of the f Hz component of x over [from, from + n): n must hold whole periods. */
 static double amp(const float *x, unsigned from, unsigned n, double f)
 {
@@ -357,6 +407,7 @@ int main(void)
     test_static_curve();
     test_times();
     test_neutral();
+    test_series();
     test_kick_bass();
     return done_testing();
 }
