@@ -55,7 +55,7 @@ $(DSP_LIB): $(DSP_OBJ)
 
 # tools/: each program links the DSP library; tools/report.c is shared.
 $(B)/tools/%.o: override CFLAGS += $(call pc_cflags,sndfile)
-$(B)/stemd-render: $(B)/tools/render.o $(B)/tools/report.o $(B)/tools/pool.o $(B)/tools/pipeline.o $(DSP_LIB)
+$(B)/stemd-render: $(B)/tools/render.o $(B)/tools/report.o $(B)/tools/pool.o $(B)/tools/pipeline.o $(B)/tools/timeline.o $(DSP_LIB)
 	$(call need,sndfile,libsndfile1-dev)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc_libs,sndfile) -lm -lpthread
 $(B)/stemd-bench: $(B)/tools/bench.o $(DSP_LIB)

@@ -149,6 +149,16 @@ unsigned mix_latency(const struct mix *m)
     return bus_latency(&m->bus);
 }
 
+unsigned mix_phase(const struct mix *m)
+{
+    return m->sphase;
+}
+
+unsigned mix_bus_phase(const struct mix *m)
+{
+    return m->bphase;
+}
+
 static void clear_meters(struct mix *m)
 {
     for (unsigned k = 0; k < m->nstems; k++) {

@@ -51,6 +51,11 @@ void mix_destroy(struct mix *m);
  * aligned to it; input frame t comes out as output frame t + latency. */
 unsigned mix_latency(const struct mix *m);
 
+/* The frame position in the current DSP_SUB sub-block of the stems stage (mix_process's and
+ * mix_stems') and of the bus stage (mix_bus'): where a morph's next sub-block starts. */
+unsigned mix_phase(const struct mix *m);
+unsigned mix_bus_phase(const struct mix *m);
+
 /* A parallel for: call job(arg, i) for every i in 0..count-1, on as many threads as the host
  * likes, and return when all are done. The stems of a pass are independent and their results
  * are summed in stem order afterwards, so the output is the same samples either way. */

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/morph.h"
 #include "osc/internal.h"
 #include "server/presetlib.h"
+#include "server/scenes.h"
 #include "server/targets.h"
 
 enum act_kind {
@@ -45,8 +47,10 @@ struct osc_action {
     unsigned hz;            /* A_METERS */
     const char *name;       /* A_REC_START: the file name, NULL for a timestamp; A_PART: its text */
     int32_t part[3];        /* A_PART: id, index, count */
-    enum osc_session_op op; /* A_SESSION: with name and name2 */
+    enum osc_session_op op; /* A_SESSION: with name and name2, scene and secs */
     const char *name2;
+    int scene;
+    double secs;
     double learn[3]; /* A_LEARN: target LUFS, ceiling dBTP (NAN: keep), seconds (0: the meter's) */
 };
 
@@ -244,6 +248,50 @@ static int parse_session(struct osc_req *r, const char *addr, const char *ep, co
         return 0;
     }
     return -1;
+}
+
+/* /scene/store i:N [s:NAME], /scene/recall i:N [f:SECONDS], /scene/list. 0 when addr is one. */
+static int parse_scene(struct osc_req *r, const char *addr, const char *ep, const char *types,
+                       lo_arg **argv, int argc, lo_message m)
+{
+    char why[200];
+    unsigned n = 0;
+    double secs = 0;
+    enum osc_session_op op;
+    if (!strcmp(addr, "/scene/list")) {
+        if (argc) return fail(r, ep, "use /scene/list (no arguments)"), 0;
+        new_act(r, A_SESSION, m)->op = SES_SCENE_LIST;
+        return 0;
+    } else if (!strcmp(addr, "/scene/store")) {
+        op = SES_SCENE_STORE;
+        if (argc < 1 || argc > 2 || whole(types[0], argv[0], 1, STEMD_SCENES, &n) < 0 ||
+            (argc == 2 && types[1] != LO_STRING && types[1] != LO_SYMBOL)) {
+            snprintf(why, sizeof why, "use /scene/store i:N [s:NAME] (N 1 to %d)", STEMD_SCENES);
+            return fail(r, ep, why), 0;
+        }
+        if (argc == 2 && presetlib_name_check((const char *)argv[1], why, sizeof why) < 0)
+            return fail(r, ep, why), 0;
+    } else if (!strcmp(addr, "/scene/recall")) {
+        op = SES_SCENE_RECALL;
+        if (argc < 1 || argc > 2 || whole(types[0], argv[0], 1, STEMD_SCENES, &n) < 0 ||
+            (argc == 2 && osc_arg_number(types[1], argv[1], &secs) < 0)) {
+            snprintf(why, sizeof why, "use /scene/recall i:N [f:SECONDS] (N 1 to %d)",
+                     STEMD_SCENES);
+            return fail(r, ep, why), 0;
+        }
+        if (!(secs >= 0 && secs <= MORPH_MAX_SECONDS)) {
+            snprintf(why, sizeof why, "SECONDS is 0 (at once) to %g", (double)MORPH_MAX_SECONDS);
+            return fail(r, ep, why), 0;
+        }
+    } else {
+        return -1;
+    }
+    struct osc_action *a = new_act(r, A_SESSION, m);
+    a->op = op;
+    a->scene = (int)n;
+    a->secs = secs;
+    a->name = op == SES_SCENE_STORE && argc == 2 ? (const char *)argv[1] : NULL;
+    return 0;
 }
 
 /* Validate one message and record what it asks for. */
@@ -452,6 +500,7 @@ static void parse_msg(struct osc_req *r, const unsigned char *data, size_t len)
         has_prefix(addr, "/ab")) {
         if (parse_session(r, addr, ep, types, argv, argc, m) == 0) return;
     }
+    if (has_prefix(addr, "/scene/") && parse_scene(r, addr, ep, types, argv, argc, m) == 0) return;
     if (strcmp(addr, "/record/start") == 0) {
         if (argc > 1 || (argc == 1 && types[0] != LO_STRING && types[0] != LO_SYMBOL)) {
             fail(r, ep, "use /record/start [s:FILE_NAME] (in --record-dir; default: a timestamp)");
@@ -490,7 +539,7 @@ parameter:
              "/meters /loudness/reset /loudness/learn /loudness/learn/cancel /record/start "
              "/record/stop /record/status /preset/part "
              "/preset/save /preset/load /preset/list /preset/delete /preset/rename /undo /redo "
-             "/undo/list /ab /ab/select /ab/copy");
+             "/undo/list /ab /ab/select /ab/copy /scene/store /scene/recall /scene/list");
         return;
     }
     if (argc == 0) {
@@ -766,7 +815,8 @@ static void run_action(struct osc_req *r, struct osc_action *a)
                           a->name, r->now);
         break;
     case A_SESSION:
-        r->nerr += osc_session_run(o, &r->out, a->op, r->source, a->name, a->name2);
+        r->nerr +=
+            osc_session_run(o, &r->out, a->op, r->source, a->name, a->name2, a->scene, a->secs);
         break;
     case A_LEARN:
         osc_learn_start(o, r->from, r->source, a->learn[0], a->learn[1], a->learn[2], r->now);

@@ -219,7 +219,7 @@ void out_init(struct osc_out *out, struct osc *o, const struct osc_addr *to);
 /* Append one built message; sends the bundle first when it would overflow. */
 void out_add(struct osc_out *out, const unsigned char *msg, int len);
 void out_flush(struct osc_out *out);
-/* Build and append one message (oscw_message's tags). */
+/* Build and append one message: tags i (int), f (double), s (const char *), h (int64_t). */
 void out_msg(struct osc_out *out, const char *addr, const char *types, ...);
 void out_error(struct osc_out *out, const char *path, const char *reason);
 
@@ -330,11 +330,14 @@ enum osc_session_op {
     SES_UNDO_LIST,
     SES_AB_SELECT, /* a "A" or "B" */
     SES_AB_COPY,   /* a "A>B" or "B>A" */
-    SES_AB_STATUS
+    SES_AB_STATUS,
+    SES_SCENE_STORE,  /* n the slot, a NAME or NULL */
+    SES_SCENE_RECALL, /* n the slot, secs the morph */
+    SES_SCENE_LIST
 };
 /* Run one and answer into out (errors as /error). Returns the /error replies sent. */
 unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op op, int source,
-                         const char *a, const char *b);
+                         const char *a, const char *b, int n, double secs);
 /* notice.c: osc_notice's queue, sent by the tick. */
 void osc_notices_flush(struct osc *o);
 

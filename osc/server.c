@@ -66,6 +66,8 @@ void out_msg(struct osc_out *out, const char *addr, const char *types, ...)
             oscw_b_float(b, (float)va_arg(ap, double));
         else if (*t == 's')
             oscw_b_str(b, va_arg(ap, const char *));
+        else if (*t == 'h')
+            oscw_b_int64(b, va_arg(ap, int64_t));
     }
     va_end(ap);
     int len = oscw_b_finish(b, addr, out->o->bigmsg, sizeof out->o->bigmsg);

@@ -1,7 +1,9 @@
 /* osc/session.c: the session commands: the preset library (/preset/save, load, list, delete,
- * rename: server/presetlib.h), undo (/undo, /redo, /undo/list: server/undo.h) and the A/B
- * slots (/ab, /ab/select, /ab/copy: server/ab.h). dispatch.c
+ * rename: server/presetlib.h), undo (/undo, /redo, /undo/list: server/undo.h), the A/B
+ * slots (/ab, /ab/select, /ab/copy: server/ab.h) and the scenes (/scene/store, /scene/recall,
+ * /scene/list: server/scenes.h). dispatch.c
  * checks their arguments; here they run and answer. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "osc/internal.h"
 #include "server/ab.h"
 #include "server/presetlib.h"
+#include "server/scenes.h"
 #include "server/undo.h"
 
 /* One /error per line of err (a preset's bad lines), at most max; returns how many. */
@@ -25,8 +28,16 @@ static unsigned errors(struct osc_out *out, const char *path, char *err, unsigne
     return n;
 }
 
+static void utc(int64_t s, char *buf, size_t len)
+{
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op op, int source,
-                         const char *a, const char *b)
+                         const char *a, const char *b, int slot, double secs)
 {
     char err[2048], desc[UNDO_DESC_MAX];
     unsigned n = 0;
@@ -55,10 +66,7 @@ unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op
             return errors(out, "/preset/list", err, 1);
         for (size_t i = 0; i < k; i++) {
             char when[32];
-            time_t t = (time_t)v[i].mtime_s;
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            utc(v[i].mtime_s, when, sizeof when);
             out_msg(out, "/preset/list/reply", "ss", v[i].name, when);
         }
         out_msg(out, "/preset/list/end", "i", (int)k);
@@ -100,8 +108,40 @@ unsigned osc_session_run(struct osc *o, struct osc_out *out, enum osc_session_op
         out_msg(out, "/ab/copied", "s", a);
         return 0;
     case SES_AB_STATUS: {
-        char slot[2] = {stemd_ab_active(o->sd), 0};
-        out_msg(out, "/ab", "s", slot);
+        char active[2] = {stemd_ab_active(o->sd), 0};
+        out_msg(out, "/ab", "s", active);
+        return 0;
+    }
+    case SES_SCENE_STORE:
+        /* A state file that cannot be written is an error, but the slot holds the scene. */
+        rc = stemd_scene_store(o->sd, slot, a, err, sizeof err);
+        if (rc < 0 && rc != -EINVAL && rc != -ENOMEM) errors(out, "/scene/store", err, 1);
+        if (rc == -EINVAL || rc == -ENOMEM) return errors(out, "/scene/store", err, 1);
+        {
+            struct stemd_scene_info v[STEMD_SCENES];
+            stemd_scene_list(o->sd, v);
+            out_msg(out, "/scene/stored", "is", slot, v[slot - 1].name);
+        }
+        return rc < 0;
+    case SES_SCENE_RECALL:
+        if (stemd_scene_recall(o->sd, slot, secs, source, err, sizeof err) < 0)
+            return errors(out, "/scene/recall", err, 1);
+        out_msg(out, "/scene/recalled", "if", slot, (float)secs);
+        return 0;
+    case SES_SCENE_LIST: {
+        struct stemd_scene_info v[STEMD_SCENES];
+        struct stemd_scene_morph mo;
+        stemd_scene_list(o->sd, v);
+        for (int i = 0; i < STEMD_SCENES; i++) {
+            char when[32] = "";
+            if (v[i].used) utc(v[i].stored_s, when, sizeof when);
+            out_msg(out, "/scene/list/reply", "iiss", i + 1, v[i].used, v[i].name, when);
+        }
+        /* the last recall: slot, seconds, its morph (pending|running|done|none), first frame */
+        stemd_scene_morph(o->sd, &mo);
+        static const char *const state[] = {"pending", "running", "done"};
+        out_msg(out, "/scene/list/end", "ifsh", mo.slot, mo.seconds,
+                mo.seconds > 0 ? state[mo.state] : "none", (int64_t)mo.frame);
         return 0;
     }
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dsp/lookup.h"
+#include "dsp/morph.h"
 #include "dsp/preset.h"
 #include "server/log.h"
 #include "server/publish.h"
@@ -82,6 +83,38 @@ static int refuse(struct stemd *sd, const struct param_change *c, size_t i, size
     return -EINVAL;
 }
 
+/* The morph the new snapshot s carries (wlock held): a recall's new plan; else the running one,
+ * less the values this change moved (they follow their new values at once); none after a reset
+ * or once the process thread has run it to its end. */
+static void follow_plan(struct stemd *sd, struct snap *s, const struct params *prev,
+                        const struct param_change *c, size_t n, int reset)
+{
+    struct control *ctl = &sd->ctl;
+    struct morph_plan *old = ctl->plan, *next = old;
+    if (ctl->next_plan) {
+        next = ctl->next_plan;
+        ctl->next_plan = NULL;
+    } else if (old && (reset || engine_morph_done(&sd->eng) == old->id)) {
+        next = NULL;
+    } else if (old) {
+        unsigned *offs = malloc(n * sizeof *offs), k = 0;
+        for (size_t i = 0; offs && i < n; i++) {
+            unsigned off = morph_offset(&c[i].ref);
+            if (morph_plan_has(old, off) &&
+                params_get(prev, &c[i].ref) != params_get(s->p, &c[i].ref))
+                offs[k++] = off;
+        }
+        /* out of memory: no morph (the values jump to the scene's, smoothed as any change) */
+        if (!offs || k) next = offs ? morph_plan_without(old, offs, k) : NULL;
+        free(offs);
+    }
+    s->plan = next;
+    if (next != old) {
+        ctl->plan = next;
+        if (old) control_retire(sd, morph_plan_free, old);
+    }
+}
+
 /* stemd_apply, optionally from the defaults (reset: every other parameter returns to its
  * default in the same snapshot). */
 static int apply(struct stemd *sd, const struct param_change *c, size_t n, int source, int reset,
@@ -125,6 +158,7 @@ static int apply(struct stemd *sd, const struct param_change *c, size_t n, int s
         pthread_mutex_unlock(&ctl->wlock);
         return 0;
     }
+    follow_plan(sd, s, cur, c, n, reset);
     struct snap *prev = snap_publish(sd, s);
     if (ctl->nlisteners && (reset || n > NOTIFY_BY_CHANGE)) {
         notify_diff(sd, prev->p, s->p, source, s->seq);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsp/morph.h"
 #include "server/engine.h"
 #include "server/log.h"
 #include "server/ports.h"
@@ -19,6 +20,7 @@ void graph_free(void *ptr)
     struct graph *g = ptr;
     if (g) {
         mix_destroy(g->mix);
+        morph_free(g->morph);
         free(g->meters);
         free(g);
     }
@@ -34,7 +36,8 @@ static int graph_new(struct stemd *sd, unsigned rate, struct graph **out)
         return rc;
     }
     g->meters = mix_meters_new(sd->cfg.nstems);
-    if (!g->meters) {
+    g->morph = morph_new(sd->cfg.nstems);
+    if (!g->meters || !g->morph) {
         graph_free(g);
         return -ENOMEM;
     }
@@ -144,6 +147,8 @@ int engine_init(struct stemd *sd)
     e->in = calloc(2 * ns, sizeof *e->in);
     e->in_l = calloc(ns, sizeof *e->in_l);
     e->in_r = calloc(ns, sizeof *e->in_r);
+    e->in_lo = calloc(ns, sizeof *e->in_lo);
+    e->in_ro = calloc(ns, sizeof *e->in_ro);
     e->loud_scratch = calloc(MIX_LOUDNESS_QUEUE, sizeof *e->loud_scratch);
     e->meters = meters_rt_new(ns);
     /* 8192 quarters = 13 minutes of loudness blocks: the control thread drains every 20 ms. */
@@ -151,8 +156,8 @@ int engine_init(struct stemd *sd)
     e->midi_rx = jack_ringbuffer_create(STEMD_MIDI_RING_BYTES);
     e->midi_tx = jack_ringbuffer_create(STEMD_MIDI_RING_BYTES);
     e->midi_scratch = calloc(1, sizeof(struct stemd_midi_hdr) + STEMD_MIDI_MSG_MAX);
-    if (!e->in || !e->in_l || !e->in_r || !e->loud_scratch || !e->meters || !e->loud_rb ||
-        !e->midi_rx || !e->midi_tx || !e->midi_scratch)
+    if (!e->in || !e->in_l || !e->in_r || !e->in_lo || !e->in_ro || !e->loud_scratch ||
+        !e->meters || !e->loud_rb || !e->midi_rx || !e->midi_tx || !e->midi_scratch)
         return -ENOMEM;
     jack_ringbuffer_mlock(e->loud_rb);
     jack_ringbuffer_mlock(e->midi_rx);
@@ -173,6 +178,8 @@ void engine_fini(struct stemd *sd)
     free(e->in);
     free(e->in_l);
     free(e->in_r);
+    free(e->in_lo);
+    free(e->in_ro);
     free(e->loud_scratch);
     free(e->meters);
     if (e->loud_rb) jack_ringbuffer_free(e->loud_rb);

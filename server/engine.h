@@ -20,6 +20,7 @@
 struct graph {
     uint64_t gen; /* 1, 2, ...: which graph this is (a freed one's address may come back) */
     struct mix *mix;
+    struct morph *morph;       /* the process thread's: a scene recall's morph (dsp/morph.h) */
     struct mix_meters *meters; /* scratch for mix_take_meters, used by the process thread */
     unsigned rate_hz, latency_frames;
     atomic_int needs_reset; /* set by the main thread after a reconnect; RT clears it */
@@ -43,6 +44,7 @@ struct engine {
     _Atomic uint64_t midi_rx_events, midi_rx_dropped, midi_tx_events, midi_tx_dropped;
     /* The process thread's own scratch, sized at start (no allocation later). */
     const float **in_l, **in_r;
+    const float **in_lo, **in_ro; /* in_l, in_r at a morph piece's offset */
     double *loud_scratch;
     jack_ringbuffer_t *loud_rb; /* doubles: RT writes, the control thread reads */
     struct meters_rt *meters;
@@ -63,6 +65,9 @@ struct engine {
     _Atomic uint64_t cb_max_us;   /* longest process callback since start, microseconds */
     _Atomic uint64_t cb_overruns; /* callbacks that took longer than their period */
     _Atomic uint64_t seen_seq, seen_frame, seen_cycle; /* first cycle that used a snapshot */
+    /* Morphs (server/scenes.c reads): the last plan that started, its first JACK frame (stored
+     * before the id, release), and the last that ran to its end. */
+    _Atomic uint64_t morph_started, morph_start_frame, morph_done;
     atomic_int conn_changed;   /* port-connect callback: re-read connections */
     atomic_int ports_appeared; /* port-registration callback: retry remembered connections */
     int64_t conn_changed_ms;
@@ -115,6 +120,18 @@ static inline uint64_t engine_cycles(struct engine *e)
 static inline int engine_in_callback(struct engine *e)
 {
     return atomic_load_explicit(&e->in_callback, memory_order_acquire);
+}
+/* The id of the last morph the callback ran to its end (0: none). */
+static inline uint64_t engine_morph_done(struct engine *e)
+{
+    return atomic_load_explicit(&e->morph_done, memory_order_acquire);
+}
+/* The id of the last morph the callback started, and its first JACK frame in *frame. */
+static inline uint64_t engine_morph_started(struct engine *e, uint64_t *frame)
+{
+    uint64_t id = atomic_load_explicit(&e->morph_started, memory_order_acquire);
+    *frame = atomic_load_explicit(&e->morph_start_frame, memory_order_relaxed);
+    return id;
 }
 /* The ring of K-weighted 100 ms energies the callback writes (doubles; one control-thread reader).
  */

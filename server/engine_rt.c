@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/morph.h"
 #include "server/engine.h"
 #include "server/meters.h"
 #include "server/recorder.h"
@@ -24,6 +25,27 @@ static void ramp(float *l, float *r, unsigned n, unsigned *left, int up)
         r[i] *= gain;
         if (*left) (*left)--;
     }
+}
+
+/* One piece of the period through the mix, with the values morph_run chose for it. */
+struct piece {
+    struct engine *e;
+    struct mix *mix;
+    unsigned ns;
+    float *out_l, *out_r;
+};
+
+static void run_piece(void *ctx, const struct params *p, unsigned off, unsigned n)
+{
+    struct piece *pc = ctx;
+    struct engine *e = pc->e;
+    const float **il = e->in_l, **ir = e->in_r;
+    if (off) {
+        for (unsigned k = 0; k < pc->ns; k++)
+            e->in_lo[k] = e->in_l[k] + off, e->in_ro[k] = e->in_r[k] + off;
+        il = e->in_lo, ir = e->in_ro;
+    }
+    mix_process(pc->mix, p, il, ir, pc->out_l + off, pc->out_r + off, n);
 }
 
 /* Runs in JACK's process thread. jack.h: "The code in the supplied function must be suitable
@@ -63,6 +85,7 @@ int engine_rt_process(jack_nframes_t n, void *arg)
             /* Clear the states only (bounded); the units keep their targets and the output
              * fades in over RAMP_FRAMES. (mix_reset with a snapshot pre-rolls 250 ms: not here.) */
             mix_reset(g->mix, NULL);
+            morph_reset(g->morph);
             e->rt_ramp = RAMP_FRAMES;
         } else if (g->gen != e->rt_graph_gen && e->rt_graph_gen) {
             e->rt_ramp = RAMP_FRAMES;
@@ -72,7 +95,16 @@ int engine_rt_process(jack_nframes_t n, void *arg)
             e->in_l[k] = jack_port_get_buffer(e->in[2 * k], n);
             e->in_r[k] = jack_port_get_buffer(e->in[2 * k + 1], n);
         }
-        mix_process(g->mix, s->p, e->in_l, e->in_r, out_l, out_r, n);
+        /* A scene recall's morph, when the snapshot carries one, else one call. */
+        struct piece pc = {e, g->mix, ns, out_l, out_r};
+        unsigned at = 0;
+        if (morph_run(g->morph, mix_phase(g->mix), s->p, s->seq, s->plan, n, run_piece, &pc, &at)) {
+            atomic_store_explicit(&e->morph_start_frame, jack_last_frame_time(e->client) + at,
+                                  memory_order_relaxed);
+            atomic_store_explicit(&e->morph_started, s->plan->id, memory_order_release);
+        }
+        if (morph_done_id(g->morph) != atomic_load_explicit(&e->morph_done, memory_order_relaxed))
+            atomic_store_explicit(&e->morph_done, morph_done_id(g->morph), memory_order_release);
         if (e->rt_ramp) ramp(out_l, out_r, n, &e->rt_ramp, 1);
         if (atomic_load_explicit(&e->quiesce, memory_order_acquire)) {
             /* Stopping: fade out (no click for whatever listens), then only silence, so the

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "dsp/lookup.h"
+#include "dsp/morph.h"
 #include "server/log.h"
 #include "server/metertap.h"
 #include "server/server.h"
@@ -47,6 +48,7 @@ struct snap *snap_new(struct stemd *sd, const struct params *p)
         return NULL;
     s->size = size;
     s->p = (struct params *)(void *)(s + 1);
+    s->plan = c->plan; /* a morph goes on through every change (control.c takes values out) */
     memcpy(s->p, p, size);
     return s;
 }
@@ -237,6 +239,9 @@ void control_fini(struct stemd *sd)
     c->cur = NULL;
     snap_free(c->spare);
     c->spare = NULL;
+    morph_plan_free(c->plan);
+    morph_plan_free(c->next_plan);
+    c->plan = c->next_plan = NULL;
     loudness_free(c->loud);
     params_lookup_free(c->lookup);
     c->lookup = NULL;

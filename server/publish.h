@@ -26,6 +26,9 @@ struct snap {
     uint64_t seq;
     size_t size;
     struct params *p;
+    /* A scene recall's morph towards p (dsp/morph.h), NULL for none; owned by the control
+     * state (ctl.plan), shared by the snapshots that point to it, retired when replaced. */
+    const struct morph_plan *plan;
 };
 
 struct control {
@@ -34,6 +37,8 @@ struct control {
     struct snap *spare;           /* a freed snapshot kept for the next change (wlock held) */
     struct params_lookup *lookup; /* paths of this mix (its stem names), built once */
     uint64_t seq;
+    struct morph_plan *plan;      /* the snapshots' morph (wlock held), NULL for none */
+    struct morph_plan *next_plan; /* a recall's, for the next snapshot only (wlock held) */
     struct {
         stemd_listener_fn fn;
         void *ctx;

@@ -166,8 +166,8 @@ int stemd_init(struct stemd *sd)
     }
     if ((rc = load_parameters(sd)) < 0) return rc;
     /* After the load: the state stemd starts in is where undo stops. */
-    if ((rc = undo_init(sd)) < 0 || (rc = ab_init(sd)) < 0) {
-        log_err("cannot start: undo, A/B: %s", strerror(-rc));
+    if ((rc = undo_init(sd)) < 0 || (rc = ab_init(sd)) < 0 || (rc = scenes_init(sd)) < 0) {
+        log_err("cannot start: undo, A/B, scenes: %s", strerror(-rc));
         return rc;
     }
     ports_remember_config(sd);
@@ -182,6 +182,7 @@ void stemd_fini(struct stemd *sd)
     recorder_fini(sd); /* after the last cycle: the whole ring reaches the file */
     control_stop(sd);
     engine_fini(sd);
+    scenes_fini(sd);
     ab_fini(sd);
     undo_fini(sd);
     control_fini(sd);

@@ -22,6 +22,7 @@
 #include "server/presetlib.h"
 #include "server/publish.h"
 #include "server/recorder.h"
+#include "server/scenes.h"
 #include "server/undo.h"
 
 struct stemd {
@@ -36,6 +37,7 @@ struct stemd {
     struct presetlib presets;
     struct undo undo;
     struct ab ab;
+    struct scenes scenes;
     pthread_key_t rt_key; /* its destructor marks the process thread out of the callback */
     int rt_key_made;
     double start_s;

@@ -479,8 +479,10 @@ static void finish_recording(struct jackio *x, const jack_latency_range_t *lat, 
     fprintf(stderr, "stemd-jackio: recorded %llu frames (%.2f s) to %s\n", frames,
             (double)frames / x->rate, x->rec_path);
     if (x->nplay && atomic_load(&x->ps.started))
-        fprintf(stderr, "stemd-jackio: playback started %d frames after the recording%s\n", offset,
-                offset == 0 ? " (same JACK cycle)" : "");
+        fprintf(stderr,
+                "stemd-jackio: playback started %d frames after the recording%s, at JACK frame "
+                "%u\n",
+                offset, offset == 0 ? " (same JACK cycle)" : "", atomic_load(&x->ps.frame));
     fprintf(stderr,
             "stemd-jackio: capture latency of the recorded ports: %u..%u frames "
             "(%.2f ms): recording frame t+%u is file frame t\n",

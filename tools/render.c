@@ -20,6 +20,7 @@
 #include "tools/pipeline.h"
 #include "tools/pool.h"
 #include "tools/report.h"
+#include "tools/timeline.h"
 
 #define CHUNK 4096
 /* Chunks in flight between the two threads: the stems of the next ones are computed while the
@@ -47,6 +48,7 @@ struct slot {
     float *in; /* stem k's left at in + 2k * CHUNK, its right at in + (2k + 1) * CHUNK */
     float *l, *r;
     unsigned n;
+    sf_count_t at; /* its first frame */
 };
 
 struct render {
@@ -61,6 +63,8 @@ struct render {
     struct slot slot[PIPE_CHUNKS]; /* chunks in flight (the serial path uses the first) */
     int pipelined;                 /* the stems stage on a thread of its own */
     int progress;
+    const struct timeline *tl;              /* --scene recalls, NULL for none */
+    struct timeline_stage st_stems, st_bus; /* each stage's walk through them */
 };
 
 static void usage(FILE *f)
@@ -80,16 +84,22 @@ static void usage(FILE *f)
             (double)(t), w);
     STEMD_TARGETS(PLATFORM_ROW)
 #undef PLATFORM_ROW
-    fprintf(f, "      --float           write 32-bit float (WAV, W64, CAF)\n"
-               "      --bits 16|24      integer word length (default 24)\n"
-               "      --no-dither       no TPDF dither when writing integer samples\n"
-               "  -j, --json            print the loudness report as one JSON object\n"
-               "  -a, --analyze FILE    meter FILE without processing\n"
-               "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
-               "                        and the master bus, more also share the stems\n"
-               "  -q, --quiet           no progress\n"
-               "  -h, --help            this text\n"
-               "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
+    fprintf(f,
+            "      --float           write 32-bit float (WAV, W64, CAF)\n"
+            "      --bits 16|24      integer word length (default 24)\n"
+            "      --no-dither       no TPDF dither when writing integer samples\n"
+            "  -j, --json            print the loudness report as one JSON object\n"
+            "  -a, --analyze FILE    meter FILE without processing\n"
+            "      --scene FILE@TIME[:SECONDS]\n"
+            "                        recall the scene in FILE (a preset: stemd's\n"
+            "                        STATE_DIR/NAME.sceneN) at TIME (seconds, or frames: 96000f),\n"
+            "                        morphing over SECONDS (0-10) as /scene/recall does, from the\n"
+            "                        first 32-frame boundary at or after TIME (repeatable)\n"
+            "  -T, --threads N       threads (default: the cores, 1..16): 2 pipeline the stems\n"
+            "                        and the master bus, more also share the stems\n"
+            "  -q, --quiet           no progress\n"
+            "  -h, --help            this text\n"
+            "Example: stemd-render -p master.preset -t -14 -o master.wav drums.wav bass.wav\n");
 }
 
 /* Dither modes are the table's /bus/dither names ("off|16bit|24bit"): a mode's word length is
@@ -252,18 +262,42 @@ static int read_stems(struct render *rd, sf_count_t pos, unsigned n, struct slot
             l[i] = r[i] = 0.0f;
     }
     sl->n = n;
+    sl->at = pos;
     return 0;
+}
+
+/* Frames off.. of a chunk through one stage, with the values p (a morph's piece, or the whole
+ * chunk). */
+struct piece {
+    struct render *rd;
+    struct slot *sl;
+};
+
+static void stems_piece(void *ctx, const struct params *p, unsigned off, unsigned n)
+{
+    struct piece *pc = ctx;
+    const float *inl[STEMD_MAX_STEMS], *inr[STEMD_MAX_STEMS];
+    for (unsigned k = 0; k < pc->rd->nstems; k++) {
+        inl[k] = pc->sl->in + 2 * k * CHUNK + off;
+        inr[k] = inl[k] + CHUNK;
+    }
+    mix_stems(pc->rd->mix, p, inl, inr, pc->sl->l + off, pc->sl->r + off, n);
+}
+
+static void bus_piece(void *ctx, const struct params *p, unsigned off, unsigned n)
+{
+    struct piece *pc = ctx;
+    mix_bus(pc->rd->mix, p, pc->sl->l + off, pc->sl->r + off, n);
 }
 
 /* The stems stage of one chunk: its stems through their strips, summed. */
 static void stems_slot(struct render *rd, const struct params *p, struct slot *sl)
 {
-    const float *inl[STEMD_MAX_STEMS], *inr[STEMD_MAX_STEMS];
-    for (unsigned k = 0; k < rd->nstems; k++) {
-        inl[k] = sl->in + 2 * k * CHUNK;
-        inr[k] = inl[k] + CHUNK;
-    }
-    mix_stems(rd->mix, p, inl, inr, sl->l, sl->r, sl->n);
+    struct piece pc = {rd, sl};
+    if (rd->tl)
+        timeline_run(&rd->st_stems, sl->at, sl->n, stems_piece, &pc);
+    else
+        stems_piece(&pc, p, 0, sl->n);
 }
 
 struct stems_worker {
@@ -309,6 +343,15 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
         }
     }
     mix_reset(rd->mix, p);
+    if (rd->tl) { /* each pass walks the recalls from the start */
+        timeline_stage_free(&rd->st_stems);
+        timeline_stage_free(&rd->st_bus);
+        if (timeline_stage_init(&rd->st_stems, rd->tl, p) < 0 ||
+            timeline_stage_init(&rd->st_bus, rd->tl, p) < 0) {
+            fprintf(stderr, "stemd-render: out of memory\n");
+            return -1;
+        }
+    }
     if (rd->pipelined) {
         w.pl = pipeline_new(PIPE_CHUNKS);
         if (w.pl && pthread_create(&th, NULL, stems_thread, &w) != 0) {
@@ -343,7 +386,11 @@ static int render_pass(struct render *rd, const struct params *p, SNDFILE *out, 
         if (w.pl) pipeline_wait(w.pl, q);
         struct slot *sl = &rd->slot[q % nslots];
         unsigned n = sl->n;
-        mix_bus(rd->mix, p, sl->l, sl->r, n);
+        struct piece pc = {rd, sl};
+        if (rd->tl)
+            timeline_run(&rd->st_bus, sl->at, n, bus_piece, &pc);
+        else
+            bus_piece(&pc, p, 0, n);
         unsigned skip = pos < (sf_count_t)lat ? (unsigned)((sf_count_t)lat - pos) : 0;
         if (skip > n) skip = n;
         unsigned m = n - skip;
@@ -596,17 +643,25 @@ static int find_target(struct render *rd, struct params *p, const struct params 
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"preset", required_argument, 0, 'p'},
-        {"set", required_argument, 0, 's'},    {"target-lufs", required_argument, 0, 't'},
-        {"target", required_argument, 0, 'P'}, {"float", no_argument, 0, 'F'},
-        {"bits", required_argument, 0, 'b'},   {"no-dither", no_argument, 0, 'D'},
-        {"json", no_argument, 0, 'j'},         {"analyze", required_argument, 0, 'a'},
-        {"quiet", no_argument, 0, 'q'},        {"threads", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"preset", required_argument, 0, 'p'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"target-lufs", required_argument, 0, 't'},
+                                         {"target", required_argument, 0, 'P'},
+                                         {"float", no_argument, 0, 'F'},
+                                         {"bits", required_argument, 0, 'b'},
+                                         {"no-dither", no_argument, 0, 'D'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"analyze", required_argument, 0, 'a'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"threads", required_argument, 0, 'T'},
+                                         {"scene", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *out_path = NULL, *preset = NULL, *analyze_path = NULL;
-    const char *sets[256];
-    unsigned nsets = 0;
+    const char *sets[256], *scenes[TIMELINE_MAX];
+    unsigned nsets = 0, nscenes = 0;
+    struct timeline tl = {0};
     int is_float = 0, bits = 24, no_dither = 0, json = 0, quiet = 0, c, status = 1;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     struct pool *pool = NULL;
@@ -685,6 +740,13 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'c':
+            if (nscenes == TIMELINE_MAX) {
+                fprintf(stderr, "stemd-render: at most %d --scene options\n", TIMELINE_MAX);
+                return 2;
+            }
+            scenes[nscenes++] = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -704,6 +766,11 @@ int main(int argc, char **argv)
         return 2;
     }
     if (platform) target = platform->lufs;
+    if (nscenes && isfinite(target)) {
+        fprintf(stderr, "stemd-render: --scene and a loudness target do not go together: the "
+                        "target sets one static chain's drive; render, then measure\n");
+        return 2;
+    }
     if (!out_path || optind >= argc) {
         usage(stderr);
         return 2;
@@ -759,6 +826,18 @@ int main(int argc, char **argv)
                 "or write %d-bit integers\n",
                 bus_bits, holds, bus_bits);
         goto done;
+    }
+
+    for (unsigned i = 0; i < nscenes; i++) {
+        char why[600];
+        if (timeline_add(&tl, scenes[i], p, &rd.pn, rd.rate, read_file, why, sizeof why) < 0) {
+            fprintf(stderr, "stemd-render: %s; nothing rendered\n", why);
+            goto done;
+        }
+    }
+    if (nscenes) {
+        if (timeline_finish(&tl, p, rd.rate) < 0) goto oom;
+        rd.tl = &tl;
     }
 
     if (mix_create(&rd.mix, rd.nstems, rd.rate) < 0) goto oom;
@@ -826,6 +905,9 @@ done:
     free(rd.ibuf), free(rd.obuf);
     mix_destroy(rd.mix);
     pool_free(pool);
+    timeline_stage_free(&rd.st_stems);
+    timeline_stage_free(&rd.st_bus);
+    timeline_free(&tl);
     params_free(p);
     params_free(user);
     return status;

@@ -1,7 +1,7 @@
 /* tools/stemctl.c: stemd's OSC client for people and scripts: set, get, list, dump, load,
- * status, watch, record, preset, undo, redo, ab, midi (learn, list, map, unmap, clear), and tablet
- * layouts (tools/layout.h). Exit status 0 on success; 1 on an /error or no answer in time (the
- * reason on stderr); 2 on a usage error. */
+ * status, watch, record, preset, scene, undo, redo, ab, midi (learn, list, map, unmap, clear), and
+ * tablet layouts (tools/layout.h). Exit status 0 on success; 1 on an /error or no answer in time
+ * (the reason on stderr); 2 on a usage error. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -66,6 +66,9 @@ static void usage(FILE *f)
            "  preset save NAME [PREFIX]|load NAME|list|delete NAME|rename OLD NEW\n"
            "                                  stemd's preset library (--preset-dir); a save\n"
            "                                  with PREFIX (/bus, /stem/vocals) keeps that part\n"
+           "  scene store N [NAME]|recall N [SECONDS]|list\n"
+           "                                  the 8 scene slots; a recall with SECONDS (0-10)\n"
+           "                                  morphs every value there along its taper\n"
            "  undo | redo | undo list         step back or forward (a bundle or a preset load\n"
            "                                  is one step); list the steps\n"
            "  ab | ab select A|B | ab copy A>B|B>A\n"
@@ -644,20 +647,49 @@ static void on_session(void *ctx, const char *path, lo_message m)
         printf("deleted %s\n", (const char *)a[0]);
     else if (!strcmp(path, "/preset/renamed") && !strcmp(t, "ss"))
         printf("renamed %s to %s\n", (const char *)a[0], (const char *)a[1]);
+    else if (!strcmp(path, "/scene/stored") && !strcmp(t, "is"))
+        printf("stored scene %d: %s\n", (int)oscc_num(m, 0), (const char *)a[1]);
+    else if (!strcmp(path, "/scene/recalled") && !strcmp(t, "if"))
+        printf("recalled scene %d%s (%g s)\n", (int)oscc_num(m, 0),
+               oscc_num(m, 1) > 0 ? ", morphing" : "", oscc_num(m, 1));
+    else if (!strcmp(path, "/scene/list/reply") && !strcmp(t, "iiss"))
+        printf("%d  %-40s %s\n", (int)oscc_num(m, 0),
+               oscc_num(m, 1) != 0 ? (const char *)a[2] : "(empty)", (const char *)a[3]);
+    else if (!strcmp(path, "/scene/list/end") && !strcmp(t, "ifsh") && oscc_num(m, 0) > 0)
+        printf("last recall: scene %d, %g s, morph %s\n", (int)oscc_num(m, 0), oscc_num(m, 1),
+               (const char *)a[2]);
 }
 
 /* One session command, then a /ping: its /pong comes after every reply of the command (one
  * packet each, answered in order), so the answer is whole when it arrives. */
-static int session_cmd(struct ctl *x, const char *addr, char *const *args, int n, int timeout)
+static int session_typed(struct ctl *x, const char *addr, const char *types, char *const *args,
+                         int n, int timeout)
 {
     struct session se = {x};
-    static const char types[] = "ss";
-    if (n > 2) return 2;
-    if (send_msg(x, addr, types + 2 - n, args, n) < 0 || send_msg(x, "/ping", "", NULL, 0) < 0)
-        return 1;
+    if (send_msg(x, addr, types, args, n) < 0 || send_msg(x, "/ping", "", NULL, 0) < 0) return 1;
     int rc = pump_ctx(x, on_session, &se, timeout);
     if (rc == -2) fprintf(stderr, "stemctl: no answer from stemd within %d ms\n", timeout);
     return rc < 0 || x->errors ? 1 : 0;
+}
+
+static int session_cmd(struct ctl *x, const char *addr, char *const *args, int n, int timeout)
+{
+    static const char types[] = "ss";
+    return n > 2 ? 2 : session_typed(x, addr, types + 2 - n, args, n, timeout);
+}
+
+static int cmd_scene(struct ctl *x, int argc, char **argv, int timeout)
+{
+    if (argc == 1 && !strcmp(argv[0], "list"))
+        return session_typed(x, "/scene/list", "", NULL, 0, timeout);
+    if ((argc == 2 || argc == 3) && !strcmp(argv[0], "store"))
+        return session_typed(x, "/scene/store", argc == 3 ? "is" : "i", argv + 1, argc - 1,
+                             timeout);
+    if ((argc == 2 || argc == 3) && !strcmp(argv[0], "recall"))
+        return session_typed(x, "/scene/recall", argc == 3 ? "if" : "i", argv + 1, argc - 1,
+                             timeout);
+    fprintf(stderr, "stemctl: scene store N [NAME] | recall N [SECONDS] | list\n");
+    return 2;
 }
 
 static int cmd_preset(struct ctl *x, int argc, char **argv, int timeout)
@@ -955,6 +987,8 @@ int main(int argc, char **argv)
         rc = cmd_record(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "preset"))
         rc = cmd_preset(x, n, argv + i, timeout);
+    else if (!strcmp(cmd, "scene"))
+        rc = cmd_scene(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "loudness"))
         rc = cmd_loudness(x, n, argv + i, timeout);
     else if (!strcmp(cmd, "ab") && n == 0)
