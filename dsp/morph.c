@@ -72,6 +72,14 @@ struct morph_plan *morph_plan_without(const struct morph_plan *plan, const unsig
     return p;
 }
 
+void morph_plan_take_from(struct morph_plan *p, const struct morph_plan *old)
+{
+    float *from = vals(p->from);
+    const float *was = cvals(old->from);
+    for (unsigned off = 0; off < p->nvals && off < old->nvals; off++)
+        if (morph_plan_has(old, off)) from[off] = was[off];
+}
+
 int morph_plan_has(const struct morph_plan *plan, unsigned off)
 {
     return off < plan->nvals && (plan->bits[off / 8] >> (off % 8)) & 1;
@@ -135,6 +143,13 @@ void morph_free(struct morph *m)
 
 void morph_reset(struct morph *m)
 {
+    if (m->active) m->done_id = m->id; /* ended here: the status says so, control.c drops it */
+    m->active = 0;
+}
+
+void morph_seed(struct morph *m, uint64_t id)
+{
+    m->id = m->done_id = id;
     m->active = 0;
 }
 
@@ -171,6 +186,7 @@ static int begin(struct morph *m, const struct params *live, uint64_t seq,
                  const struct morph_plan *plan)
 {
     if (!plan) {
+        if (m->active) m->done_id = m->id;
         m->active = 0; /* the plan was dropped: the live values */
         return 0;
     }

@@ -52,6 +52,10 @@ struct morph_plan *morph_plan_without(const struct morph_plan *plan, const unsig
                                       unsigned n);
 /* Does value off (morph_offset) morph in plan? */
 int morph_plan_has(const struct morph_plan *plan, unsigned off);
+/* Not RT: p starts where old would have (old's values before its recall), for the values old
+ * moves: a recall that follows one the process thread has not started yet (both within a
+ * period) starts where the audio is, not at the first one's targets. */
+void morph_plan_take_from(struct morph_plan *p, const struct morph_plan *old);
 void morph_plan_free(void *plan);
 
 /* The offset of ref's value among a snapshot's values (bus first, then stem by stem). */
@@ -64,6 +68,9 @@ struct morph *morph_new(unsigned nstems);
 void morph_free(struct morph *m);
 /* RT: forget any morph (a reset of the graph). */
 void morph_reset(struct morph *m);
+/* Not RT, before the process thread sees m: take plan id as run already (a new graph for a new
+ * sample rate must not replay the morph the old one ran or was running). */
+void morph_seed(struct morph *m, uint64_t id);
 
 /* RT: run fn over n frames in pieces, each piece with the parameters of its sub-blocks.
  * phase is the stage's frame position in its current sub-block (mix_phase); live the published

@@ -85,9 +85,10 @@ static int refuse(struct stemd *sd, const struct param_change *c, size_t i, size
 
 /* The morph the new snapshot s carries (wlock held): a recall's new plan; else the running one,
  * less the values this change moved (they follow their new values at once); none after a reset
- * or once the process thread has run it to its end. */
-static void follow_plan(struct stemd *sd, struct snap *s, const struct params *prev,
-                        const struct param_change *c, size_t n, int reset)
+ * or once the process thread has run it to its end. Returns the plan s no longer carries (for
+ * the caller to retire after publishing s), or NULL. */
+static struct morph_plan *follow_plan(struct stemd *sd, struct snap *s, const struct params *prev,
+                                      const struct param_change *c, size_t n, int reset)
 {
     struct control *ctl = &sd->ctl;
     struct morph_plan *old = ctl->plan, *next = old;
@@ -109,10 +110,9 @@ static void follow_plan(struct stemd *sd, struct snap *s, const struct params *p
         free(offs);
     }
     s->plan = next;
-    if (next != old) {
-        ctl->plan = next;
-        if (old) control_retire(sd, morph_plan_free, old);
-    }
+    if (next == old) return NULL;
+    ctl->plan = next;
+    return old; /* to retire once s is published: the current snapshot still points to it */
 }
 
 /* stemd_apply, optionally from the defaults (reset: every other parameter returns to its
@@ -158,8 +158,9 @@ static int apply(struct stemd *sd, const struct param_change *c, size_t n, int s
         pthread_mutex_unlock(&ctl->wlock);
         return 0;
     }
-    follow_plan(sd, s, cur, c, n, reset);
+    struct morph_plan *left = follow_plan(sd, s, cur, c, n, reset);
     struct snap *prev = snap_publish(sd, s);
+    if (left) control_retire(sd, morph_plan_free, left);
     if (ctl->nlisteners && (reset || n > NOTIFY_BY_CHANGE)) {
         notify_diff(sd, prev->p, s->p, source, s->seq);
     } else if (ctl->nlisteners) {

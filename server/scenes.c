@@ -64,6 +64,10 @@ static void load(struct stemd *sd, struct scenes *sc, int n)
              ? -2
              : preset_apply(s->p, text, label, &sd->names, log_bad, NULL);
     free(text);
+    if (rc == -1) { /* out of memory: the file may be good; keep it for the next start */
+        log_err("scene %d not restored: out of memory", n);
+        return;
+    }
     if (rc != 0) {
         char bad[CONFIG_PATH_MAX + 100];
         snprintf(bad, sizeof bad, "%s.rejected", label);
@@ -210,6 +214,10 @@ int stemd_scene_recall(struct stemd *sd, int n, double seconds, int source, char
             return -ENOMEM;
         }
         sc->next_id++;
+        uint64_t frame;
+        const struct morph_plan *prev = sd->ctl.plan;
+        if (prev && engine_morph_started(&sd->eng, &frame) < prev->id)
+            morph_plan_take_from(plan, prev); /* two recalls within a period */
         sd->ctl.next_plan = plan;
     }
     size_t bad;
@@ -222,11 +230,13 @@ int stemd_scene_recall(struct stemd *sd, int n, double seconds, int source, char
         morph_plan_free(plan);
         plan = NULL;
     }
+    /* The plan is the control core's once published: a later change may retire it. */
+    uint64_t id = plan ? plan->id : 0;
     pthread_mutex_unlock(&sd->ctl.wlock);
     if (rc == 0) {
         sc->last = n;
-        sc->last_seconds = (float)seconds;
-        sc->last_id = plan ? plan->id : 0;
+        sc->last_seconds = plan ? (float)seconds : 0.0f; /* no plan: nothing to wait for */
+        sc->last_id = id;
     }
     pthread_mutex_unlock(&sc->lock);
     return rc;

@@ -211,6 +211,64 @@ static void test_slicing_and_changes(void)
     params_free(a), params_free(b), params_free(b2), params_free(c);
 }
 
+/* How a morph ends other than at its end: a reset, a dropped plan, a new graph seeded with the
+ * plan its predecessor ran (none replays); and a recall that follows one not yet started. */
+static void test_ends(void)
+{
+    struct params *a = params_new(NSTEMS), *b = params_new(NSTEMS);
+    set(a, "/stem/1/eq/2/freq", 200), set(b, "/stem/1/eq/2/freq", 5000);
+    struct morph_plan *plan = morph_plan_new(5, a, 0.2, RATE);
+    const unsigned frames = 4 * plan->len * DSP_SUB;
+    struct trace t = {ref_of("/stem/1/eq/2/freq"), calloc(frames, sizeof(float)), 0, NULL};
+    unsigned phase = 0, half = plan->len / 2 * DSP_SUB;
+
+    struct morph *m = morph_new(NSTEMS);
+    run(m, b, 2, plan, half, 64, &t, &phase);
+    int mid = morph_active(m) && morph_done_id(m) == 0;
+    morph_reset(m);
+    t.at = 0;
+    run(m, b, 2, plan, DSP_SUB, 64, &t, &phase);
+    ok(mid && !morph_active(m) && morph_done_id(m) == 5 && t.v[0] == 5000.0f,
+       "a reset mid-morph ends it: reported done (id %llu), the live value at once (%g), no "
+       "replay",
+       (unsigned long long)morph_done_id(m), t.v[0]);
+    morph_free(m);
+
+    m = morph_new(NSTEMS);
+    run(m, b, 2, plan, half, 64, &t, &phase);
+    run(m, b, 3, NULL, DSP_SUB, 64, &t, &phase);
+    ok(!morph_active(m) && morph_done_id(m) == 5, "a dropped plan mid-morph is reported done");
+    morph_free(m);
+
+    m = morph_new(NSTEMS);
+    morph_seed(m, 5);
+    t.at = 0, phase = 0;
+    run(m, b, 2, plan, DSP_SUB, 64, &t, &phase);
+    ok(!morph_active(m) && morph_done_id(m) == 5 && t.v[0] == 5000.0f,
+       "seeded with its plan (a new graph), a morph does not replay: the live value (%g)", t.v[0]);
+    morph_free(m);
+
+    /* a (200 Hz) -> mid (1000 Hz) recalled and, before any sub-block ran, mid -> b (5000 Hz):
+     * the second starts where the audio is (near 200: the first sub-block is one step on), not
+     * at the first one's target */
+    struct params *mid_p = params_dup(a);
+    set(mid_p, "/stem/1/eq/2/freq", 1000);
+    struct morph_plan *first = morph_plan_new(6, a, 0.2, RATE);
+    struct morph_plan *second = morph_plan_new(7, mid_p, 0.2, RATE);
+    morph_plan_take_from(second, first);
+    m = morph_new(NSTEMS);
+    t.at = 0, phase = 0;
+    run(m, b, 2, second, (second->len + 1) * DSP_SUB, 64, &t, &phase);
+    ok(t.v[0] < 300.0f && t.v[DSP_SUB] > t.v[0] && t.v[t.at - 1] == 5000.0f,
+       "a recall after one not yet started: from where the audio is (%g, then %.1f Hz), to the "
+       "last scene (%g)",
+       t.v[0], t.v[DSP_SUB], t.v[t.at - 1]);
+    morph_free(m);
+    morph_plan_free(first), morph_plan_free(second), morph_plan_free(plan);
+    free(t.v);
+    params_free(a), params_free(b), params_free(mid_p);
+}
+
 /* More moving values than MORPH_BUDGET: each refreshed every few sub-blocks, all exact at the
  * end. */
 static void test_budget(void)
@@ -332,6 +390,7 @@ int main(void)
     dsp_flush_denormals();
     test_tapers();
     test_slicing_and_changes();
+    test_ends();
     test_budget();
     test_audio();
     return done_testing();

@@ -45,8 +45,13 @@ int timeline_add(struct timeline *t, const char *arg, const struct params *base,
     double when = strtod(at + 1, &end);
     int frames = *end == 'f';
     if (frames) end++;
-    if (*end == ':') ev->seconds = strtod(end + 1, &end);
-    if (*end || end == at + 1 || !isfinite(when) || when < 0 ||
+    int no_seconds = 0;
+    if (*end == ':') {
+        const char *secs = end + 1;
+        ev->seconds = strtod(secs, &end);
+        no_seconds = end == secs; /* "x@10:" is a typo, not 0 s */
+    }
+    if (*end || end == at + 1 || no_seconds || !isfinite(when) || when < 0 ||
         when > 86400.0 * (frames ? rate : 1) ||
         !(ev->seconds >= 0 && ev->seconds <= MORPH_MAX_SECONDS)) {
         snprintf(err, errlen,
@@ -80,6 +85,23 @@ static int by_frame(const void *a, const void *b)
     return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
+/* plan less the values that differ between from and to. */
+static struct morph_plan *instant_plan(const struct morph_plan *plan, const struct params *from,
+                                       const struct params *to)
+{
+    unsigned n = params_count(to->nstems), k = 0;
+    unsigned *offs = malloc(n * sizeof *offs);
+    if (!offs) return NULL;
+    for (unsigned i = 0; i < n; i++) {
+        struct param_ref ref;
+        params_ref_at(to->nstems, i, &ref);
+        if (params_get(from, &ref) != params_get(to, &ref)) offs[k++] = morph_offset(&ref);
+    }
+    struct morph_plan *p = morph_plan_without(plan, offs, k);
+    free(offs);
+    return p;
+}
+
 int timeline_finish(struct timeline *t, const struct params *base, double rate)
 {
     /* stable for equal frames: insertion order (qsort is not stable, so sort by index too) */
@@ -91,8 +113,18 @@ int timeline_finish(struct timeline *t, const struct params *base, double rate)
         }
     for (unsigned i = 0; i < t->n; i++) {
         struct timeline_ev *ev = &t->ev[i];
-        if (ev->seconds <= 0) continue;
-        ev->plan = morph_plan_new(i + 1, i ? t->ev[i - 1].p : base, ev->seconds, rate);
+        if (ev->seconds > 0) {
+            ev->plan = morph_plan_new(i + 1, i ? t->ev[i - 1].p : base, ev->seconds, rate);
+            /* two at one frame: from where the audio is, as the server (server/scenes.c) */
+            if (ev->plan && i && t->ev[i - 1].plan && t->ev[i - 1].frame == ev->frame)
+                morph_plan_take_from(ev->plan, t->ev[i - 1].plan);
+        } else if (i && t->ev[i - 1].plan) {
+            /* An instant recall as the server takes it (server/control.c's follow_plan): the
+             * values it moves leave a running morph, the others go on along it. */
+            ev->plan = instant_plan(t->ev[i - 1].plan, t->ev[i - 1].p, ev->p);
+        } else {
+            continue;
+        }
         if (!ev->plan) return -1;
     }
     return 0;

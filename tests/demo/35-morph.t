@@ -5,7 +5,9 @@
 # is recalled with a 1.5 s morph. stemd reports the JACK frame the morph began on; stemd-render
 # --scene STATE_DIR/stemd.scene1@FRAMEf:1.5 renders the same morph from that frame of the stems,
 # and after the capture latency the recording equals it sample for sample. The render without the
-# recall equals it up to the morph's first frame and not after (the morph is what is compared).
+# recall equals it up to the morph's first frame and not after (the morph is what is compared);
+# an instant recall mid-morph leaves the values it does not change morphing; bad --scene times
+# are refused.
 # shellcheck source=tests/demo/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_bin stemd-synth stemd-jackio stemd-render stemctl tests/demo/wavcmp
@@ -82,6 +84,22 @@ ok $? "live equals offline through the morph, sample for sample: $(cat "$T/cmp")
 first=$(sed -n 's/.*first at frame \([0-9]*\).*/\1/p' "$T/cmp2")
 [ -n "$first" ] && [ "$first" -ge "$at" ] && [ "$first" -lt $((at + 48000)) ]
 ok $? "without the recall the render is the same up to the morph's first frame $at and not after ($(head -c 100 "$T/cmp2"))"
+# An instant recall during a morph moves only what it changes (as the server's): the same scene
+# again half a second in changes nothing, so the morph goes on to the same samples.
+"$B/stemd-render" -q --float --no-dither -p tools/demo.preset \
+    --scene "$T/state/stemd.scene1@${at}f:1.5" --scene "$T/state/stemd.scene1@$((at + 24000))f" \
+    -o "$T/again.wav" "${files[@]}" >/dev/null 2>>"$T/render.err"
+"$B/tests/demo/wavcmp" "$T/offline.wav" "$T/again.wav" >"$T/cmp3" 2>&1
+ok $? "an instant recall of the same scene mid-morph changes no sample: $(head -c 100 "$T/cmp3")"
+for bad in "@${at}f:" "@x" "@-1" "@1:11"; do
+    if "$B/stemd-render" -q -o "$T/bad.wav" --scene "$T/state/stemd.scene1$bad" "${files[@]}" \
+        >/dev/null 2>"$T/bad.err"; then
+        ok 1 "--scene FILE$bad is refused"
+    else
+        grep -q "TIME" "$T/bad.err"
+        ok $? "--scene FILE$bad is refused: $(head -c 120 "$T/bad.err")"
+    fi
+done
 stop_pid "$stemd_pid"
 stop_pid "$jackd_pid"
 jackd_pid=""

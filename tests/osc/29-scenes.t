@@ -49,6 +49,8 @@ s /stem/vocals/fader f -3 >/dev/null
 is "$(val /stem/vocals/fader)" -3 "a change during a morph takes its value"
 is "$(s /scene/recall if 1 0 | cut -d' ' -f1)" "/scene/recalled" "an instant recall during a morph"
 is "$(val /stem/vocals/fader) $(val /stem/drums/eq/2/freq)" "-6 2000" "... the scene's values"
+s /scene/recall if 1 2 >/dev/null
+is "$(end)" "1 0 none 0" "a morph to the values already live: nothing to run, none pending"
 
 # Bad input changes nothing.
 before=$(S dump | md5sum)
