@@ -67,17 +67,28 @@ struct morph_plan *morph_plan_without(const struct morph_plan *plan, const unsig
     p->len = plan->len;
     memcpy(p->from, plan->from, params_size(plan->from->nstems));
     memcpy(p->bits, plan->bits, (p->nvals + 7) / 8);
+    p->prev_id = plan->prev_id;
+    if (plan->alt && !(p->alt = params_dup(plan->alt))) {
+        morph_plan_free(p);
+        return NULL;
+    }
     for (unsigned i = 0; i < n; i++)
         if (offs[i] < p->nvals) p->bits[offs[i] / 8] &= (uint8_t) ~(1u << (offs[i] % 8));
     return p;
 }
 
-void morph_plan_take_from(struct morph_plan *p, const struct morph_plan *old)
+int morph_plan_follow(struct morph_plan *p, const struct morph_plan *old)
 {
-    float *from = vals(p->from);
+    struct params *alt = params_dup(p->from);
+    if (!alt) return -1;
+    float *to = vals(alt);
     const float *was = cvals(old->from);
     for (unsigned off = 0; off < p->nvals && off < old->nvals; off++)
-        if (morph_plan_has(old, off)) from[off] = was[off];
+        if (morph_plan_has(old, off)) to[off] = was[off];
+    params_free(p->alt);
+    p->alt = alt;
+    p->prev_id = old->id;
+    return 0;
 }
 
 int morph_plan_has(const struct morph_plan *plan, unsigned off)
@@ -90,6 +101,7 @@ void morph_plan_free(void *ptr)
     struct morph_plan *p = ptr;
     if (!p) return;
     params_free(p->from);
+    params_free(p->alt);
     free(p->bits);
     free(p);
 }
@@ -180,6 +192,13 @@ static void rebuild(struct morph *m, const struct params *live)
         e[m->list[i].off] = m->list[i].cur;
 }
 
+/* A new plan's starting values while no morph runs: the values before its recall, or, when the
+ * plan before it never started here, the ones before that one's (the audio never left them). */
+static const struct params *start_of(const struct morph *m, const struct morph_plan *plan)
+{
+    return plan->alt && m->id < plan->prev_id ? plan->alt : plan->from;
+}
+
 /* A sub-block start: take a new plan (1 when one starts), follow a plan's changes and a new
  * snapshot. */
 static int begin(struct morph *m, const struct params *live, uint64_t seq,
@@ -192,7 +211,8 @@ static int begin(struct morph *m, const struct params *live, uint64_t seq,
     }
     if (plan->id != m->id) {
         /* From the values in use: a running morph's, else the values before the recall. */
-        const float *from = m->active ? cvals(m->eff) : cvals(plan->from), *to = cvals(live);
+        const float *from = m->active ? cvals(m->eff) : cvals(start_of(m, plan));
+        const float *to = cvals(live);
         m->nlist = 0;
         for (unsigned off = 0; off < m->nvals; off++)
             if (from[off] != to[off] && morph_plan_has(plan, off))
@@ -260,7 +280,7 @@ int morph_run(struct morph *m, unsigned phase, const struct params *live, uint64
         } else {
             /* Before the first boundary: the units read their values at sub-block starts, so
              * this is only for what reads them per call (the key routing). */
-            p = m->active ? m->eff : plan && plan->id != m->id ? plan->from : live;
+            p = m->active ? m->eff : plan && plan->id != m->id ? start_of(m, plan) : live;
         }
         unsigned len = n - off;
         if ((m->active || (plan && plan->id != m->id)) && len > DSP_SUB - ph) len = DSP_SUB - ph;

@@ -39,6 +39,11 @@ struct morph_plan {
     unsigned nvals;      /* values in a snapshot of this mix */
     struct params *from; /* the values before the recall */
     uint8_t *bits;       /* nvals bits: 1 = this value morphs */
+    /* The recall's previous plan, and the values to start from instead of `from` when the
+     * process thread never started it (both recalls within one period): from, with that plan's
+     * own starting values for its values. 0 and NULL: none. */
+    uint64_t prev_id;
+    struct params *alt;
 };
 
 /* Not RT. A plan of id for a mix of from->nstems stems over seconds (0 < seconds <=
@@ -52,10 +57,10 @@ struct morph_plan *morph_plan_without(const struct morph_plan *plan, const unsig
                                       unsigned n);
 /* Does value off (morph_offset) morph in plan? */
 int morph_plan_has(const struct morph_plan *plan, unsigned off);
-/* Not RT: p starts where old would have (old's values before its recall), for the values old
- * moves: a recall that follows one the process thread has not started yet (both within a
- * period) starts where the audio is, not at the first one's targets. */
-void morph_plan_take_from(struct morph_plan *p, const struct morph_plan *old);
+/* Not RT: p follows old (the plan in force when p's recall came): p->prev_id and p->alt are
+ * set, and the process thread decides (morph_run) which starting values hold. -1 when out of
+ * memory (p is then unchanged: it starts from its own `from`). */
+int morph_plan_follow(struct morph_plan *p, const struct morph_plan *old);
 void morph_plan_free(void *plan);
 
 /* The offset of ref's value among a snapshot's values (bus first, then stem by stem). */
@@ -68,8 +73,8 @@ struct morph *morph_new(unsigned nstems);
 void morph_free(struct morph *m);
 /* RT: forget any morph (a reset of the graph). */
 void morph_reset(struct morph *m);
-/* Not RT, before the process thread sees m: take plan id as run already (a new graph for a new
- * sample rate must not replay the morph the old one ran or was running). */
+/* RT: take plan id as run already (a new graph for a new sample rate must not replay the morph
+ * the old one ran or was running). */
 void morph_seed(struct morph *m, uint64_t id);
 
 /* RT: run fn over n frames in pieces, each piece with the parameters of its sub-blocks.

@@ -207,10 +207,6 @@ static int ensure_graph(struct stemd *sd, unsigned rate, int reset)
         return rc;
     }
     g->gen = ++e->graph_gens;
-    /* The old graph is silent at the new rate (engine_rt.c), so it starts no morph from here
-     * on: what it started last is the one the new graph must not replay. */
-    uint64_t frame;
-    morph_seed(g->morph, engine_morph_started(e, &frame));
     atomic_store(&e->latency_frames, g->latency_frames);
     __atomic_store_n(&e->graph, g, __ATOMIC_RELEASE); /* the process thread's acquire pairs */
     if (old) control_retire(sd, graph_free, old);

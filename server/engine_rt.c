@@ -81,6 +81,10 @@ int engine_rt_process(jack_nframes_t n, void *arg)
         memset(out_l, 0, n * sizeof *out_l);
         memset(out_r, 0, n * sizeof *out_r);
     } else {
+        /* A new graph (a new rate) must not replay the morph the old one started last: this
+         * thread is the only one that stores morph_started, so no start can slip past it. */
+        if (g->gen != e->rt_graph_gen)
+            morph_seed(g->morph, atomic_load_explicit(&e->morph_started, memory_order_relaxed));
         if (atomic_exchange_explicit(&g->needs_reset, 0, memory_order_acquire)) {
             /* Clear the states only (bounded); the units keep their targets and the output
              * fades in over RAMP_FRAMES. (mix_reset with a snapshot pre-rolls 250 ms: not here.) */

@@ -214,10 +214,14 @@ int stemd_scene_recall(struct stemd *sd, int n, double seconds, int source, char
             return -ENOMEM;
         }
         sc->next_id++;
-        uint64_t frame;
-        const struct morph_plan *prev = sd->ctl.plan;
-        if (prev && engine_morph_started(&sd->eng, &frame) < prev->id)
-            morph_plan_take_from(plan, prev); /* two recalls within a period */
+        /* Two recalls within a period: the process thread may never start the first. */
+        if (sd->ctl.plan && morph_plan_follow(plan, sd->ctl.plan) < 0) {
+            pthread_mutex_unlock(&sd->ctl.wlock);
+            pthread_mutex_unlock(&sc->lock);
+            morph_plan_free(plan);
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
         sd->ctl.next_plan = plan;
     }
     size_t bad;

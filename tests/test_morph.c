@@ -248,14 +248,14 @@ static void test_ends(void)
        "seeded with its plan (a new graph), a morph does not replay: the live value (%g)", t.v[0]);
     morph_free(m);
 
-    /* a (200 Hz) -> mid (1000 Hz) recalled and, before any sub-block ran, mid -> b (5000 Hz):
-     * the second starts where the audio is (near 200: the first sub-block is one step on), not
-     * at the first one's target */
+    /* a (200 Hz) -> mid (1000 Hz) recalled and then mid -> b (5000 Hz). Before any sub-block
+     * of the first ran, the second starts where the audio is (near 200: its first sub-block is
+     * one step on), not at the first one's target; after the first ran to its end, at 1000. */
     struct params *mid_p = params_dup(a);
     set(mid_p, "/stem/1/eq/2/freq", 1000);
     struct morph_plan *first = morph_plan_new(6, a, 0.2, RATE);
     struct morph_plan *second = morph_plan_new(7, mid_p, 0.2, RATE);
-    morph_plan_take_from(second, first);
+    if (morph_plan_follow(second, first) < 0) bail("out of memory");
     m = morph_new(NSTEMS);
     t.at = 0, phase = 0;
     run(m, b, 2, second, (second->len + 1) * DSP_SUB, 64, &t, &phase);
@@ -263,6 +263,16 @@ static void test_ends(void)
        "a recall after one not yet started: from where the audio is (%g, then %.1f Hz), to the "
        "last scene (%g)",
        t.v[0], t.v[DSP_SUB], t.v[t.at - 1]);
+    morph_free(m);
+    m = morph_new(NSTEMS);
+    t.at = 0, phase = 0;
+    run(m, mid_p, 2, first, (first->len + 1) * DSP_SUB, 64, &t, &phase);
+    float ended = t.v[t.at - 1];
+    t.at = 0;
+    run(m, b, 3, second, (second->len + 1) * DSP_SUB, 64, &t, &phase);
+    ok(ended == 1000.0f && t.v[0] > 1000.0f && t.v[0] < 1100.0f && t.v[t.at - 1] == 5000.0f,
+       "... and after the first ran to its end (%g Hz): from there (%.1f Hz), not from before it",
+       ended, t.v[0]);
     morph_free(m);
     morph_plan_free(first), morph_plan_free(second), morph_plan_free(plan);
     free(t.v);

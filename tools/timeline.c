@@ -95,9 +95,12 @@ static struct morph_plan *instant_plan(const struct morph_plan *plan, const stru
     for (unsigned i = 0; i < n; i++) {
         struct param_ref ref;
         params_ref_at(to->nstems, i, &ref);
-        if (params_get(from, &ref) != params_get(to, &ref)) offs[k++] = morph_offset(&ref);
+        unsigned off = morph_offset(&ref);
+        if (morph_plan_has(plan, off) && params_get(from, &ref) != params_get(to, &ref))
+            offs[k++] = off;
     }
     struct morph_plan *p = morph_plan_without(plan, offs, k);
+    if (p && !k) p->gen = plan->gen; /* the server keeps the very plan: no new gen */
     free(offs);
     return p;
 }
@@ -115,9 +118,10 @@ int timeline_finish(struct timeline *t, const struct params *base, double rate)
         struct timeline_ev *ev = &t->ev[i];
         if (ev->seconds > 0) {
             ev->plan = morph_plan_new(i + 1, i ? t->ev[i - 1].p : base, ev->seconds, rate);
-            /* two at one frame: from where the audio is, as the server (server/scenes.c) */
-            if (ev->plan && i && t->ev[i - 1].plan && t->ev[i - 1].frame == ev->frame)
-                morph_plan_take_from(ev->plan, t->ev[i - 1].plan);
+            /* as the server's (server/scenes.c): two at one frame start where the audio is */
+            if (ev->plan && i && t->ev[i - 1].plan &&
+                morph_plan_follow(ev->plan, t->ev[i - 1].plan) < 0)
+                return -1;
         } else if (i && t->ev[i - 1].plan) {
             /* An instant recall as the server takes it (server/control.c's follow_plan): the
              * values it moves leave a running morph, the others go on along it. */

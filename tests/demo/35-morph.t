@@ -91,6 +91,20 @@ ok $? "without the recall the render is the same up to the morph's first frame $
     -o "$T/again.wav" "${files[@]}" >/dev/null 2>>"$T/render.err"
 "$B/tests/demo/wavcmp" "$T/offline.wav" "$T/again.wav" >"$T/cmp3" 2>&1
 ok $? "an instant recall of the same scene mid-morph changes no sample: $(head -c 100 "$T/cmp3")"
+# A morph after one that has ended starts where the audio is, with an instant recall that moves
+# nothing at the same frame (it carries the ended plan on) or not: from 2 s after the first
+# recall the render equals one where the first scene came at once (up to what remains of the
+# two histories' difference in the units' states: far below -100 dBFS two seconds on).
+sed 's|^/bus/limiter/drive .*|/bus/limiter/drive 2|' "$T/state/stemd.scene1" >"$T/scene2"
+at2=$((at + 96000))
+"$B/stemd-render" -q --float --no-dither -p tools/demo.preset --scene "$T/state/stemd.scene1@${at}f:0.5" \
+    --scene "$T/state/stemd.scene1@${at2}f" --scene "$T/scene2@${at2}f:1" -o "$T/three.wav" \
+    "${files[@]}" >/dev/null 2>>"$T/render.err"
+"$B/stemd-render" -q --float --no-dither -p tools/demo.preset --scene "$T/state/stemd.scene1@${at}f" \
+    --scene "$T/scene2@${at2}f:1" -o "$T/ref.wav" "${files[@]}" >/dev/null 2>>"$T/render.err"
+for f in three ref; do "$B/tests/demo/wavcmp" --trim "$at2" $((240000 - at2)) "$T/$f.wav" "$T/$f.cut.wav"; done
+"$B/tests/demo/wavcmp" --tolerance-db -100 "$T/ref.cut.wav" "$T/three.cut.wav" >"$T/cmp4" 2>&1
+ok $? "a morph after an ended one, behind a no-op instant recall, starts where the audio is: $(head -c 100 "$T/cmp4")"
 for bad in "@${at}f:" "@x" "@-1" "@1:11"; do
     if "$B/stemd-render" -q -o "$T/bad.wav" --scene "$T/state/stemd.scene1$bad" "${files[@]}" \
         >/dev/null 2>"$T/bad.err"; then
