@@ -83,12 +83,12 @@ bg() {
 wait_server() { # wait_server WHO: its JACK server answers (10 s at most)
     in_ns "$1" jack_wait -s "$1" -w -t 10 >/dev/null 2>&1 || die "the $1 jackd did not start (see $DIR/$1-jackd.log)"
 }
-wait_port() { # wait_port WHO PORT: PORT exists on WHO's server (20 s at most)
-    for _ in $(seq 200); do
-        in_ns "$1" timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx "$2" && return 0
+wait_port() { # wait_port WHO PORT: PORT exists on WHO's server (20 s at most, by the clock)
+    local end=$((SECONDS + 20))
+    until in_ns "$1" timeout -k 2 15 jack_lsp 2>/dev/null | grep -qx "$2"; do
+        [ $SECONDS -lt $end ] || return 1
         sleep 0.1
     done
-    return 1
 }
 
 # A computer: a namespace and its holder, unshared from the host's mounts with a tmpfs on
@@ -254,15 +254,16 @@ cmd_master() {
 # jack2 1.9.21's netmanager makes a new master for every announce of a slave (InitMaster never
 # looks for one of that name): after a cable pull the slave's announces can outrun the answers,
 # every further master's setup is refused by the slave's socket ("Connection refused", "Can't
-# init new NetMaster"), and the handshake settles after some seconds or, seen once in CI, not
-# within a minute. Reloading the netmanager drops its masters; the slave's next announce meets a
-# fresh one (2.2 s here). The DAW's jackd and its other clients stay.
+# init new NetMaster"), and the handshake settles after some seconds (10 here) or, seen once in
+# CI, not within 45 s. Reloading the netmanager drops its masters; the slave's next announce meets
+# a fresh one (the slave back 1.2 s after the cable, 2.2 s from a steady rig). The DAW's jackd and
+# its other clients stay. Each step is bounded: this runs when JACK misbehaves.
 cmd_rejoin() {
     load_state
     [ "$ENGINE" = netjack2 ] || die "rejoin: only the netjack2 rig has a netmanager"
-    in_ns daw jack_unload netmanager daw >>"$DIR/daw-jackd.log" 2>&1 ||
+    in_ns daw timeout -k 2 15 jack_unload netmanager daw >>"$DIR/daw-jackd.log" 2>&1 ||
         die "cannot unload the daw's netmanager (see $DIR/daw-jackd.log)"
-    in_ns daw jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
+    in_ns daw timeout -k 2 15 jack_load -s daw netmanager >>"$DIR/daw-jackd.log" 2>&1 ||
         die "cannot load netjack2's netmanager on the daw (see $DIR/daw-jackd.log)"
     wait_port daw rack:from_slave_2 || die "the netjack2 slave did not join the reloaded netmanager (see $DIR/*.log)"
 }

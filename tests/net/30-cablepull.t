@@ -46,10 +46,11 @@ stemd_back() {
         grep -A1 -x 'system:capture_8' <<<"$c" | grep -qx '   stemd:in_04_vocal_R'
 }
 how="by itself"
-if ! until_for 60 slave_back || ! until_for 30 stemd_back; then
+if ! until_for 60 slave_back; then
     # netjack2's handshake did not settle (tools/netrig.sh, cmd_rejoin): that is JACK's, not
-    # stemd's; an admin's remedy, said on stderr with the servers' logs, then stemd is judged.
-    echo "# the rack is not back (its ports on the DAW, then stemd's connections) 60 s after the cable: the DAW's netmanager is reloaded" >&2
+    # stemd's; an admin's remedy, said on stderr with the servers' logs. Only the slave's return
+    # calls for it: stemd's connections are judged after, with no second chance.
+    echo "# the rack's ports are not back on the DAW 60 s after the cable: the DAW's netmanager is reloaded" >&2
     diag_file "$NETRIG_DIR/daw-jackd.log" 30
     diag_file "$NETRIG_DIR/rack-jackd.log" 30
     "$RIG" rejoin 2>"$T/rejoin.err" || diag_file "$T/rejoin.err"
