@@ -102,7 +102,7 @@ start_jackd() {
     # shellcheck disable=SC2086 # the options are words
     jackd $opts -n "$JACK" -d dummy -r 48000 -p "$period" >>"$TMP/jackd.log" 2>&1 &
     JACKD_PID=$!
-    timeout 5 jack_wait -s "$JACK" -w >/dev/null 2>&1 || bail "jackd $JACK did not start (see $TMP/jackd.log)"
+    timeout -k 10 5 jack_wait -s "$JACK" -w >/dev/null 2>&1 || bail "jackd $JACK did not start (see $TMP/jackd.log)"
 }
 stop_jackd() { # stop_jackd [SIGNAL]: TERM by default; after KILL, remove its /dev/shm files
     [ -n "$JACKD_PID" ] || return 0

@@ -13,7 +13,7 @@ ok $? "a private synchronous jackd ($JACK_DEFAULT_SERVER) runs" || { diag_file "
 "$B/stemd-synth" -d 3 "$T/s" >/dev/null && "$B/stemd-synth" -d 20 --seed 2 "$T/long" >/dev/null
 
 # 1. Play a file and record the ports it plays on (CLIENT-play -> CLIENT-rec, one cycle).
-timeout 30 "$B/stemd-jackio" -n "$io" --sync-start -p "$T/s/drums.wav" -r "$T/loop.wav" \
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" --sync-start -p "$T/s/drums.wav" -r "$T/loop.wav" \
     -f "$io-play:drums_L,$io-play:drums_R" >"$T/out" 2>"$T/err"
 ok $? "play drums.wav and record its own ports: exit 0" || diag_file "$T/err"
 grep -q "playback started 0 frames after the recording (same JACK cycle)" "$T/err"
@@ -33,9 +33,9 @@ grep -q "integrated:" "$T/out"
 ok $? "the loudness report is printed"
 
 # Mono: record one port of a stereo file (a mono WAV), then play that mono file and record it.
-timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/vocal.wav" -r "$T/mono.wav" \
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/vocal.wav" -r "$T/mono.wav" \
     -f "$io-play:vocal_L" >/dev/null 2>"$T/err" &&
-    timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/mono.wav" -r "$T/mono2.wav" \
+    timeout -k 10 30 "$B/stemd-jackio" -n "$io" -S -p "$T/mono.wav" -r "$T/mono2.wav" \
         -f "$io-play:mono_R" >/dev/null 2>"$T/err" &&
     "$B/tests/demo/wavcmp" --peak "$T/mono.wav" | grep -q "channels=1" &&
     "$B/tests/demo/wavcmp" "$T/mono.wav" "$T/mono2.wav" >"$T/cmp"
@@ -47,7 +47,7 @@ ok $? "mono: one port records a mono WAV; a mono file plays on both ports, sampl
 # allocation, lock, sleep or I/O inside them.
 rtcheck="$B/tests/rtcheck.so"
 if [ -f "$rtcheck" ]; then
-    timeout 30 env LD_PRELOAD="$(readlink -f "$rtcheck")" STEMD_RTCHECK_REPORT="$T/rtcheck.%p" \
+    timeout -k 10 30 env LD_PRELOAD="$(readlink -f "$rtcheck")" STEMD_RTCHECK_REPORT="$T/rtcheck.%p" \
         "$B/stemd-jackio" -n "$io" -S -p "$T/s/keys.wav" -r "$T/rt.wav" \
         -f "$io-play:keys_L,$io-play:keys_R" >/dev/null 2>"$T/err"
     report=$(cat "$T"/rtcheck.* 2>/dev/null)
@@ -77,24 +77,24 @@ grep -q "M .*LUFS.*S .*LUFS.*TP .*dBTP" "$T/err2"
 ok $? "--meters shows momentary, short-term and true peak" || diag_file "$T/err2"
 
 # 3. Without --sync-start the offset is measured and reported too.
-timeout 30 "$B/stemd-jackio" -n "$io" -p "$T/s/keys.wav" -r "$T/nosync.wav" \
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" -p "$T/s/keys.wav" -r "$T/nosync.wav" \
     -f "$io-play:keys_L,$io-play:keys_R" >/dev/null 2>"$T/err3"
 off=$(sed -n 's/.*playback started \(-\{0,1\}[0-9]*\) frames after.*/\1/p' "$T/err3")
 [ -n "$off" ] && "$B/tests/demo/wavcmp" --offset "$off" "$T/s/keys.wav" "$T/nosync.wav" >"$T/cmp" 2>&1
 ok $? "without --sync-start the recording equals the file after the reported offset ($off)" || diag_file "$T/err3"
 
 # 4. Mistakes.
-timeout 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/drums.wav=nosuch:port_L,nosuch:port_R" \
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" -S -p "$T/s/drums.wav=nosuch:port_L,nosuch:port_R" \
     >/dev/null 2>"$T/err4"
 rc=$?
 [ $rc -ne 0 ] && grep -q "cannot connect .* nosuch:port_L.*jack_lsp" "$T/err4"
 ok $? "a port that does not exist: non-zero exit, says so and points to jack_lsp" || diag_file "$T/err4"
 "$B/stemd-synth" -r 44100 -d 1 "$T/r44" >/dev/null
-timeout 30 "$B/stemd-jackio" -n "$io" -p "$T/r44/drums.wav" >/dev/null 2>"$T/err5"
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" -p "$T/r44/drums.wav" >/dev/null 2>"$T/err5"
 rc=$?
 [ $rc -ne 0 ] && grep -q "44100 Hz but JACK runs at 48000 Hz.*stemd-synth -r 48000" "$T/err5"
 ok $? "a file at another rate: non-zero exit and how to fix it" || diag_file "$T/err5"
-timeout 30 "$B/stemd-jackio" --server "nosuch-$$" -p "$T/s/drums.wav" >/dev/null 2>"$T/err6"
+timeout -k 10 30 "$B/stemd-jackio" --server "nosuch-$$" -p "$T/s/drums.wav" >/dev/null 2>"$T/err6"
 rc=$?
 [ $rc -ne 0 ] && grep -q "cannot reach the JACK server 'nosuch-$$'" "$T/err6"
 ok $? "no such JACK server: non-zero exit and how to start one" || diag_file "$T/err6"
@@ -105,7 +105,7 @@ ok $? "--record without --from: exit 2 and the right usage"
 ok $? "no stemd-jackio client is left on the server"
 
 # 5. Record only, for an exact duration.
-timeout 30 "$B/stemd-jackio" -n "$io" -r "$T/dur.wav" -f system:capture_1 --duration 1.5 \
+timeout -k 10 30 "$B/stemd-jackio" -n "$io" -r "$T/dur.wav" -f system:capture_1 --duration 1.5 \
     >/dev/null 2>"$T/err8"
 ok $? "record-only --duration 1.5 from one port: exit 0" || diag_file "$T/err8"
 "$B/tests/demo/wavcmp" --peak "$T/dur.wav" | grep -q "frames=72000 channels=1 rate=48000 bits=float"
@@ -119,7 +119,7 @@ pids+=("$pid")
 sleep 2
 stop_pid "$jackd_pid"
 jackd_pid=""
-timeout 10 tail --pid="$pid" -f /dev/null
+timeout -k 10 10 tail --pid="$pid" -f /dev/null
 wait "$pid"
 [ $? -eq 1 ] && grep -q "the JACK server went away" "$T/err9"
 ok $? "when jackd stops, jackio says so and exits 1" || diag_file "$T/err9"

@@ -38,7 +38,7 @@ for period in 64 256 1024; do
         p=$(printf 'stemd:in_%02d_%s' $((k + 1)) "${stems[$k]}")
         play+=(-p "$T/s/${stems[$k]}.wav=${p}_L,${p}_R")
     done
-    timeout 40 "$B/stemd-jackio" -n "$io" -S "${play[@]}" -r "$T/live$period.wav" \
+    timeout -k 10 40 "$B/stemd-jackio" -n "$io" -S "${play[@]}" -r "$T/live$period.wav" \
         -f stemd:master_L,stemd:master_R >/dev/null 2>"$T/err"
     ok $? "period $period: stemd-jackio plays the stems into stemd and records the master" ||
         diag_file "$T/err"

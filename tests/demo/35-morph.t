@@ -59,7 +59,7 @@ for k in "${!stems[@]}"; do
     p=$(printf 'stemd:in_%02d_%s' $((k + 1)) "${stems[$k]}")
     play+=(-p "$T/s/${stems[$k]}.wav=${p}_L,${p}_R")
 done
-timeout 60 "$B/stemd-jackio" -n "$io" -S "${play[@]}" -r "$T/live.wav" \
+timeout -k 10 60 "$B/stemd-jackio" -n "$io" -S "${play[@]}" -r "$T/live.wav" \
     -f stemd:master_L,stemd:master_R >/dev/null 2>"$T/jackio.err" &
 jio=$!
 sleep 2

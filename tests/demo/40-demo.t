@@ -7,7 +7,7 @@
 need_bin stemd-synth stemd-jackio stemd-render tests/demo/wavcmp
 
 unset JACK_DEFAULT_SERVER # the private-server path (or the machine's default server, if any)
-DEMO_NO_BUILD=1 DEMO_SECONDS=4 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 tools/demo.sh >"$T/out" 2>&1 </dev/null
+DEMO_NO_BUILD=1 DEMO_SECONDS=4 STEMD_BUILD="$B" TMPDIR="$T" timeout -k 10 120 tools/demo.sh >"$T/out" 2>&1 </dev/null
 ok $? "tools/demo.sh runs to the end" || diag_file "$T/out"
 grep -q "Loudness report" "$T/out" && grep -q "integrated_lufs .* LUFS" "$T/out"
 ok $? "it prints the loudness report and the live/offline table"
@@ -43,13 +43,13 @@ ok $? "its work directory is removed"
 # A new user's first run: no build directory yet (make demo on a clean clone). The demo builds
 # into it and writes its build log there, so it must make the directory first.
 fresh="$T/fresh-build"
-DEMO_SECONDS=2 STEMD_BUILD="$fresh" TMPDIR="$T" timeout 600 tools/demo.sh >"$T/out3" 2>&1 </dev/null
+DEMO_SECONDS=2 STEMD_BUILD="$fresh" TMPDIR="$T" timeout -k 10 600 tools/demo.sh >"$T/out3" 2>&1 </dev/null
 ok $? "with no build directory yet, the demo builds into a new one and runs to the end" ||
     diag_file "$T/out3"
 [ -x "$fresh/stemd" ] && [ -s "$fresh/demo-build.log" ]; ok $? "... stemd built, its log kept in the new build directory"
 
 # The fallback for a tree without the daemon: the offline master played through JACK.
-DEMO_NO_STEMD=1 DEMO_NO_BUILD=1 DEMO_SECONDS=3 STEMD_BUILD="$B" TMPDIR="$T" timeout 120 \
+DEMO_NO_STEMD=1 DEMO_NO_BUILD=1 DEMO_SECONDS=3 STEMD_BUILD="$B" TMPDIR="$T" timeout -k 10 120 \
     tools/demo.sh >"$T/out2" 2>&1 </dev/null
 ok $? "without stemd the demo still runs to the end" || diag_file "$T/out2"
 grep -q "FALLBACK" "$T/out2" && grep -q "integrated_lufs .* LUFS" "$T/out2"

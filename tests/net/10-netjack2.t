@@ -20,7 +20,7 @@ for lat in 2 5; do
     mapfile -t play < <(play_args rack:to_slave_)
     for take in 1 2 3; do
         upsets=$(net_upsets)
-        on daw timeout 60 "$B/stemd-jackio" -n io -S "${play[@]}" -r "$T/live$lat.wav" \
+        on daw timeout -k 10 60 "$B/stemd-jackio" -n io -S "${play[@]}" -r "$T/live$lat.wav" \
             -f rack:from_slave_1,rack:from_slave_2 >/dev/null 2>"$T/io.err"
         io=$?
         found=""

@@ -27,7 +27,7 @@ mapfile -t play < <(play_args to-rack:in_)
 for take in 1 2 3; do
     wait_zita_locked 30 || diag "zita: the receivers did not lock within 30 s (take $take)"
     upsets=$(zita_upsets)
-    on daw timeout 60 "$B/stemd-jackio" -n io -S -t 1 "${play[@]}" -r "$T/live.wav" \
+    on daw timeout -k 10 60 "$B/stemd-jackio" -n io -S -t 1 "${play[@]}" -r "$T/live.wav" \
         -f from-rack:out_1,from-rack:out_2 >/dev/null 2>"$T/io.err"
     io=$?
     x=$("$B/tests/demo/wavcmp" --xcorr 9600 "$T/offline.wav" "$T/live.wav" 2>&1)

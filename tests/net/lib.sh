@@ -157,7 +157,7 @@ net_take() {
     mapfile -t play < <(play_args rack:to_slave_)
     for take in 1 2 3; do
         upsets=$(net_upsets)
-        on daw timeout 60 "$B/stemd-jackio" -n io -S "${play[@]}" -r "$out" \
+        on daw timeout -k 10 60 "$B/stemd-jackio" -n io -S "${play[@]}" -r "$out" \
             -f rack:from_slave_1,rack:from_slave_2 >/dev/null 2>"$T/io.err"
         # shellcheck disable=SC2034 # read by the test
         take_io=$?

@@ -43,7 +43,9 @@ grep -q '^/stem/1/eq/1/type/text ,s highshelf' "$TMP/rp.txt"; ok $? "a preset's 
 grep -q '^/bus/limiter/ceiling/norm ,f 0.75' "$TMP/rp.txt"; ok $? "... (ceiling -3 dBTP is norm 0.75)"
 
 # Meters: default 20 Hz, bundles under 1400 bytes; /meters sets a client's own rate.
-ct() { timeout "$1" "$CLIENT" -p "$PORT" "${@:2}"; } # the client for a fixed time
+# the client for a fixed time. --foreground: no SIGCONT after the TERM (it can cancel the stop of
+# LeakSanitizer's exit check: a hang; see tests/osc/60-stemctl.t); -k: a hang is killed.
+ct() { timeout --foreground -k 10 "$1" "$CLIENT" -p "$PORT" "${@:2}"; }
 out=$(ct 1.05 -v -w 2000 bundle /subscribe -- /meters i 10 -- /ping)
 nb=$(grep -c '^/bus/meter/lufs_i' <<<"$out")
 [ "$nb" -ge 9 ] && [ "$nb" -le 12 ]; ok $? "/meters 10: $nb meter bundles in 1 s"

@@ -14,7 +14,7 @@ start_host --rate-limit "$RATE"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
 xruns() { c send /status | awk '{print $4}'; }
 # A subscriber throughout, so feedback and meters run during the flood too.
-timeout 14 "$CLIENT" -p "$PORT" -w 14000 send /subscribe >"$TMP/sub.txt" &
+timeout --foreground -k 10 14 "$CLIENT" -p "$PORT" -w 14000 send /subscribe >"$TMP/sub.txt" &
 SUB=$!
 sleep 1
 rss0=$(rss); x0=$(xruns)

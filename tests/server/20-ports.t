@@ -75,7 +75,7 @@ wait_for sh -c "timeout -k 2 15 jack_lsp -s $JACK -l stemd:master_L | grep -q 'c
 wait_for sh -c "timeout -k 2 15 jack_lsp -s $JACK -l stemd:in_01_drums_L | grep -q 'playback latency = \[ 224 224 \]'"; ok $? "input playback latency = playback's 128 + 96"
 
 # A second stemd with the same JACK name is refused with a clear error.
-out=$(rt_env timeout 10 "$STEMD" --jack-server "$JACK" 2>&1); rc=$?
+out=$(rt_env timeout -k 10 10 "$STEMD" --jack-server "$JACK" 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "already on server" <<<"$out"; ok $? "second instance refused (exit $rc): $(grep already <<<"$out" | head -1)"
 kill -0 "$STEMD_PID"; ok $? "the first instance still runs"
 kill -TERM "$STEMD_PID"; wait_exit "$STEMD_PID" 60
