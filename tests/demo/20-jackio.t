@@ -65,6 +65,8 @@ pid=$!
 pids+=("$pid")
 sleep 2
 kill -TERM "$pid"
+# Bounded: a jackio that hangs fails this check (killed, 137), it does not hang the suite.
+timeout -k 10 30 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
 wait "$pid"
 ok $? "SIGTERM mid-recording: exit 0" || diag_file "$T/err2"
 frames=$(sed -n 's/.*recorded \([0-9]*\) frames.*/\1/p' "$T/err2")
@@ -119,7 +121,7 @@ pids+=("$pid")
 sleep 2
 stop_pid "$jackd_pid"
 jackd_pid=""
-timeout -k 10 10 tail --pid="$pid" -f /dev/null
+timeout -k 10 10 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
 wait "$pid"
 [ $? -eq 1 ] && grep -q "the JACK server went away" "$T/err9"
 ok $? "when jackd stops, jackio says so and exits 1" || diag_file "$T/err9"

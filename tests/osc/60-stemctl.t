@@ -39,7 +39,11 @@ grep -q '^latency 96 frames' "$TMP/status.txt"; ok $? "status shows the latency"
 # process; both then wait for ever (seen once under load, the suite hung).
 "$STEMCTL" --port "$PORT" watch >"$TMP/watch.txt" &
 wpid=$!
-sleep 1.5
+PIDS="$PIDS $wpid"
+# Its first screen first: watch sets its SIGINT handler once stemd has answered, and until then
+# the signal is ignored (bash starts a background job with SIGINT ignored). Then a few meters.
+for _ in $(seq 300); do grep -q 'LUFS M' "$TMP/watch.txt" && break; sleep 0.1; done
+sleep 0.5
 kill -INT "$wpid"
 wait_exit "$wpid" 30; is "$?" 0 "watch ends on Ctrl-C (SIGINT) with exit 0"
 grep -q 'LUFS M' "$TMP/watch.txt" && grep -q 'vocals' "$TMP/watch.txt"; ok $? "watch draws the stems and the loudness"

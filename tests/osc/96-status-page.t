@@ -85,7 +85,7 @@ for _ in $(seq 100); do [ "$(midi_listed)" = "in=miditest:out,out=miditest:in 1"
 is "$(midi_listed)" "in=miditest:out,out=miditest:in 1" \
     "/status.json lists the MIDI controller's ports (midi_in's, midi_out's) and its events"
 
-CHROME=(timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
+CHROME=(timeout -k 10 180 chromium --headless --no-sandbox --disable-gpu --no-first-run
     --user-data-dir="$TMP/chrome" --window-size=390,844 --virtual-time-budget=4000)
 dump_page() { "${CHROME[@]}" --dump-dom "http://127.0.0.1:$HP/status.html" >"$1" 2>>"$TMP/chrome.log"; }
 # dom [FILE] WHAT: an element's text by id; "stems": the stem names; "width"/"viewport": the
